@@ -1,0 +1,24 @@
+//! Everything `emctl` and `meshd` share: the kind table, resource specs and their validation,
+//! document decoding, table rows, REST paths and wire types, and the control-plane client.
+//!
+//! Module map:
+//! - [`kind`]: the kind table that drives everything generic.
+//! - [`resource`]: the envelope every kind shares; [`spec`]: per-kind shapes and rules.
+//! - [`decode`]: YAML/JSON documents → validated resources; [`yaml`]: the YAML boundary.
+//! - [`validate`], [`schema`], [`duration`]: problems with field paths, structural checks, durations.
+//! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
+
+pub mod api;
+pub mod client;
+pub mod decode;
+pub mod duration;
+pub mod kind;
+pub mod resource;
+pub mod schema;
+pub mod spec;
+pub mod table;
+pub mod validate;
+pub mod yaml;
+
+/// The version of this build, reported by `emctl version` and `/version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
