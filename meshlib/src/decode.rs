@@ -309,6 +309,9 @@ fn metadata(raw: Option<Value>, top_name: Option<Value>, kind: Option<&ResourceK
         }
         Some(other) => p.push("metadata.labels", format!("expected a mapping, got {}", crate::table::text(&other))),
     }
+    if !labels.is_empty() && matches!(kind.and_then(ResourceKind::builtin).map(|k| k.info().scope), Some(Scope::ServicePart(_))) {
+        p.push("metadata.labels", "this kind is part of a Service and has no labels of its own; label the Service instead");
+    }
     let scalar = |v: Option<Value>| match v {
         Some(Value::String(s)) => Some(s),
         Some(Value::Number(n)) => Some(n.to_string()),

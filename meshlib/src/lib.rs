@@ -15,6 +15,7 @@ pub mod duration;
 pub mod kind;
 pub mod resource;
 pub mod schema;
+pub mod selector;
 pub mod spec;
 pub mod table;
 pub mod validate;

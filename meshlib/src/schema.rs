@@ -119,8 +119,9 @@ fn walk(root: &Value, node: &Value, value: &mut Value, at: &str, problems: &mut 
                                     join(at, &key),
                                     format!("unknown field; expected one of: {}", expected.join(", ")),
                                 );
+                            } else {
+                                renamed.insert(key, child);
                             }
-                            renamed.insert(key, child);
                         }
                     }
                 }

@@ -48,8 +48,11 @@ pub fn normalize<T: Spec>(name: &str, mut value: Value, at: &str) -> Result<Valu
     let mut problems = Problems::default();
     T::validate_name(name, &mut problems);
     schema.canonicalize(&mut value, at, &mut problems);
-    problems.extend(schema.check(&value, at));
-    if !problems.is_empty() {
+    // Unknown fields are reported already; drop them so the rules below still run and the user
+    // sees every problem at once. Wrong types stop here: the typed rules cannot be evaluated.
+    let structural = schema.check(&value, at);
+    if !structural.is_empty() {
+        problems.extend(structural);
         return Err(problems.into_vec());
     }
     let mut spec: T = serde_json::from_value(value).map_err(|err| {
@@ -60,6 +63,7 @@ pub fn normalize<T: Spec>(name: &str, mut value: Value, at: &str) -> Result<Valu
     })?;
     spec.apply_defaults();
     spec.validate(at, &mut problems);
+    problems.sort();
     if !problems.is_empty() {
         return Err(problems.into_vec());
     }

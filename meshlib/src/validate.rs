@@ -41,6 +41,12 @@ impl Problems {
         });
     }
 
+    /// Orders problems by field path, for stable output.
+    pub fn sort(&mut self) {
+        self.0.sort();
+        self.0.dedup();
+    }
+
     /// True when nothing was recorded.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -1,1 +1,110 @@
-fn main() {}
+//! `meshd`: the mesh daemon. `meshd control-plane` runs the control plane.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use server::control_plane::{self, Auth};
+use server::store::redb::RedbStore;
+
+#[derive(Debug, Parser)]
+#[command(name = "meshd", version, about = "The mesh daemon: control plane and sidecar")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the control plane: REST API, registry and durable store.
+    ControlPlane(ControlPlaneArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ControlPlaneArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "MESHD_LISTEN", default_value = "127.0.0.1:2381")]
+    listen: SocketAddr,
+    /// Directory of the embedded store.
+    #[arg(long, env = "MESHD_DATA_DIR", default_value = "meshd-data")]
+    data_dir: PathBuf,
+    /// File of `token,name,role` lines (role admin or readonly).
+    #[arg(long, env = "MESHD_TOKEN_FILE", required_unless_present = "insecure_no_auth")]
+    token_file: Option<PathBuf>,
+    /// Accept every request without a token. For local demos only.
+    #[arg(long, conflicts_with = "token_file")]
+    insecure_no_auth: bool,
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
+    let auth = match &args.token_file {
+        Some(path) => Auth::from_file(path)?,
+        None => {
+            tracing::warn!("authentication is disabled (--insecure-no-auth): anyone who can reach this port can change the mesh");
+            Auth::Disabled
+        }
+    };
+    let store = RedbStore::open(&args.data_dir)
+        .map_err(|err| anyhow::anyhow!("cannot open the store in {}: {err}", args.data_dir.display()))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;
+    let address = listener.local_addr()?;
+    // The one line on stdout: tests and scripts read the bound address from it.
+    println!("meshd control plane listening on http://{address}");
+    tracing::info!(%address, data_dir = %args.data_dir.display(), "control plane started");
+    control_plane::serve(listener, Arc::new(store), auth, shutdown_signal()).await?;
+    tracing::info!("control plane stopped");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::ControlPlane(args) => control_plane(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! `meshd control-plane`: the REST API over the durable store. Routes are assembled here; the
+//! work is in the submodules.
+
+mod auth;
+mod body;
+mod compat;
+mod error;
+mod objects;
+mod openapi;
+mod resources;
+mod watch;
+
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
+
+use axum::extract::State;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use meshlib::api::{PREFIX, VersionInfo};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+pub use auth::{Auth, Role, TokenFileError};
+pub use error::ApiError;
+pub use objects::Objects;
+
+use crate::store::Store;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Object operations.
+    pub objects: Arc<Objects>,
+    /// Flips to `true` when the server shuts down; long-lived streams end then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+static OPENAPI: LazyLock<Value> = LazyLock::new(openapi::document);
+
+async fn version(State(state): State<AppState>) -> Json<VersionInfo> {
+    Json(VersionInfo {
+        version: meshlib::VERSION.to_owned(),
+        api_version: meshlib::resource::API_VERSION.to_owned(),
+        store: state.objects.store().backend().to_owned(),
+    })
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.objects.store().get("ready-probe").await {
+        Ok(_) => Json(json!({"status": "ready"})).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness probe failed");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(json!({"code": 503, "message": "store unavailable"})))
+                .into_response()
+        }
+    }
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
+}
+
+/// All routes; `/apis/...` behind authentication, probes and documents open.
+pub fn router(state: AppState, auth: Auth) -> Router {
+    let api = Router::new()
+        .route(
+            &format!("{PREFIX}/resources/{{kind}}"),
+            get(resources::list).post(resources::create),
+        )
+        .route(
+            &format!("{PREFIX}/resources/{{kind}}/{{*name}}"),
+            get(resources::get).put(resources::replace).delete(resources::delete),
+        );
+    let api = compat::routes(api).route_layer(middleware::from_fn_with_state(auth, auth::require));
+    Router::new()
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/readyz", get(ready))
+        .route("/version", get(version))
+        .route("/openapi.json", get(|| async { Json(OPENAPI.clone()) }))
+        .merge(api)
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, ends watch streams and lets
+/// in-flight requests finish.
+///
+/// # Errors
+/// I/O errors of the listener.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    auth: Auth,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let state = AppState {
+        objects: Arc::new(Objects::new(store)),
+        shutdown: stopped,
+    };
+    axum::serve(listener, router(state, auth))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_route_registers_without_conflict() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::redb::RedbStore::open(dir.path()).expect("store");
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let state = AppState {
+            objects: Arc::new(Objects::new(Arc::new(store))),
+            shutdown: stopped,
+        };
+        let _ = router(state, Auth::Disabled);
+        assert!(OPENAPI["paths"].as_object().is_some_and(|p| p.len() > 30));
+    }
+}

@@ -1,0 +1,133 @@
+//! Bearer-token authentication with two roles: `admin` may do everything, `readonly` may only
+//! read. Tokens come from a file of `token,name,role` lines (`#` starts a comment).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Read and write.
+    Admin,
+    /// Read only.
+    ReadOnly,
+}
+
+/// The request authenticator.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// Every request is allowed (local demos only).
+    Disabled,
+    /// Tokens by value: (name, role).
+    Tokens(Arc<HashMap<String, (String, Role)>>),
+}
+
+/// Why a token file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+    /// The file could not be read.
+    #[error("cannot read token file {path}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is malformed.
+    #[error("{path}:{line}: {reason}")]
+    Line {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No token at all.
+    #[error("{0}: no tokens (expected lines of token,name,role)")]
+    Empty(String),
+}
+
+impl Auth {
+    /// Reads a token file.
+    ///
+    /// # Errors
+    /// Unreadable file, malformed lines, unknown roles, duplicate tokens, or no token.
+    pub fn from_file(path: &Path) -> Result<Self, TokenFileError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut tokens = HashMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or_default().trim();
+            if line.is_empty() {
+                continue;
+            }
+            let fail = |reason: &str| TokenFileError::Line {
+                path: shown.clone(),
+                line: i + 1,
+                reason: reason.to_owned(),
+            };
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let [token, name, role] = fields[..] else {
+                return Err(fail("expected token,name,role"));
+            };
+            let role = match role {
+                "admin" => Role::Admin,
+                "readonly" | "read-only" => Role::ReadOnly,
+                _ => return Err(fail("role must be admin or readonly")),
+            };
+            if token.len() < 16 {
+                return Err(fail("token must be at least 16 characters"));
+            }
+            if tokens.insert(token.to_owned(), (name.to_owned(), role)).is_some() {
+                return Err(fail("token listed twice"));
+            }
+        }
+        if tokens.is_empty() {
+            return Err(TokenFileError::Empty(shown));
+        }
+        Ok(Self::Tokens(Arc::new(tokens)))
+    }
+
+    fn authorize(&self, method: &Method, authorization: Option<&str>) -> Result<(), ApiError> {
+        let Self::Tokens(tokens) = self else {
+            return Ok(());
+        };
+        let token = authorization
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::Unauthorized("missing bearer token (use --token or EMCTL_TOKEN)".into()))?;
+        let (name, role) = tokens
+            .get(token)
+            .ok_or_else(|| ApiError::Unauthorized("invalid token".into()))?;
+        let reading = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if *role == Role::ReadOnly && !reading {
+            return Err(ApiError::Forbidden(format!("token {name:?} is read-only")));
+        }
+        Ok(())
+    }
+}
+
+/// Middleware guarding the API routes.
+pub async fn require(State(auth): State<Auth>, request: Request, next: Next) -> Response {
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match auth.authorize(request.method(), header) {
+        Ok(()) => next.run(request).await,
+        Err(err) => err.into_response(),
+    }
+}

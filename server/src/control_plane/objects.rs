@@ -1,0 +1,462 @@
+//! Object operations over every kind, with the cross-object rules of the mesh: a Service's
+//! tenant must exist, a tenant or custom kind in use cannot be deleted, parts of a Service
+//! (LoadBalance, Resilience, ...) are edited inside it, custom resources follow their kind's
+//! schema, and every write carries an optimistic-concurrency precondition.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use meshlib::kind::{Kind, ResourceKind, Scope};
+use meshlib::resource::Resource;
+use meshlib::selector::Selector;
+use meshlib::validate::FieldError;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use super::error::ApiError;
+use crate::store::{self, Entry, Op, Precondition, Store};
+
+/// Store key of an object.
+pub fn key(kind: &ResourceKind, name: &str) -> String {
+    format!("{}/{name}", kind.name())
+}
+
+/// Store key prefix of a kind.
+pub fn prefix(kind: &ResourceKind) -> String {
+    format!("{}/", kind.name())
+}
+
+/// A resource version as the store's revision.
+fn revision(resource: &Resource) -> Result<Option<u64>, ApiError> {
+    resource
+        .metadata
+        .resource_version
+        .as_deref()
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::invalid(&resource.reference(), vec![FieldError {
+                    field: "metadata.resourceVersion".into(),
+                    message: format!("{v:?} is not a resource version of this control plane"),
+                }])
+            })
+        })
+        .transpose()
+}
+
+fn not_found(kind: &ResourceKind, name: &str) -> ApiError {
+    ApiError::NotFound(format!("{kind} {name:?} not found"))
+}
+
+/// Decodes a stored entry and stamps its resource version.
+pub fn decode(entry: &Entry) -> Result<Resource, ApiError> {
+    let mut resource: Resource = serde_json::from_slice(&entry.value).map_err(|err| {
+        tracing::error!(key = %entry.key, error = %err, "undecodable stored object");
+        ApiError::Internal
+    })?;
+    resource.metadata.resource_version = Some(entry.revision.to_string());
+    Ok(resource)
+}
+
+fn encode(resource: &Resource) -> Vec<u8> {
+    let mut stored = resource.clone();
+    stored.metadata.resource_version = None;
+    serde_json::to_vec(&stored).expect("resources serialise")
+}
+
+/// The part of a Service spec at `path`.
+pub fn part_of<'a>(service: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter()
+        .try_fold(service, |v, p| v.get(*p))
+        .filter(|v| !v.is_null())
+}
+
+fn set_part(service: &mut Value, path: &[&str], part: Option<Value>) {
+    let (last, parents) = path.split_last().expect("part paths are not empty");
+    let mut node = &mut *service;
+    for p in parents {
+        if !node.get(*p).is_some_and(Value::is_object) {
+            if part.is_none() {
+                return;
+            }
+            node[*p] = Value::Object(serde_json::Map::new());
+        }
+        node = &mut node[*p];
+    }
+    let map = node.as_object_mut().expect("spec nodes are objects");
+    match part {
+        Some(part) => {
+            map.insert((*last).to_owned(), part);
+        }
+        None => {
+            map.remove(*last);
+        }
+    }
+    // Drop containers left empty (e.g. `observability: {}`).
+    if let Some(first) = parents.first()
+        && service.get(*first).and_then(Value::as_object).is_some_and(serde_json::Map::is_empty)
+    {
+        service.as_object_mut().expect("spec is an object").remove(*first);
+    }
+}
+
+/// The part kind `kind` viewed from its Service.
+pub fn part_resource(kind: Kind, service: &Resource, path: &[&str]) -> Option<Resource> {
+    let part = part_of(&service.spec, path)?;
+    let mut resource = Resource::new(&ResourceKind::Builtin(kind), &service.metadata.name, part.clone());
+    resource.metadata.resource_version.clone_from(&service.metadata.resource_version);
+    resource.metadata.creation_timestamp.clone_from(&service.metadata.creation_timestamp);
+    Some(resource)
+}
+
+/// Object operations; one per control plane.
+pub struct Objects {
+    store: Arc<dyn Store>,
+    /// Serialises read-check-write sequences that span objects (tenant membership, singletons).
+    writes: Mutex<()>,
+}
+
+impl Objects {
+    /// Operations over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            writes: Mutex::new(()),
+        }
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    async fn raw(&self, kind: &ResourceKind, name: &str) -> Result<Option<Resource>, ApiError> {
+        self.store.get(&key(kind, name)).await?.as_ref().map(decode).transpose()
+    }
+
+    async fn raw_list(&self, kind: &ResourceKind) -> Result<(Vec<Resource>, u64), ApiError> {
+        let (entries, revision) = self.store.list(&prefix(kind)).await?;
+        let items = entries.iter().map(decode).collect::<Result<_, _>>()?;
+        Ok((items, revision))
+    }
+
+    /// The JSON Schema of a custom kind, or 404.
+    async fn custom_schema(&self, kind: &str) -> Result<Value, ApiError> {
+        let definition = self
+            .raw(&ResourceKind::Builtin(Kind::CustomResourceKind), kind)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("kind {kind:?} not found; define it with a CustomResourceKind first")))?;
+        Ok(definition.spec.get("jsonSchema").cloned().unwrap_or(Value::Bool(true)))
+    }
+
+    /// Derived fields shown on read (a tenant's services).
+    async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
+        if items.iter().any(|r| r.kind == Kind::Tenant.name()) {
+            let members = self.tenant_members().await?;
+            for item in &mut items {
+                if let Some(services) = members.get(&item.metadata.name) {
+                    item.spec["services"] = serde_json::json!(services);
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    async fn tenant_members(&self) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+        let (services, _) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
+        let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for service in services {
+            if let Some(tenant) = service.spec.get("registerTenant").and_then(Value::as_str) {
+                members.entry(tenant.to_owned()).or_default().push(service.metadata.name);
+            }
+        }
+        Ok(members)
+    }
+
+    /// One object.
+    pub async fn get(&self, kind: &ResourceKind, name: &str) -> Result<Resource, ApiError> {
+        if let Some((part, path)) = part_kind(kind) {
+            let service = self.service(name).await?;
+            return part_resource(part, &service, path).ok_or_else(|| not_found(kind, name));
+        }
+        if let ResourceKind::Custom(custom) = kind {
+            self.custom_schema(custom).await?;
+        }
+        let resource = self.raw(kind, name).await?.ok_or_else(|| not_found(kind, name))?;
+        Ok(self.decorate(vec![resource]).await?.remove(0))
+    }
+
+    async fn service(&self, name: &str) -> Result<Resource, ApiError> {
+        self.raw(&ResourceKind::Builtin(Kind::Service), name)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("Service {name:?} not found")))
+    }
+
+    /// Every object of a kind matching `selector`, sorted by name, and the revision read at.
+    pub async fn list(&self, kind: &ResourceKind, selector: Option<&Selector>) -> Result<(Vec<Resource>, u64), ApiError> {
+        if let ResourceKind::Custom(custom) = kind {
+            self.custom_schema(custom).await?;
+        }
+        let (items, revision) = match part_kind(kind) {
+            Some((part, path)) => {
+                let (services, revision) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
+                let parts = services.iter().filter_map(|s| part_resource(part, s, path)).collect();
+                (parts, revision)
+            }
+            None => self.raw_list(kind).await?,
+        };
+        let items = items
+            .into_iter()
+            .filter(|r| selector.is_none_or(|s| s.matches(&r.metadata.labels)))
+            .collect();
+        Ok((self.decorate(items).await?, revision))
+    }
+
+    fn check_writable(kind: &ResourceKind) -> Result<(), ApiError> {
+        match kind.builtin() {
+            Some(k) if !k.info().writable => Err(ApiError::MethodNotAllowed(format!(
+                "{k} objects are registered by sidecars and cannot be written; take an instance offline with DELETE"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Cross-object checks of a write; returns the extra store preconditions it relies on.
+    async fn references(&self, resource: &Resource) -> Result<Vec<Op>, ApiError> {
+        match resource.resource_kind() {
+            ResourceKind::Builtin(Kind::Service) => {
+                let tenant = resource.spec.get("registerTenant").and_then(Value::as_str).unwrap_or_default();
+                let tenant_key = key(&ResourceKind::Builtin(Kind::Tenant), tenant);
+                if self.store.get(&tenant_key).await?.is_none() {
+                    return Err(ApiError::invalid(&resource.reference(), vec![FieldError {
+                        field: "spec.registerTenant".into(),
+                        message: format!("tenant {tenant:?} not found; create the Tenant first"),
+                    }]));
+                }
+                Ok(vec![Op::Check {
+                    key: tenant_key,
+                    when: Precondition::Exists,
+                }])
+            }
+            ResourceKind::Custom(kind) => {
+                let schema = self.custom_schema(&kind).await?;
+                meshlib::spec::custom::validate_resource(&schema, &kind, &resource.metadata.name, &resource.spec)
+                    .map_err(|problems| ApiError::invalid(&resource.reference(), problems))?;
+                Ok(vec![Op::Check {
+                    key: key(&ResourceKind::Builtin(Kind::CustomResourceKind), &kind),
+                    when: Precondition::Exists,
+                }])
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// What is stored for a user's object: derived fields removed.
+    fn stored_form(mut resource: Resource) -> Resource {
+        if resource.kind == Kind::Tenant.name()
+            && let Some(spec) = resource.spec.as_object_mut()
+        {
+            spec.remove("services");
+        }
+        resource
+    }
+
+    /// Creates an object (the caller has validated it with `meshlib::decode::normalize`).
+    pub async fn create(&self, resource: Resource) -> Result<Resource, ApiError> {
+        let kind = resource.resource_kind();
+        Self::check_writable(&kind)?;
+        let _guard = self.writes.lock().await;
+        if let Some((_, path)) = part_kind(&kind) {
+            let service = self.service(&resource.metadata.name).await?;
+            if part_of(&service.spec, path).is_some() {
+                return Err(ApiError::Conflict(format!("{} already exists", resource.reference())));
+            }
+            return self.write_part(&kind, service, Some(resource.spec), None).await;
+        }
+        if kind == ResourceKind::Builtin(Kind::MeshController) {
+            let (existing, _) = self.raw_list(&kind).await?;
+            if let Some(other) = existing.iter().find(|c| c.metadata.name != resource.metadata.name) {
+                return Err(ApiError::Conflict(format!(
+                    "the mesh already has MeshController {:?}; update that one",
+                    other.metadata.name
+                )));
+            }
+        }
+        let mut ops = self.references(&resource).await?;
+        let mut resource = Self::stored_form(resource);
+        resource.metadata.resource_version = None;
+        resource.metadata.creation_timestamp = Some(now());
+        let object_key = key(&kind, &resource.metadata.name);
+        ops.push(Op::Put {
+            key: object_key.clone(),
+            value: encode(&resource),
+            when: Precondition::Absent,
+        });
+        let revision = self.commit(ops, &object_key, &resource.reference()).await?;
+        resource.metadata.resource_version = Some(revision.to_string());
+        Ok(self.decorate(vec![resource]).await?.remove(0))
+    }
+
+    /// Replaces an object; `metadata.resourceVersion`, when given, must be the current one.
+    /// Returns the object and whether anything changed.
+    pub async fn update(&self, resource: Resource) -> Result<(Resource, bool), ApiError> {
+        let kind = resource.resource_kind();
+        Self::check_writable(&kind)?;
+        let expected = revision(&resource)?;
+        let _guard = self.writes.lock().await;
+        if let Some((part, path)) = part_kind(&kind) {
+            let service = self.service(&resource.metadata.name).await?;
+            let live = part_resource(part, &service, path).ok_or_else(|| not_found(&kind, &resource.metadata.name))?;
+            check_version(expected, &live)?;
+            if live.spec == resource.spec {
+                return Ok((live, false));
+            }
+            let updated = self.write_part(&kind, service, Some(resource.spec), expected).await?;
+            return Ok((updated, true));
+        }
+        let name = resource.metadata.name.clone();
+        let live = self.raw(&kind, &name).await?.ok_or_else(|| not_found(&kind, &name))?;
+        check_version(expected, &live)?;
+        let mut resource = Self::stored_form(resource);
+        if Self::stored_form(live.clone()).same_content(&resource) {
+            return Ok((self.decorate(vec![live]).await?.remove(0), false));
+        }
+        let mut ops = self.references(&resource).await?;
+        let live_revision = revision(&live)?.expect("stored objects carry a revision");
+        resource.metadata.resource_version = None;
+        resource.metadata.creation_timestamp.clone_from(&live.metadata.creation_timestamp);
+        let object_key = key(&kind, &name);
+        ops.push(Op::Put {
+            key: object_key.clone(),
+            value: encode(&resource),
+            when: Precondition::Revision(live_revision),
+        });
+        let revision = self.commit(ops, &object_key, &resource.reference()).await?;
+        resource.metadata.resource_version = Some(revision.to_string());
+        Ok((self.decorate(vec![resource]).await?.remove(0), true))
+    }
+
+    /// Deletes an object and returns its last state.
+    pub async fn delete(&self, kind: &ResourceKind, name: &str, expected: Option<u64>) -> Result<Resource, ApiError> {
+        Self::check_writable(kind)?;
+        let _guard = self.writes.lock().await;
+        if let Some((part, path)) = part_kind(kind) {
+            let service = self.service(name).await?;
+            let live = part_resource(part, &service, path).ok_or_else(|| not_found(kind, name))?;
+            check_version(expected, &live)?;
+            self.write_part(kind, service, None, expected).await?;
+            return Ok(live);
+        }
+        let live = self.raw(kind, name).await?.ok_or_else(|| not_found(kind, name))?;
+        check_version(expected, &live)?;
+        match kind {
+            ResourceKind::Builtin(Kind::Tenant) => {
+                if let Some(services) = self.tenant_members().await?.get(name) {
+                    return Err(ApiError::Conflict(format!(
+                        "tenant {name:?} still has services: {}; delete them or move them to another tenant first",
+                        services.join(", ")
+                    )));
+                }
+            }
+            ResourceKind::Builtin(Kind::CustomResourceKind) => {
+                let (resources, _) = self.raw_list(&ResourceKind::Custom(name.to_owned())).await?;
+                if !resources.is_empty() {
+                    return Err(ApiError::Conflict(format!(
+                        "kind {name:?} still has {} resources; delete them first",
+                        resources.len()
+                    )));
+                }
+            }
+            _ => {}
+        }
+        let live_revision = revision(&live)?.expect("stored objects carry a revision");
+        let object_key = key(kind, name);
+        let reference = live.reference();
+        self.commit(
+            vec![Op::Delete {
+                key: object_key.clone(),
+                when: Precondition::Revision(live_revision),
+            }],
+            &object_key,
+            &reference,
+        )
+        .await?;
+        Ok(live)
+    }
+
+    async fn write_part(
+        &self,
+        kind: &ResourceKind,
+        mut service: Resource,
+        part: Option<Value>,
+        expected: Option<u64>,
+    ) -> Result<Resource, ApiError> {
+        let (part_kind, path) = part_kind(kind).expect("called for part kinds");
+        let service_revision = revision(&service)?.expect("stored objects carry a revision");
+        if let Some(expected) = expected
+            && expected != service_revision
+        {
+            return Err(stale(&service.reference()));
+        }
+        set_part(&mut service.spec, path, part);
+        let service_key = key(&ResourceKind::Builtin(Kind::Service), &service.metadata.name);
+        let reference = format!("{kind}/{}", service.metadata.name);
+        let revision = self
+            .commit(
+                vec![Op::Put {
+                    key: service_key.clone(),
+                    value: encode(&service),
+                    when: Precondition::Revision(service_revision),
+                }],
+                &service_key,
+                &reference,
+            )
+            .await?;
+        service.metadata.resource_version = Some(revision.to_string());
+        Ok(part_resource(part_kind, &service, path).unwrap_or_else(|| {
+            let mut gone = Resource::new(kind, &service.metadata.name, Value::Null);
+            gone.metadata.resource_version = Some(revision.to_string());
+            gone
+        }))
+    }
+
+    async fn commit(&self, ops: Vec<Op>, object_key: &str, reference: &str) -> Result<u64, ApiError> {
+        match self.store.commit(ops).await {
+            Ok(revision) => Ok(revision),
+            Err(store::Error::Precondition { key, current }) if key == object_key => Err(match current {
+                Some(_) => ApiError::Conflict(format!("{reference} already exists or was changed meanwhile")),
+                None => ApiError::NotFound(format!("{reference} was deleted meanwhile")),
+            }),
+            Err(store::Error::Precondition { key, .. }) => {
+                Err(ApiError::Conflict(format!("{reference} refers to {key}, which was deleted meanwhile")))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+fn check_version(expected: Option<u64>, live: &Resource) -> Result<(), ApiError> {
+    match expected {
+        Some(expected) if Some(expected.to_string()) != live.metadata.resource_version => Err(stale(&live.reference())),
+        _ => Ok(()),
+    }
+}
+
+fn stale(reference: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "{reference} was changed by someone else since it was read (stale resourceVersion); read it again and retry"
+    ))
+}
+
+/// The part kind and its path inside the Service spec, for part kinds.
+pub fn part_kind(kind: &ResourceKind) -> Option<(Kind, &'static [&'static str])> {
+    let k = kind.builtin()?;
+    match k.info().scope {
+        Scope::ServicePart(path) => Some((k, path)),
+        _ => None,
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}

@@ -1,0 +1,131 @@
+//! `/openapi.json`: an OpenAPI 3.1 document generated from the kind table and the specs' JSON
+//! Schemas, so it can never drift from what the server accepts.
+
+use meshlib::api::PREFIX;
+use meshlib::kind::{KINDS, Scope};
+use serde_json::{Map, Value, json};
+
+fn error_responses() -> Value {
+    let error = json!({"$ref": "#/components/responses/Error"});
+    json!({"400": error, "401": error, "403": error, "404": error, "409": error})
+}
+
+/// Moves a schemars document's `$defs` into `components/schemas`, prefixed with `prefix`.
+fn hoist(schema: &Value, prefix: &str, components: &mut Map<String, Value>) -> Value {
+    let text = schema
+        .to_string()
+        .replace("\"#/$defs/", &format!("\"#/components/schemas/{prefix}"));
+    let mut schema: Value = serde_json::from_str(&text).expect("re-parsing a schema");
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("$schema");
+        if let Some(Value::Object(defs)) = map.remove("$defs") {
+            for (name, def) in defs {
+                components.insert(format!("{prefix}{name}"), def);
+            }
+        }
+    }
+    schema
+}
+
+/// Builds the document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for info in KINDS {
+        let spec = hoist(&(info.schema)(), info.name, &mut schemas);
+        schemas.insert(format!("{}Spec", info.name), spec);
+        schemas.insert(
+            info.name.to_owned(),
+            json!({
+                "type": "object",
+                "description": info.description,
+                "required": ["kind", "metadata", "spec"],
+                "properties": {
+                    "apiVersion": {"type": "string", "const": meshlib::resource::API_VERSION},
+                    "kind": {"type": "string", "const": info.name},
+                    "metadata": {"$ref": "#/components/schemas/Metadata"},
+                    "spec": {"$ref": format!("#/components/schemas/{}Spec", info.name)},
+                },
+            }),
+        );
+        let object = json!({"$ref": format!("#/components/schemas/{}", info.name)});
+        let body = json!({"required": true, "content": {"application/json": {"schema": object}}});
+        let ok = |description: &str| json!({"description": description, "content": {"application/json": {"schema": object}}});
+        let tag = [info.name];
+        let mut collection = json!({
+            "get": {
+                "tags": tag, "summary": format!("List {} (or watch with ?watch=true: newline-delimited WatchEvents)", info.plural),
+                "parameters": [
+                    {"name": "labelSelector", "in": "query", "schema": {"type": "string"}},
+                    {"name": "watch", "in": "query", "schema": {"type": "boolean"}}
+                ],
+                "responses": {"200": {"description": "the list", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/List"}}}}},
+            },
+        });
+        let mut item = json!({
+            "get": {"tags": tag, "summary": format!("Read a {}", info.name), "responses": {"200": ok("the object")}},
+        });
+        if info.writable {
+            collection["post"] = json!({"tags": tag, "summary": format!("Create a {}", info.name), "requestBody": body,
+                "responses": {"201": ok("created")}});
+            item["put"] = json!({"tags": tag, "summary": format!("Replace a {}; a stale metadata.resourceVersion gets 409", info.name),
+                "requestBody": body, "responses": {"200": ok("updated")}});
+        }
+        if info.writable || info.scope == Scope::Registry {
+            item["delete"] = json!({"tags": tag, "summary": format!("Delete a {}", info.name),
+                "parameters": [{"name": "resourceVersion", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": ok("the deleted object")}});
+        }
+        for operation in collection.as_object_mut().into_iter().chain(item.as_object_mut()).flat_map(|m| m.values_mut()) {
+            operation["responses"].as_object_mut().expect("responses").extend(
+                error_responses().as_object().expect("object").clone(),
+            );
+        }
+        let base = format!("{PREFIX}/resources/{}", info.plural);
+        item["parameters"] = json!([{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        paths.insert(base.clone(), collection);
+        paths.insert(format!("{base}/{{name}}"), item);
+    }
+    schemas.insert("Metadata".into(), json!({
+        "type": "object", "required": ["name"],
+        "properties": {
+            "name": {"type": "string"},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "resourceVersion": {"type": "string"},
+            "creationTimestamp": {"type": "string", "format": "date-time"},
+        },
+    }));
+    schemas.insert("List".into(), json!({
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"const": "List"},
+            "metadata": {"type": "object", "properties": {"resourceVersion": {"type": "string"}}},
+            "items": {"type": "array", "items": {"type": "object"}},
+        },
+    }));
+    schemas.insert("Error".into(), json!({
+        "type": "object", "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "integer"}, "message": {"type": "string"},
+            "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+        },
+    }));
+    for (path, summary) in [("/healthz", "Liveness"), ("/readyz", "Readiness: the store answers"), ("/version", "Server version")] {
+        paths.insert(path.into(), json!({"get": {"summary": summary, "security": [], "responses": {"200": {"description": "ok"}}}}));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "EaseMesh-compatible control plane",
+            "version": meshlib::VERSION,
+            "description": "Mesh resources. EaseMesh's own routes (/apis/v2/mesh/..., /apis/v2/objects) are served too, with flat bodies.",
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "failure", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+        },
+    })
+}
