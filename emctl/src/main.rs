@@ -1,1 +1,56 @@
-fn main() {}
+//! `emctl`: argument parsing, the async runtime and the exit-code table. Everything else is in
+//! `cmd`.
+
+mod cli;
+mod cmd;
+mod config;
+mod output;
+mod report;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+/// Exit code of wrong usage (BSD `EX_USAGE`).
+const EXIT_USAGE: u8 = 64;
+/// Exit code of unexpected failures.
+const EXIT_UNEXPECTED: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return match err.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(EXIT_UNEXPECTED);
+        }
+    };
+    match runtime.block_on(cmd::run(cli)) {
+        Ok(cmd::Exit::Success) => ExitCode::SUCCESS,
+        Ok(cmd::Exit::Failure) => ExitCode::FAILURE,
+        Err(err) => {
+            // A broken pipe (`emctl get ... | head`) is not a failure.
+            if err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

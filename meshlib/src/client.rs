@@ -205,6 +205,10 @@ impl Client {
                         desired.metadata.resource_version.clone_from(&live.metadata.resource_version);
                     }
                     match self.update(&desired).await {
+                        // The server writes nothing when only derived fields differ.
+                        Ok(updated) if updated.metadata.resource_version == live.metadata.resource_version => {
+                            return Ok((ApplyOutcome::Unchanged, updated));
+                        }
                         Ok(updated) => return Ok((ApplyOutcome::Configured, updated)),
                         Err(err) if (err.is_conflict() || err.is_not_found()) && !pinned => continue,
                         Err(err) => return Err(err),

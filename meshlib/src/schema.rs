@@ -45,6 +45,38 @@ impl SpecSchema {
         walk(&self.json, &self.json, value, at, problems);
     }
 
+    /// A copy of `value` without the nodes that break the schema, so rules can still be checked
+    /// on the rest.
+    #[must_use]
+    pub fn pruned(&self, value: &Value) -> Value {
+        let mut pointers = Vec::new();
+        for error in self.validator.iter_errors(value) {
+            leaf_pointers(&error, &mut pointers);
+        }
+        pointers.retain(|p| !p.is_empty());
+        // Deepest first, so removing a parent never invalidates a child pointer.
+        pointers.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
+        let mut copy = value.clone();
+        for pointer in pointers {
+            let (parent, last) = pointer.rsplit_once('/').unwrap_or(("", &pointer));
+            let last = last.replace("~1", "/").replace("~0", "~");
+            match copy.pointer_mut(parent) {
+                Some(Value::Object(map)) => {
+                    map.remove(&last);
+                }
+                Some(Value::Array(items)) => {
+                    if let Ok(i) = last.parse::<usize>()
+                        && i < items.len()
+                    {
+                        items[i] = Value::Null;
+                    }
+                }
+                _ => {}
+            }
+        }
+        copy
+    }
+
     /// Structural problems of an already canonicalized value (types, required fields, enums).
     #[must_use]
     pub fn check(&self, value: &Value, at: &str) -> Vec<FieldError> {
@@ -203,59 +235,106 @@ pub fn describe_errors<'a>(
 ) -> Vec<FieldError> {
     let mut out = Vec::new();
     for error in errors {
-        let path = field_path(at, error.instance_path().as_str());
-        let instance = error.instance();
-        let message = match error.kind() {
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
-                if report_unknown {
-                    for name in unexpected {
-                        out.push(FieldError {
-                            field: join(&path, name),
-                            message: "unknown field".to_owned(),
-                        });
-                    }
-                }
-                continue;
-            }
-            ValidationErrorKind::Required { property } => {
-                out.push(FieldError {
-                    field: join(&path, property.as_str().unwrap_or_default()),
-                    message: "is required".to_owned(),
-                });
-                continue;
-            }
-            ValidationErrorKind::Type { kind } => {
-                format!("expected {}, got {} {}", expected_types(kind), type_name(instance), show(instance))
-            }
-            ValidationErrorKind::Enum { options } => {
-                let options: Vec<String> = options.as_array().map(|o| o.iter().map(plain).collect()).unwrap_or_default();
-                one_of(&options, instance)
-            }
-            ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
-                // Documented enums become `oneOf` of `const`s; list the allowed values.
-                let constants: Option<Vec<String>> = context
-                    .iter()
-                    .map(|branch| {
-                        branch.iter().find_map(|e| match e.kind() {
-                            ValidationErrorKind::Constant { expected_value } => Some(plain(expected_value)),
-                            _ => None,
-                        })
-                    })
-                    .collect();
-                match constants {
-                    Some(values) if !values.is_empty() => one_of(&values, instance),
-                    _ => error.to_string(),
-                }
-            }
-            ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}, got {}", show(instance)),
-            ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}, got {}", show(instance)),
-            _ => error.to_string(),
-        };
-        out.push(FieldError { field: path, message });
+        describe(&error, at, report_unknown, &mut out);
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// The branch of an `anyOf`/`oneOf` failure whose type fits the value, if exactly one does.
+fn fitting_branch<'e>(
+    error: &jsonschema::ValidationError<'_>,
+    context: &'e [Vec<jsonschema::ValidationError<'static>>],
+) -> Option<&'e Vec<jsonschema::ValidationError<'static>>> {
+    let fitting: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+        .iter()
+        .filter(|branch| {
+            !branch.iter().any(|e| {
+                matches!(e.kind(), ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. })
+                    && e.instance_path().as_str() == error.instance_path().as_str()
+            })
+        })
+        .collect();
+    match fitting[..] {
+        [branch] => Some(branch),
+        _ => None,
+    }
+}
+
+/// Instance pointers of the innermost failures.
+fn leaf_pointers(error: &jsonschema::ValidationError<'_>, out: &mut Vec<String>) {
+    if let ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } = error.kind()
+        && let Some(branch) = fitting_branch(error, context)
+    {
+        for inner in branch {
+            leaf_pointers(inner, out);
+        }
+        return;
+    }
+    if !matches!(error.kind(), ValidationErrorKind::Required { .. } | ValidationErrorKind::AdditionalProperties { .. }) {
+        out.push(error.instance_path().as_str().to_owned());
+    }
+}
+
+fn describe(error: &jsonschema::ValidationError<'_>, at: &str, report_unknown: bool, out: &mut Vec<FieldError>) {
+    let path = field_path(at, error.instance_path().as_str());
+    let instance = error.instance();
+    let message = match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            if report_unknown {
+                for name in unexpected {
+                    out.push(FieldError {
+                        field: join(&path, name),
+                        message: "unknown field".to_owned(),
+                    });
+                }
+            }
+            return;
+        }
+        ValidationErrorKind::Required { property } => {
+            out.push(FieldError {
+                field: join(&path, property.as_str().unwrap_or_default()),
+                message: "is required".to_owned(),
+            });
+            return;
+        }
+        ValidationErrorKind::Type { kind } => {
+            format!("expected {}, got {} {}", expected_types(kind), type_name(instance), show(instance))
+        }
+        ValidationErrorKind::Enum { options } => {
+            let options: Vec<String> = options.as_array().map(|o| o.iter().map(plain).collect()).unwrap_or_default();
+            one_of(&options, instance)
+        }
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            // Documented enums become `oneOf` of `const`s: list the allowed values.
+            let constants: Option<Vec<String>> = context
+                .iter()
+                .map(|branch| {
+                    branch.iter().find_map(|e| match e.kind() {
+                        ValidationErrorKind::Constant { expected_value } => Some(plain(expected_value)),
+                        _ => None,
+                    })
+                })
+                .collect();
+            if let Some(values) = constants.filter(|v| !v.is_empty()) {
+                one_of(&values, instance)
+            } else {
+                // Optional values are `anyOf: [T, null]`: explain the branch whose type fits.
+                if let Some(branch) = fitting_branch(error, context) {
+                    for inner in branch {
+                        describe(inner, at, report_unknown, out);
+                    }
+                    return;
+                }
+                error.to_string()
+            }
+        }
+        ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}, got {}", show(instance)),
+        ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}, got {}", show(instance)),
+        _ => error.to_string(),
+    };
+    out.push(FieldError { field: path, message });
 }
 
 fn plain(value: &Value) -> String {

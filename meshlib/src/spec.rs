@@ -52,7 +52,21 @@ pub fn normalize<T: Spec>(name: &str, mut value: Value, at: &str) -> Result<Valu
     // sees every problem at once. Wrong types stop here: the typed rules cannot be evaluated.
     let structural = schema.check(&value, at);
     if !structural.is_empty() {
+        // Still check the rules on what is well-formed, so every problem is reported at once.
+        if let Ok(mut spec) = serde_json::from_value::<T>(schema.pruned(&value)) {
+            spec.apply_defaults();
+            let mut rules = Problems::default();
+            spec.validate(at, &mut rules);
+            let reported: Vec<&str> = structural.iter().map(|p| p.field.as_str()).collect();
+            let extra: Vec<FieldError> = rules
+                .into_vec()
+                .into_iter()
+                .filter(|p| !reported.iter().any(|r| p.field.starts_with(r)))
+                .collect();
+            problems.extend(extra);
+        }
         problems.extend(structural);
+        problems.sort();
         return Err(problems.into_vec());
     }
     let mut spec: T = serde_json::from_value(value).map_err(|err| {

@@ -1,0 +1,200 @@
+//! The command line, as clap types. Help text lives in the doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, documented in `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0   success
+  1   a user, validation or server error (the message says which)
+  2   an unexpected error (a bug, or the server failed)
+  64  wrong usage (unknown flag, missing argument)";
+
+/// emctl: run and operate the mesh from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "emctl", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]
+    #[arg(short = 's', long, env = "EMCTL_SERVER", global = true)]
+    pub server: Option<String>,
+    /// Bearer token for the control plane.
+    #[arg(long, env = "EMCTL_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Named context from ~/.emctlrc to use instead of its current one.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Per-request timeout (Go duration, e.g. 10s).
+    #[arg(short = 't', long, global = true, default_value = "30s")]
+    pub timeout: String,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or update resources from files, directories, URLs or stdin.
+    Apply(FileArgs),
+    /// Create resources; fails for those that exist.
+    Create(FileArgs),
+    /// List resources of a kind, or show some by name.
+    #[command(visible_alias = "list")]
+    Get(GetArgs),
+    /// Show one resource in detail.
+    Describe(DescribeArgs),
+    /// Delete resources by kind and name, or those in files.
+    Delete(DeleteArgs),
+    /// Edit a resource in $EDITOR and apply the result.
+    Edit(EditArgs),
+    /// List the resource kinds, their short names and columns.
+    ApiResources,
+    /// Print client and control-plane versions.
+    Version(VersionArgs),
+}
+
+/// `-f` inputs.
+#[derive(Debug, Clone, Args)]
+pub struct FileArgs {
+    /// File, directory, http(s) URL or - for stdin; repeatable.
+    #[arg(short = 'f', long = "filename", required = true, value_name = "LOCATION")]
+    pub files: Vec<String>,
+    /// Also read subdirectories of directories given with -f.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Validate and show what would be sent, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print only `kind/name` of each object.
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<NameOutput>,
+}
+
+/// `-o name` for write commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NameOutput {
+    /// `kind/name` per object.
+    Name,
+}
+
+/// Output formats of read commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Aligned columns.
+    Table,
+    /// Columns plus the wide ones and labels.
+    Wide,
+    /// YAML (a List for several objects); re-appliable.
+    Yaml,
+    /// JSON (a List for several objects); re-appliable.
+    Json,
+    /// `kind/name` per object.
+    Name,
+}
+
+/// `emctl get`.
+#[derive(Debug, Clone, Args)]
+pub struct GetArgs {
+    /// Kind: name, plural or short name (see `emctl api-resources`), or a custom kind.
+    pub kind: String,
+    /// Names; all objects when omitted.
+    pub names: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: Output,
+    /// Label selector, e.g. `app=order,tier!=db`.
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// After listing, stream changes as they happen.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Succeed when a named object does not exist.
+    #[arg(long)]
+    pub ignore_not_found: bool,
+    /// Omit the header line of tables.
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+/// `emctl describe`.
+#[derive(Debug, Clone, Args)]
+pub struct DescribeArgs {
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+}
+
+/// `emctl delete`.
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    /// Kind (with names), unless -f is given.
+    #[arg(required_unless_present = "files", conflicts_with = "files")]
+    pub kind: Option<String>,
+    /// Names.
+    #[arg(requires = "kind")]
+    pub names: Vec<String>,
+    /// Delete the objects described in these locations.
+    #[arg(short = 'f', long = "filename", value_name = "LOCATION")]
+    pub files: Vec<String>,
+    /// Also read subdirectories.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Succeed for objects that do not exist.
+    #[arg(long)]
+    pub ignore_not_found: bool,
+}
+
+/// `emctl edit`.
+#[derive(Debug, Clone, Args)]
+pub struct EditArgs {
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Edit as JSON instead of YAML.
+    #[arg(short = 'o', long, value_enum, default_value = "yaml")]
+    pub output: EditFormat,
+}
+
+/// Formats `edit` can open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EditFormat {
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+/// `emctl version`.
+#[derive(Debug, Clone, Args)]
+pub struct VersionArgs {
+    /// Only the client version; do not contact the control plane.
+    #[arg(long)]
+    pub client: bool,
+}
+
+/// Where the rc file is.
+pub fn rc_path() -> Option<PathBuf> {
+    std::env::var_os("EMCTL_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".emctlrc")))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,86 @@
+//! Dispatch: one module per subcommand, each a thin adapter from arguments to meshlib calls.
+
+mod api_resources;
+mod apply;
+mod delete;
+mod describe;
+mod edit;
+mod get;
+mod version;
+
+use meshlib::client::{Client, Config};
+use meshlib::kind::{Kind, ResourceKind, Scope};
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Resolved};
+
+/// How a command ended once it has reported its own problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Success,
+    /// Something failed and was reported.
+    Failure,
+}
+
+impl Exit {
+    /// Failure when `failed`.
+    pub fn from_failed(failed: bool) -> Self {
+        if failed { Self::Failure } else { Self::Success }
+    }
+}
+
+/// What every command that talks to the control plane needs.
+pub struct Ctx {
+    /// The client.
+    pub client: Client,
+    /// Where it points, for hints.
+    pub config: Resolved,
+}
+
+impl Ctx {
+    fn new(cli: &Cli) -> anyhow::Result<Self> {
+        let config = config::resolve(&cli.global)?;
+        let client = Client::new(&Config {
+            server: config.server.clone(),
+            token: config.token.clone(),
+            timeout: config.timeout,
+        })?;
+        Ok(Self { client, config })
+    }
+}
+
+/// Apply order: definitions before what uses them (custom kinds, tenants before services,
+/// services before their parts, custom resources last). Deletion runs it backwards.
+pub fn dependency_rank(kind: &ResourceKind) -> u8 {
+    match kind {
+        ResourceKind::Builtin(Kind::CustomResourceKind) => 0,
+        ResourceKind::Builtin(Kind::MeshController) => 1,
+        ResourceKind::Builtin(Kind::Tenant) => 2,
+        ResourceKind::Builtin(Kind::Service) => 3,
+        ResourceKind::Builtin(k) if matches!(k.info().scope, Scope::ServicePart(_)) => 4,
+        ResourceKind::Builtin(_) => 5,
+        ResourceKind::Custom(_) => 6,
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match &cli.command {
+        Command::ApiResources => Ok(api_resources::run()),
+        Command::Version(args) if args.client => Ok(version::client_only()),
+        command => {
+            let ctx = Ctx::new(&cli)?;
+            match command {
+                Command::Apply(args) => apply::run(&ctx, args, apply::Mode::Apply).await,
+                Command::Create(args) => apply::run(&ctx, args, apply::Mode::Create).await,
+                Command::Get(args) => get::run(&ctx, args).await,
+                Command::Describe(args) => describe::run(&ctx, args).await,
+                Command::Delete(args) => delete::run(&ctx, args).await,
+                Command::Edit(args) => edit::run(&ctx, args).await,
+                Command::Version(_) => version::run(&ctx).await,
+                Command::ApiResources => unreachable!("handled above"),
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `emctl get`: list or show objects of any kind, in any output format, optionally watching.
+
+use std::time::SystemTime;
+
+use futures_util::StreamExt;
+use meshlib::kind::ResourceKind;
+use meshlib::selector::Selector;
+
+use super::{Ctx, Exit};
+use crate::cli::{GetArgs, Output};
+use crate::{output, report};
+
+/// The message for a kind the server does not know.
+pub fn unknown_kind(kind: &ResourceKind, err: &meshlib::client::Error) -> Option<String> {
+    match kind {
+        ResourceKind::Custom(name) if err.is_not_found() && err.to_string().starts_with("kind ") => Some(format!(
+            "error: unknown kind {name:?}: not a built-in kind (see `emctl api-resources`) and no CustomResourceKind defines it"
+        )),
+        _ => None,
+    }
+}
+
+/// Runs `get`.
+pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
+    let kind = ResourceKind::lookup(&args.kind);
+    let selector: Option<Selector> = args.selector.as_deref().map(str::parse).transpose()?;
+    let width = output::terminal_width();
+    if args.watch {
+        return watch(ctx, &kind, selector.as_ref(), args, width).await;
+    }
+    let mut failed = false;
+    let items = if args.names.is_empty() {
+        match ctx.client.list(&kind, selector.as_ref().map(ToString::to_string).as_deref()).await {
+            Ok(list) => list.items,
+            Err(err) => {
+                eprintln!("{}", unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+                return Ok(Exit::Failure);
+            }
+        }
+    } else {
+        let mut items = Vec::new();
+        for name in &args.names {
+            match ctx.client.get(&kind, name).await {
+                Ok(resource) => items.push(resource),
+                Err(err) if err.is_not_found() && args.ignore_not_found => {}
+                Err(err) => {
+                    eprintln!("{}", unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+                    failed = true;
+                    if err.is_transport() {
+                        return Ok(Exit::Failure);
+                    }
+                }
+            }
+        }
+        items
+    };
+    if items.is_empty() {
+        if args.names.is_empty() && matches!(args.output, Output::Table | Output::Wide | Output::Name) {
+            eprintln!("No resources found.");
+            return Ok(Exit::from_failed(failed));
+        }
+        if !matches!(args.output, Output::Yaml | Output::Json) {
+            return Ok(Exit::from_failed(failed));
+        }
+    }
+    let single = args.names.len() == 1;
+    print!(
+        "{}",
+        output::render(&kind, &items, single, args.output, !args.no_headers, width, SystemTime::now())?
+    );
+    Ok(Exit::from_failed(failed))
+}
+
+async fn watch(ctx: &Ctx, kind: &ResourceKind, selector: Option<&Selector>, args: &GetArgs, width: Option<u16>) -> anyhow::Result<Exit> {
+    let mut events = match ctx.client.watch(kind).await {
+        Ok(events) => Box::pin(events),
+        Err(err) => {
+            eprintln!("{}", unknown_kind(kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+            return Ok(Exit::Failure);
+        }
+    };
+    let mut headers = !args.no_headers;
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(event) => event,
+            Err(err) => {
+                eprintln!("{}", report::client_error("watch", &err, &ctx.config));
+                return Ok(Exit::Failure);
+            }
+        };
+        let object = event.object;
+        if !args.names.is_empty() && !args.names.contains(&object.metadata.name) {
+            continue;
+        }
+        if selector.is_some_and(|s| !s.matches(&object.metadata.labels)) {
+            continue;
+        }
+        let text = match args.output {
+            Output::Json => format!("{}\n", serde_json::to_string(&meshlib::api::WatchEvent { event: event.event, object })?),
+            Output::Yaml => format!("---\n{}", meshlib::yaml::to_string(&object)?),
+            format => output::render(kind, &[object], true, format, headers, width, SystemTime::now())?,
+        };
+        headers = false;
+        print!("{text}");
+        std::io::Write::flush(&mut std::io::stdout())?;
+    }
+    eprintln!("error: the control plane closed the watch");
+    Ok(Exit::Failure)
+}

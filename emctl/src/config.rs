@@ -1,0 +1,107 @@
+//! Where the control plane is and how to authenticate: flags, then environment, then
+//! `~/.emctlrc` (EaseMesh's `server:` key, plus `token:` and named contexts).
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::cli::{GlobalArgs, rc_path};
+
+/// Address used when nothing names one.
+pub const DEFAULT_SERVER: &str = "127.0.0.1:2381";
+
+/// `~/.emctlrc`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RcFile {
+    /// Control plane (EaseMesh's only key).
+    pub server: Option<String>,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// Context used when `--context` is not given.
+    pub current_context: Option<String>,
+    /// Named contexts.
+    #[serde(default)]
+    pub contexts: Vec<NamedContext>,
+}
+
+/// A named control plane.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedContext {
+    /// Name.
+    pub name: String,
+    /// Control plane.
+    pub server: String,
+    /// Bearer token.
+    pub token: Option<String>,
+}
+
+/// The resolved connection settings.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Control plane URL.
+    pub server: String,
+    /// Where the server came from, for error hints.
+    pub origin: &'static str,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+fn read_rc(path: &Path) -> anyhow::Result<RcFile> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(RcFile::default()),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let value = match meshlib::yaml::documents(&text).into_iter().next() {
+        None | Some(Ok(serde_json::Value::Null)) => return Ok(RcFile::default()),
+        Some(Ok(value)) => value,
+        Some(Err(err)) => bail!("{}: invalid YAML: {err}", path.display()),
+    };
+    serde_json::from_value(value).with_context(|| format!("{}: unexpected content", path.display()))
+}
+
+/// Resolves flags > environment (via clap) > rc file > default.
+///
+/// # Errors
+/// Unreadable rc file, unknown context, bad timeout.
+pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Resolved> {
+    let timeout = meshlib::duration::parse(&global.timeout).with_context(|| format!("invalid --timeout {:?}", global.timeout))?;
+    let rc = match rc_path() {
+        Some(path) => read_rc(&path)?,
+        None => RcFile::default(),
+    };
+    let context_name = global.context.as_deref().or(rc.current_context.as_deref());
+    let context = match context_name {
+        Some(name) => Some(rc.contexts.iter().find(|c| c.name == name).with_context(|| {
+            let known: Vec<&str> = rc.contexts.iter().map(|c| c.name.as_str()).collect();
+            format!("no context {name:?} in ~/.emctlrc (known: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })
+        })?),
+        None => None,
+    };
+    let (server, origin) = if let Some(server) = &global.server {
+        (server.clone(), "--server / EMCTL_SERVER")
+    } else if let Some(context) = context {
+        (context.server.clone(), "the context in ~/.emctlrc")
+    } else if let Some(server) = &rc.server {
+        (server.clone(), "~/.emctlrc")
+    } else {
+        (DEFAULT_SERVER.to_owned(), "the default")
+    };
+    let token = global
+        .token
+        .clone()
+        .or_else(|| context.and_then(|c| c.token.clone()))
+        .or(rc.token);
+    Ok(Resolved {
+        server: meshlib::client::server_url(&server),
+        origin,
+        token,
+        timeout,
+    })
+}

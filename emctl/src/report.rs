@@ -1,0 +1,55 @@
+//! How failures are told: one `error:` line, indented problems, and a hint where one helps.
+//! Every message goes to stderr; data goes to stdout.
+
+use meshlib::client::Error as ClientError;
+use meshlib::decode::DocumentError;
+
+use crate::config::Resolved;
+
+/// A server or transport failure about `subject` (e.g. `service/order`), with hints.
+pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> String {
+    let mut out = if subject.is_empty() { format!("error: {err}") } else { format!("error: {subject}: {err}") };
+    match err {
+        ClientError::Status { body, .. } => {
+            if !body.details.is_empty() {
+                // The message lists the problems too; show them one per line instead.
+                let head = body.message.split(" is invalid:").next().unwrap_or(&body.message);
+                out = if subject.is_empty() {
+                    format!("error: {head} is invalid:")
+                } else {
+                    format!("error: {subject}: is invalid:")
+                };
+                for detail in &body.details {
+                    out.push_str(&format!("\n  - {detail}"));
+                }
+            }
+            if err.is_auth() {
+                out.push_str("\n  hint: pass a token with --token or EMCTL_TOKEN, or add `token:` to ~/.emctlrc");
+            }
+        }
+        ClientError::Transport { source, .. } => {
+            let mut cause: Option<&dyn std::error::Error> = Some(source);
+            let mut last = String::new();
+            while let Some(c) = cause {
+                last = c.to_string();
+                cause = c.source();
+            }
+            out.push_str(&format!("\n  caused by: {last}"));
+            out.push_str(&format!(
+                "\n  hint: the address comes from {}; start a control plane with `meshd control-plane` or point emctl at yours with --server, EMCTL_SERVER or ~/.emctlrc",
+                config.origin
+            ));
+        }
+        _ => {
+            if let Some(source) = std::error::Error::source(err) {
+                out.push_str(&format!("\n  caused by: {source}"));
+            }
+        }
+    }
+    out
+}
+
+/// A refused document.
+pub fn document_error(at: &meshlib::decode::DocumentRef, err: &DocumentError) -> String {
+    format!("error: {at}: {}", err.report())
+}
