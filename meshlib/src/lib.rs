@@ -13,6 +13,7 @@ pub mod client;
 pub mod decode;
 pub mod duration;
 pub mod kind;
+pub mod part;
 pub mod resource;
 pub mod schema;
 pub mod selector;

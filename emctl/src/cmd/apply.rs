@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use meshlib::client::ApplyOutcome;
-use meshlib::decode::{Decoded, decode_str};
+use meshlib::decode::{Decoded, DocumentRef, decode_str};
 use meshlib::kind::{Kind, ResourceKind};
+use meshlib::part;
 use meshlib::resource::Resource;
+use serde_json::Value;
 
 use super::{Ctx, Exit, dependency_rank};
 use crate::cli::{FileArgs, NameOutput};
@@ -62,9 +64,95 @@ async fn check_custom(ctx: &Ctx, resource: &Resource, batch: &HashMap<String, se
     })
 }
 
+/// A part merged into the Service of the same batch.
+struct MergedPart {
+    kind: Kind,
+    path: &'static [&'static str],
+    name: String,
+}
+
+/// Parts whose Service is in the same batch become part of that Service's desired state, so
+/// the Service document does not drop them and re-applying the batch changes nothing.
+fn coalesce(documents: Vec<Decoded>) -> (Vec<Decoded>, HashMap<String, Vec<MergedPart>>) {
+    let services: HashMap<String, usize> = documents
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.result.as_ref().ok().filter(|r| r.kind == Kind::Service.name()).map(|r| (r.metadata.name.clone(), i)))
+        .collect();
+    let mut merged: HashMap<String, Vec<MergedPart>> = HashMap::new();
+    let mut parts: Vec<(usize, Kind, &'static [&'static str], Value, DocumentRef)> = Vec::new();
+    let mut keep = Vec::with_capacity(documents.len());
+    for (i, document) in documents.iter().enumerate() {
+        let target = document.result.as_ref().ok().and_then(|r| {
+            let (kind, path) = part::path_of(&r.resource_kind())?;
+            let service = *services.get(&r.metadata.name)?;
+            Some((service, kind, path, r.spec.clone()))
+        });
+        match target {
+            Some((service, kind, path, spec)) => parts.push((service, kind, path, spec, document.at.clone())),
+            None => keep.push(i),
+        }
+    }
+    let mut documents: Vec<Option<Decoded>> = documents.into_iter().map(Some).collect();
+    let mut conflicts = Vec::new();
+    for (service, kind, path, spec, at) in parts {
+        let Some(Ok(resource)) = documents[service].as_mut().map(|d| d.result.as_mut()) else {
+            continue;
+        };
+        match part::get(&resource.spec, path) {
+            Some(inline) if *inline != spec => conflicts.push(Decoded {
+                at,
+                result: Err(meshlib::decode::DocumentError::Invalid {
+                    kind: Some(kind.name().to_owned()),
+                    name: Some(resource.metadata.name.clone()),
+                    problems: vec![meshlib::validate::FieldError {
+                        field: "spec".into(),
+                        message: format!(
+                            "conflicts with spec.{} of Service/{} in the same input; keep one of them",
+                            path.join("."),
+                            resource.metadata.name
+                        ),
+                    }],
+                }),
+            }),
+            _ => {
+                part::set(&mut resource.spec, path, Some(spec));
+                merged.entry(resource.metadata.name.clone()).or_default().push(MergedPart {
+                    kind,
+                    path,
+                    name: resource.metadata.name.clone(),
+                });
+            }
+        }
+    }
+    let mut out: Vec<Decoded> = keep.into_iter().filter_map(|i| documents[i].take()).collect();
+    out.extend(conflicts);
+    (out, merged)
+}
+
+fn outcome_word(outcome: ApplyOutcome) -> &'static str {
+    match outcome {
+        ApplyOutcome::Created => "created",
+        ApplyOutcome::Configured => "configured",
+        ApplyOutcome::Unchanged => "unchanged",
+    }
+}
+
+/// What happened to a merged part, judged against the Service as it was before.
+fn part_outcome(before: Option<&Resource>, service: ApplyOutcome, merged: &MergedPart, desired: &Resource) -> ApplyOutcome {
+    let old = before.and_then(|b| part::get(&b.spec, merged.path));
+    match (service, old) {
+        (ApplyOutcome::Unchanged, _) => ApplyOutcome::Unchanged,
+        (_, None) => ApplyOutcome::Created,
+        (_, Some(old)) if Some(old) == part::get(&desired.spec, merged.path) => ApplyOutcome::Unchanged,
+        _ => ApplyOutcome::Configured,
+    }
+}
+
 /// Runs apply or create.
 pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit> {
-    let (mut documents, mut failed) = decode_all(&args.files, args.recursive, ctx).await;
+    let (documents, mut failed) = decode_all(&args.files, args.recursive, ctx).await;
+    let (mut documents, mut merged) = coalesce(documents);
     documents.sort_by_key(|d| d.result.as_ref().map_or(0, |r| dependency_rank(&r.resource_kind())));
     let batch: HashMap<String, serde_json::Value> = documents
         .iter()
@@ -103,23 +191,35 @@ pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit>
             println!("{name} valid (dry run)");
             continue;
         }
+        let parts = if kind == ResourceKind::Builtin(Kind::Service) {
+            merged.remove(&resource.metadata.name).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let before = if parts.is_empty() {
+            None
+        } else {
+            ctx.client.get_opt(&kind, &resource.metadata.name).await.ok().flatten()
+        };
         let result = match mode {
             Mode::Apply => ctx.client.apply(&resource).await.map(|(outcome, _)| outcome),
             Mode::Create => ctx.client.create(&resource).await.map(|_| ApplyOutcome::Created),
         };
         match result {
-            Ok(outcome) if args.output == Some(NameOutput::Name) => {
-                let _ = outcome;
-                println!("{name}");
-            }
-            Ok(outcome) => println!(
-                "{name} {}",
-                match outcome {
-                    ApplyOutcome::Created => "created",
-                    ApplyOutcome::Configured => "configured",
-                    ApplyOutcome::Unchanged => "unchanged",
+            Ok(outcome) => {
+                let mut lines = vec![(name, outcome)];
+                for part in &parts {
+                    let part_name = format!("{}/{}", part.kind.name().to_ascii_lowercase(), part.name);
+                    lines.push((part_name, part_outcome(before.as_ref(), outcome, part, &resource)));
                 }
-            ),
+                for (name, outcome) in lines {
+                    if args.output == Some(NameOutput::Name) {
+                        println!("{name}");
+                    } else {
+                        println!("{name} {}", outcome_word(outcome));
+                    }
+                }
+            }
             Err(err) => {
                 let mut message = report::client_error(&format!("{}: {name}", document.at), &err, &ctx.config);
                 if mode == Mode::Create && err.is_conflict() {

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use meshlib::kind::{Kind, ResourceKind, Scope};
+use meshlib::kind::{Kind, ResourceKind};
+use meshlib::part::{self, path_of as part_kind, view as part_resource};
 use meshlib::resource::Resource;
 use meshlib::selector::Selector;
 use meshlib::validate::FieldError;
@@ -64,51 +65,6 @@ fn encode(resource: &Resource) -> Vec<u8> {
     serde_json::to_vec(&stored).expect("resources serialise")
 }
 
-/// The part of a Service spec at `path`.
-pub fn part_of<'a>(service: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter()
-        .try_fold(service, |v, p| v.get(*p))
-        .filter(|v| !v.is_null())
-}
-
-fn set_part(service: &mut Value, path: &[&str], part: Option<Value>) {
-    let (last, parents) = path.split_last().expect("part paths are not empty");
-    let mut node = &mut *service;
-    for p in parents {
-        if !node.get(*p).is_some_and(Value::is_object) {
-            if part.is_none() {
-                return;
-            }
-            node[*p] = Value::Object(serde_json::Map::new());
-        }
-        node = &mut node[*p];
-    }
-    let map = node.as_object_mut().expect("spec nodes are objects");
-    match part {
-        Some(part) => {
-            map.insert((*last).to_owned(), part);
-        }
-        None => {
-            map.remove(*last);
-        }
-    }
-    // Drop containers left empty (e.g. `observability: {}`).
-    if let Some(first) = parents.first()
-        && service.get(*first).and_then(Value::as_object).is_some_and(serde_json::Map::is_empty)
-    {
-        service.as_object_mut().expect("spec is an object").remove(*first);
-    }
-}
-
-/// The part kind `kind` viewed from its Service.
-pub fn part_resource(kind: Kind, service: &Resource, path: &[&str]) -> Option<Resource> {
-    let part = part_of(&service.spec, path)?;
-    let mut resource = Resource::new(&ResourceKind::Builtin(kind), &service.metadata.name, part.clone());
-    resource.metadata.resource_version.clone_from(&service.metadata.resource_version);
-    resource.metadata.creation_timestamp.clone_from(&service.metadata.creation_timestamp);
-    Some(resource)
-}
-
 /// Object operations; one per control plane.
 pub struct Objects {
     store: Arc<dyn Store>,
@@ -140,13 +96,30 @@ impl Objects {
         Ok((items, revision))
     }
 
+    /// The definition of a custom kind, matched exactly or else ignoring case; 404 if none.
+    async fn custom_definition(&self, kind: &str) -> Result<Resource, ApiError> {
+        let definitions = ResourceKind::Builtin(Kind::CustomResourceKind);
+        if let Some(definition) = self.raw(&definitions, kind).await? {
+            return Ok(definition);
+        }
+        let (all, _) = self.raw_list(&definitions).await?;
+        all.into_iter()
+            .find(|d| d.metadata.name.eq_ignore_ascii_case(kind))
+            .ok_or_else(|| ApiError::NotFound(format!("kind {kind:?} not found; define it with a CustomResourceKind first")))
+    }
+
     /// The JSON Schema of a custom kind, or 404.
     async fn custom_schema(&self, kind: &str) -> Result<Value, ApiError> {
-        let definition = self
-            .raw(&ResourceKind::Builtin(Kind::CustomResourceKind), kind)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("kind {kind:?} not found; define it with a CustomResourceKind first")))?;
+        let definition = self.custom_definition(kind).await?;
         Ok(definition.spec.get("jsonSchema").cloned().unwrap_or(Value::Bool(true)))
+    }
+
+    /// The kind with a custom kind's name spelled as its definition spells it.
+    async fn canonical(&self, kind: &ResourceKind) -> Result<ResourceKind, ApiError> {
+        match kind {
+            ResourceKind::Custom(name) => Ok(ResourceKind::Custom(self.custom_definition(name).await?.metadata.name)),
+            builtin => Ok(builtin.clone()),
+        }
     }
 
     /// Derived fields shown on read (a tenant's services).
@@ -179,9 +152,7 @@ impl Objects {
             let service = self.service(name).await?;
             return part_resource(part, &service, path).ok_or_else(|| not_found(kind, name));
         }
-        if let ResourceKind::Custom(custom) = kind {
-            self.custom_schema(custom).await?;
-        }
+        let kind = &self.canonical(kind).await?;
         let resource = self.raw(kind, name).await?.ok_or_else(|| not_found(kind, name))?;
         Ok(self.decorate(vec![resource]).await?.remove(0))
     }
@@ -194,9 +165,7 @@ impl Objects {
 
     /// Every object of a kind matching `selector`, sorted by name, and the revision read at.
     pub async fn list(&self, kind: &ResourceKind, selector: Option<&Selector>) -> Result<(Vec<Resource>, u64), ApiError> {
-        if let ResourceKind::Custom(custom) = kind {
-            self.custom_schema(custom).await?;
-        }
+        let kind = &self.canonical(kind).await?;
         let (items, revision) = match part_kind(kind) {
             Some((part, path)) => {
                 let (services, revision) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
@@ -262,13 +231,14 @@ impl Objects {
     }
 
     /// Creates an object (the caller has validated it with `meshlib::decode::normalize`).
-    pub async fn create(&self, resource: Resource) -> Result<Resource, ApiError> {
-        let kind = resource.resource_kind();
+    pub async fn create(&self, mut resource: Resource) -> Result<Resource, ApiError> {
+        let kind = self.canonical(&resource.resource_kind()).await?;
+        resource.kind = kind.name().to_owned();
         Self::check_writable(&kind)?;
         let _guard = self.writes.lock().await;
         if let Some((_, path)) = part_kind(&kind) {
             let service = self.service(&resource.metadata.name).await?;
-            if part_of(&service.spec, path).is_some() {
+            if part::get(&service.spec, path).is_some() {
                 return Err(ApiError::Conflict(format!("{} already exists", resource.reference())));
             }
             return self.write_part(&kind, service, Some(resource.spec), None).await;
@@ -299,8 +269,9 @@ impl Objects {
 
     /// Replaces an object; `metadata.resourceVersion`, when given, must be the current one.
     /// Returns the object and whether anything changed.
-    pub async fn update(&self, resource: Resource) -> Result<(Resource, bool), ApiError> {
-        let kind = resource.resource_kind();
+    pub async fn update(&self, mut resource: Resource) -> Result<(Resource, bool), ApiError> {
+        let kind = self.canonical(&resource.resource_kind()).await?;
+        resource.kind = kind.name().to_owned();
         Self::check_writable(&kind)?;
         let expected = revision(&resource)?;
         let _guard = self.writes.lock().await;
@@ -339,6 +310,7 @@ impl Objects {
     /// Deletes an object and returns its last state.
     pub async fn delete(&self, kind: &ResourceKind, name: &str, expected: Option<u64>) -> Result<Resource, ApiError> {
         Self::check_writable(kind)?;
+        let kind = &self.canonical(kind).await?;
         let _guard = self.writes.lock().await;
         if let Some((part, path)) = part_kind(kind) {
             let service = self.service(name).await?;
@@ -398,7 +370,7 @@ impl Objects {
         {
             return Err(stale(&service.reference()));
         }
-        set_part(&mut service.spec, path, part);
+        part::set(&mut service.spec, path, part);
         let service_key = key(&ResourceKind::Builtin(Kind::Service), &service.metadata.name);
         let reference = format!("{kind}/{}", service.metadata.name);
         let revision = self
@@ -446,15 +418,6 @@ fn stale(reference: &str) -> ApiError {
     ApiError::Conflict(format!(
         "{reference} was changed by someone else since it was read (stale resourceVersion); read it again and retry"
     ))
-}
-
-/// The part kind and its path inside the Service spec, for part kinds.
-pub fn part_kind(kind: &ResourceKind) -> Option<(Kind, &'static [&'static str])> {
-    let k = kind.builtin()?;
-    match k.info().scope {
-        Scope::ServicePart(path) => Some((k, path)),
-        _ => None,
-    }
 }
 
 fn now() -> String {

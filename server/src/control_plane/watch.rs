@@ -17,7 +17,8 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
 use super::error::ApiError;
-use super::objects::{self, part_kind, part_resource};
+use super::objects;
+use meshlib::part::{path_of as part_kind, view as part_resource};
 use crate::store::{Entry, Event};
 
 /// Maps a store change to the watch event of `kind` it means, if any.
