@@ -71,7 +71,8 @@ fn read_rc(path: &Path) -> anyhow::Result<RcFile> {
 /// # Errors
 /// Unreadable rc file, unknown context, bad timeout.
 pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Resolved> {
-    let timeout = meshlib::duration::parse(&global.timeout).with_context(|| format!("invalid --timeout {:?}", global.timeout))?;
+    let timeout =
+        meshlib::duration::parse(&global.timeout).with_context(|| format!("invalid --timeout {:?}", global.timeout))?;
     let rc = match rc_path() {
         Some(path) => read_rc(&path)?,
         None => RcFile::default(),
@@ -80,7 +81,14 @@ pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Resolved> {
     let context = match context_name {
         Some(name) => Some(rc.contexts.iter().find(|c| c.name == name).with_context(|| {
             let known: Vec<&str> = rc.contexts.iter().map(|c| c.name.as_str()).collect();
-            format!("no context {name:?} in ~/.emctlrc (known: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })
+            format!(
+                "no context {name:?} in ~/.emctlrc (known: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )
         })?),
         None => None,
     };

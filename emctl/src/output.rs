@@ -50,10 +50,20 @@ pub fn grid(headers: &[&str], rows: &[Vec<String>], show_headers: bool, width: O
 }
 
 /// A table of resources of one kind.
-pub fn table(kind: &ResourceKind, items: &[Resource], wide: bool, show_headers: bool, width: Option<u16>, now: SystemTime) -> String {
+pub fn table(
+    kind: &ResourceKind,
+    items: &[Resource],
+    wide: bool,
+    show_headers: bool,
+    width: Option<u16>,
+    now: SystemTime,
+) -> String {
     let columns = kind.columns();
     let headers = meshlib::table::headers(columns, wide);
-    let rows: Vec<Vec<String>> = items.iter().map(|r| meshlib::table::row(columns, r, wide, now)).collect();
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|r| meshlib::table::row(columns, r, wide, now))
+        .collect();
     grid(&headers, &rows, show_headers, width)
 }
 
@@ -71,7 +81,15 @@ pub fn document(items: &[Resource], single: bool, format: Output) -> anyhow::Res
 }
 
 /// Renders `items` in `format`.
-pub fn render(kind: &ResourceKind, items: &[Resource], single: bool, format: Output, show_headers: bool, width: Option<u16>, now: SystemTime) -> anyhow::Result<String> {
+pub fn render(
+    kind: &ResourceKind,
+    items: &[Resource],
+    single: bool,
+    format: Output,
+    show_headers: bool,
+    width: Option<u16>,
+    now: SystemTime,
+) -> anyhow::Result<String> {
     Ok(match format {
         Output::Table => table(kind, items, false, show_headers, width, now),
         Output::Wide => table(kind, items, true, show_headers, width, now),

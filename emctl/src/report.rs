@@ -8,7 +8,11 @@ use crate::config::Resolved;
 
 /// A server or transport failure about `subject` (e.g. `service/order`), with hints.
 pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> String {
-    let mut out = if subject.is_empty() { format!("error: {err}") } else { format!("error: {subject}: {err}") };
+    let mut out = if subject.is_empty() {
+        format!("error: {err}")
+    } else {
+        format!("error: {subject}: {err}")
+    };
     match err {
         ClientError::Status { body, .. } => {
             if !body.details.is_empty() {

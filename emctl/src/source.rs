@@ -100,7 +100,10 @@ async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Source> {
         match client.get(url).send().await {
             Ok(response) if response.status().is_success() => {
                 let text = response.text().await.with_context(|| format!("cannot read {url}"))?;
-                return Ok(Source { name: url.to_owned(), text });
+                return Ok(Source {
+                    name: url.to_owned(),
+                    text,
+                });
             }
             Ok(response) if response.status().is_server_error() => last = Some(format!("status {}", response.status())),
             Ok(response) => bail!("cannot read {url}: status {}", response.status()),

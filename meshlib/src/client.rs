@@ -52,7 +52,11 @@ pub struct Client {
 #[must_use]
 pub fn server_url(server: &str) -> String {
     let server = server.trim().trim_end_matches('/');
-    if server.contains("://") { server.to_owned() } else { format!("http://{server}") }
+    if server.contains("://") {
+        server.to_owned()
+    } else {
+        format!("http://{server}")
+    }
 }
 
 impl Client {
@@ -91,22 +95,24 @@ impl Client {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
-        let request = request.timeout(self.timeout).build().map_err(|source| Error::Transport {
-            url: self.base.clone(),
-            source,
-        })?;
+        let request = request
+            .timeout(self.timeout)
+            .build()
+            .map_err(|source| Error::Transport {
+                url: self.base.clone(),
+                source,
+            })?;
         let url = request.url().to_string();
         let method = request.method().clone();
-        let response = self
-            .http
-            .execute(request)
-            .await
-            .map_err(|source| Error::Transport { url: url.clone(), source })?;
+        let response = self.http.execute(request).await.map_err(|source| Error::Transport {
+            url: url.clone(),
+            source,
+        })?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| Error::Transport { url: url.clone(), source })?;
+        let bytes = response.bytes().await.map_err(|source| Error::Transport {
+            url: url.clone(),
+            source,
+        })?;
         if !status.is_success() {
             return Err(status_error(status, &method, &url, &bytes));
         }
@@ -126,7 +132,8 @@ impl Client {
     /// # Errors
     /// [`Error::is_not_found`] when it does not exist; transport and server errors.
     pub async fn get(&self, kind: &ResourceKind, name: &str) -> Result<Resource> {
-        self.send(self.request(Method::GET, &api::object_path(kind, name))).await
+        self.send(self.request(Method::GET, &api::object_path(kind, name)))
+            .await
     }
 
     /// One object, or `None` when it does not exist.
@@ -179,7 +186,8 @@ impl Client {
     /// # Errors
     /// Not found, transport and server errors.
     pub async fn delete(&self, kind: &ResourceKind, name: &str) -> Result<Resource> {
-        self.send(self.request(Method::DELETE, &api::object_path(kind, name))).await
+        self.send(self.request(Method::DELETE, &api::object_path(kind, name)))
+            .await
     }
 
     /// Creates the object, or updates it when its content differs; writes nothing when equal.
@@ -202,7 +210,10 @@ impl Client {
                     let mut desired = resource.clone();
                     let pinned = desired.metadata.resource_version.is_some();
                     if !pinned {
-                        desired.metadata.resource_version.clone_from(&live.metadata.resource_version);
+                        desired
+                            .metadata
+                            .resource_version
+                            .clone_from(&live.metadata.resource_version);
                     }
                     match self.update(&desired).await {
                         // The server writes nothing when only derived fields differ.
@@ -236,11 +247,10 @@ impl Client {
                 source,
             })?;
         let url = request.url().to_string();
-        let response = self
-            .http
-            .execute(request)
-            .await
-            .map_err(|source| Error::Transport { url: url.clone(), source })?;
+        let response = self.http.execute(request).await.map_err(|source| Error::Transport {
+            url: url.clone(),
+            source,
+        })?;
         let status = response.status();
         if !status.is_success() {
             let bytes = response.bytes().await.unwrap_or_default();

@@ -69,7 +69,11 @@ fn subject(kind: Option<&str>, name: Option<&str>) -> String {
 }
 
 fn count(n: usize) -> String {
-    if n == 1 { "1 problem".to_owned() } else { format!("{n} problems") }
+    if n == 1 {
+        "1 problem".to_owned()
+    } else {
+        format!("{n} problems")
+    }
 }
 
 impl DocumentError {
@@ -139,7 +143,10 @@ fn list_items(value: Value) -> Result<Vec<Value>, Value> {
     match value {
         Value::Array(items) => Ok(items),
         Value::Object(mut map)
-            if map.get("kind").and_then(Value::as_str).is_some_and(|k| k.eq_ignore_ascii_case("List"))
+            if map
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.eq_ignore_ascii_case("List"))
                 && map.get("items").is_some_and(Value::is_array) =>
         {
             match map.remove("items") {
@@ -160,7 +167,14 @@ const METADATA: &[&str] = &["name", "labels", "resourceVersion", "creationTimest
 /// Returns every problem of the object.
 pub fn normalize(value: Value) -> Result<Resource, DocumentError> {
     let Value::Object(raw) = value else {
-        return Err(invalid(None, None, vec![problem("", "expected a mapping with apiVersion, kind, metadata and spec")]));
+        return Err(invalid(
+            None,
+            None,
+            vec![problem(
+                "",
+                "expected a mapping with apiVersion, kind, metadata and spec",
+            )],
+        ));
     };
     let mut p = Problems::default();
     let mut top = Map::new();
@@ -197,7 +211,11 @@ pub fn normalize(value: Value) -> Result<Resource, DocumentError> {
     };
     let is_controller = kind == Some(ResourceKind::Builtin(Kind::MeshController));
     // MeshController (and EaseMesh's flat bodies) may put `name` at the top.
-    let top_name = if is_controller || !top.contains_key("metadata") { extra.remove("name") } else { None };
+    let top_name = if is_controller || !top.contains_key("metadata") {
+        extra.remove("name")
+    } else {
+        None
+    };
     let metadata = metadata(top.remove("metadata"), top_name, kind.as_ref(), &mut p);
     let name = metadata.as_ref().map(|m| m.name.clone());
     let kind_name = kind.as_ref().map(|k| k.name().to_owned());
@@ -206,7 +224,10 @@ pub fn normalize(value: Value) -> Result<Resource, DocumentError> {
         (Some(spec), false) => (spec, "spec"),
         (None, true) => (Value::Object(std::mem::take(&mut extra)), ""),
         (Some(_), true) => {
-            p.push("", "MeshController fields go either under spec or at the top level, not both");
+            p.push(
+                "",
+                "MeshController fields go either under spec or at the top level, not both",
+            );
             (Value::Null, "spec")
         }
         (None, false) => {
@@ -215,10 +236,13 @@ pub fn normalize(value: Value) -> Result<Resource, DocumentError> {
         }
     };
     for key in extra.keys() {
-        p.push(key.as_str(), format!("unknown field; expected one of: {}", ENVELOPE.join(", ")));
+        p.push(
+            key.as_str(),
+            format!("unknown field; expected one of: {}", ENVELOPE.join(", ")),
+        );
     }
     let spec = match (&kind, spec) {
-        (_, Value::Null) => None,
+        (None, _) | (_, Value::Null) => None,
         (Some(ResourceKind::Builtin(k)), spec) if spec.is_object() => {
             match (k.info().normalize)(name.as_deref().unwrap_or_default(), spec, at) {
                 Ok(spec) => Some(spec),
@@ -248,11 +272,19 @@ pub fn normalize(value: Value) -> Result<Resource, DocumentError> {
     }
 }
 
-fn metadata(raw: Option<Value>, top_name: Option<Value>, kind: Option<&ResourceKind>, p: &mut Problems) -> Option<Metadata> {
+fn metadata(
+    raw: Option<Value>,
+    top_name: Option<Value>,
+    kind: Option<&ResourceKind>,
+    p: &mut Problems,
+) -> Option<Metadata> {
     let mut fields = match raw {
         Some(Value::Object(map)) => map,
         Some(other) => {
-            p.push("metadata", format!("expected a mapping, got {}", crate::table::text(&other)));
+            p.push(
+                "metadata",
+                format!("expected a mapping, got {}", crate::table::text(&other)),
+            );
             return None;
         }
         None => Map::new(),
@@ -263,13 +295,19 @@ fn metadata(raw: Option<Value>, top_name: Option<Value>, kind: Option<&ResourceK
             Some(f) => {
                 m.insert((*f).to_owned(), v);
             }
-            None => p.push(format!("metadata.{key}"), format!("unknown field; expected one of: {}", METADATA.join(", "))),
+            None => p.push(
+                format!("metadata.{key}"),
+                format!("unknown field; expected one of: {}", METADATA.join(", ")),
+            ),
         }
     }
     let name = match m.remove("name").or(top_name) {
         Some(Value::String(name)) => name,
         Some(other) => {
-            p.push("metadata.name", format!("expected a string, got {}", crate::table::text(&other)));
+            p.push(
+                "metadata.name",
+                format!("expected a string, got {}", crate::table::text(&other)),
+            );
             return None;
         }
         None => {
@@ -307,10 +345,21 @@ fn metadata(raw: Option<Value>, top_name: Option<Value>, kind: Option<&ResourceK
                 }
             }
         }
-        Some(other) => p.push("metadata.labels", format!("expected a mapping, got {}", crate::table::text(&other))),
+        Some(other) => p.push(
+            "metadata.labels",
+            format!("expected a mapping, got {}", crate::table::text(&other)),
+        ),
     }
-    if !labels.is_empty() && matches!(kind.and_then(ResourceKind::builtin).map(|k| k.info().scope), Some(Scope::ServicePart(_))) {
-        p.push("metadata.labels", "this kind is part of a Service and has no labels of its own; label the Service instead");
+    if !labels.is_empty()
+        && matches!(
+            kind.and_then(ResourceKind::builtin).map(|k| k.info().scope),
+            Some(Scope::ServicePart(_))
+        )
+    {
+        p.push(
+            "metadata.labels",
+            "this kind is part of a Service and has no labels of its own; label the Service instead",
+        );
     }
     let scalar = |v: Option<Value>| match v {
         Some(Value::String(s)) => Some(s),
@@ -367,14 +416,18 @@ mod tests {
     fn lists_arrays_and_empty_documents() {
         let text = "---\n---\nkind: List\nitems:\n- {kind: Tenant, metadata: {name: a}, spec: {}}\n- {kind: Tenant, metadata: {name: b}, spec: {}}\n---\n- {kind: Tenant, metadata: {name: c}, spec: {}}\n";
         let docs = decode_str(text, "t.yaml");
-        let names: Vec<String> = docs.iter().map(|d| d.result.as_ref().unwrap().metadata.name.clone()).collect();
+        let names: Vec<String> = docs
+            .iter()
+            .map(|d| d.result.as_ref().unwrap().metadata.name.clone())
+            .collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(docs[1].at.to_string(), "t.yaml: document 2, item 2");
     }
 
     #[test]
     fn custom_kinds_keep_their_spec() {
-        let r = one("kind: ShadowService\nmetadata: {name: s1}\nspec: {serviceName: order, namespace: default}\n").unwrap();
+        let r =
+            one("kind: ShadowService\nmetadata: {name: s1}\nspec: {serviceName: order, namespace: default}\n").unwrap();
         assert_eq!(r.resource_kind(), ResourceKind::Custom("ShadowService".into()));
         assert_eq!(r.spec["serviceName"], "order");
     }

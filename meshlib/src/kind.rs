@@ -101,11 +101,19 @@ pub struct KindInfo {
 }
 
 const fn col(header: &'static str, cell: Cell) -> Column {
-    Column { header, wide: false, cell }
+    Column {
+        header,
+        wide: false,
+        cell,
+    }
 }
 
 const fn wide(header: &'static str, cell: Cell) -> Column {
-    Column { header, wide: true, cell }
+    Column {
+        header,
+        wide: true,
+        cell,
+    }
 }
 
 macro_rules! kind {
@@ -144,86 +152,272 @@ use spec::tenant::TenantSpec;
 
 /// The kind table, in the order `emctl api-resources` lists it.
 pub static KINDS: &[KindInfo] = &[
-    kind!(MeshController, MeshControllerSpec, "MeshController", "meshcontrollers", ["mc"], "objects",
-        Scope::Object, true,
-        [col("HEARTBEAT", Field("/heartbeatInterval")), col("REGISTRY", Field("/registryType")),
-         col("API-PORT", Field("/apiPort")), col("INGRESS-PORT", Field("/ingressPort")),
-         wide("MTLS", Field("/security/mtlsMode"))],
-        "Mesh-wide settings: heartbeats, registry protocol, ports, mTLS, injected images"),
-    kind!(Tenant, TenantSpec, "Tenant", "tenants", ["tn"], "tenants", Scope::Object, true,
-        [col("SERVICES", Field("/services")), col("DESCRIPTION", Field("/description"))],
-        "A group of services that see each other; services of `global` are seen by all"),
-    kind!(Service, ServiceSpec, "Service", "services", ["svc"], "services", Scope::Object, true,
-        [col("TENANT", Field("/registerTenant")), col("INGRESS-PORT", Field("/sidecar/ingressPort")),
-         col("EGRESS-PORT", Field("/sidecar/egressPort")), wide("DISCOVERY", Field("/sidecar/discoveryType")),
-         wide("LOAD-BALANCE", Field("/loadBalance/policy"))],
-        "A mesh service: its tenant, sidecar ports and traffic policies"),
-    kind!(ServiceInstance, ServiceInstanceSpec, "ServiceInstance", "serviceinstances", ["si", "instance", "instances"],
-        "serviceinstances", Scope::Registry, false,
-        [col("SERVICE", Field("/serviceName")), col("INSTANCE", Field("/instanceID")), col("STATUS", Field("/status")),
-         wide("IP", Field("/ip")), wide("PORT", Field("/port")), wide("LABELS", Field("/labels"))],
-        "A running instance, registered by its sidecar"),
-    kind!(LoadBalance, LoadBalanceSpec, "LoadBalance", "loadbalances", ["lb"], "loadbalance",
-        Scope::ServicePart(&["loadBalance"]), true,
-        [col("POLICY", Field("/policy")), col("HEADER-HASH-KEY", Field("/headerHashKey"))],
-        "How callers of a service pick an instance (part of the Service)"),
-    kind!(Resilience, ResilienceSpec, "Resilience", "resiliences", ["rs"], "resilience",
-        Scope::ServicePart(&["resilience"]), true,
-        [col("RATE-LIMITER", Present("/rateLimiter")), col("CIRCUIT-BREAKER", Present("/circuitBreaker")),
-         col("RETRY", Present("/retry")), col("TIMEOUT", Field("/timeLimiter/timeout"))],
-        "Rate limiting, circuit breaking, retries and timeouts of a service (part of the Service)"),
-    kind!(Mock, MockSpec, "Mock", "mocks", [], "mock", Scope::ServicePart(&["mock"]), true,
+    kind!(
+        MeshController,
+        MeshControllerSpec,
+        "MeshController",
+        "meshcontrollers",
+        ["mc"],
+        "objects",
+        Scope::Object,
+        true,
+        [
+            col("HEARTBEAT", Field("/heartbeatInterval")),
+            col("REGISTRY", Field("/registryType")),
+            col("API-PORT", Field("/apiPort")),
+            col("INGRESS-PORT", Field("/ingressPort")),
+            wide("MTLS", Field("/security/mtlsMode"))
+        ],
+        "Mesh-wide settings: heartbeats, registry protocol, ports, mTLS, injected images"
+    ),
+    kind!(
+        Tenant,
+        TenantSpec,
+        "Tenant",
+        "tenants",
+        ["tn"],
+        "tenants",
+        Scope::Object,
+        true,
+        [
+            col("SERVICES", Field("/services")),
+            col("DESCRIPTION", Field("/description"))
+        ],
+        "A group of services that see each other; services of `global` are seen by all"
+    ),
+    kind!(
+        Service,
+        ServiceSpec,
+        "Service",
+        "services",
+        ["svc"],
+        "services",
+        Scope::Object,
+        true,
+        [
+            col("TENANT", Field("/registerTenant")),
+            col("INGRESS-PORT", Field("/sidecar/ingressPort")),
+            col("EGRESS-PORT", Field("/sidecar/egressPort")),
+            wide("DISCOVERY", Field("/sidecar/discoveryType")),
+            wide("LOAD-BALANCE", Field("/loadBalance/policy"))
+        ],
+        "A mesh service: its tenant, sidecar ports and traffic policies"
+    ),
+    kind!(
+        ServiceInstance,
+        ServiceInstanceSpec,
+        "ServiceInstance",
+        "serviceinstances",
+        ["si", "instance", "instances"],
+        "serviceinstances",
+        Scope::Registry,
+        false,
+        [
+            col("SERVICE", Field("/serviceName")),
+            col("INSTANCE", Field("/instanceID")),
+            col("STATUS", Field("/status")),
+            wide("IP", Field("/ip")),
+            wide("PORT", Field("/port")),
+            wide("LABELS", Field("/labels"))
+        ],
+        "A running instance, registered by its sidecar"
+    ),
+    kind!(
+        LoadBalance,
+        LoadBalanceSpec,
+        "LoadBalance",
+        "loadbalances",
+        ["lb"],
+        "loadbalance",
+        Scope::ServicePart(&["loadBalance"]),
+        true,
+        [
+            col("POLICY", Field("/policy")),
+            col("HEADER-HASH-KEY", Field("/headerHashKey"))
+        ],
+        "How callers of a service pick an instance (part of the Service)"
+    ),
+    kind!(
+        Resilience,
+        ResilienceSpec,
+        "Resilience",
+        "resiliences",
+        ["rs"],
+        "resilience",
+        Scope::ServicePart(&["resilience"]),
+        true,
+        [
+            col("RATE-LIMITER", Present("/rateLimiter")),
+            col("CIRCUIT-BREAKER", Present("/circuitBreaker")),
+            col("RETRY", Present("/retry")),
+            col("TIMEOUT", Field("/timeLimiter/timeout"))
+        ],
+        "Rate limiting, circuit breaking, retries and timeouts of a service (part of the Service)"
+    ),
+    kind!(
+        Mock,
+        MockSpec,
+        "Mock",
+        "mocks",
+        [],
+        "mock",
+        Scope::ServicePart(&["mock"]),
+        true,
         [col("ENABLED", Field("/enabled")), col("RULES", Count("/rules"))],
-        "Canned responses callers get instead of the service (part of the Service)"),
-    kind!(ObservabilityMetrics, MetricsSpec, "ObservabilityMetrics", "observabilitymetrics", ["metrics"], "metrics",
-        Scope::ServicePart(&["observability", "metrics"]), true,
+        "Canned responses callers get instead of the service (part of the Service)"
+    ),
+    kind!(
+        ObservabilityMetrics,
+        MetricsSpec,
+        "ObservabilityMetrics",
+        "observabilitymetrics",
+        ["metrics"],
+        "metrics",
+        Scope::ServicePart(&["observability", "metrics"]),
+        true,
         [col("ENABLED", Field("/enabled"))],
-        "Agent metrics settings of a service (part of the Service)"),
-    kind!(ObservabilityTracings, TracingsSpec, "ObservabilityTracings", "observabilitytracings", ["tracings"], "tracings",
-        Scope::ServicePart(&["observability", "tracings"]), true,
-        [col("ENABLED", Field("/enabled")), col("SAMPLE-BY-QPS", Field("/sampleByQPS"))],
-        "Agent tracing settings of a service (part of the Service)"),
-    kind!(ObservabilityOutputServer, OutputServerSpec, "ObservabilityOutputServer", "observabilityoutputservers",
-        ["outputserver"], "outputserver", Scope::ServicePart(&["observability", "outputServer"]), true,
-        [col("ENABLED", Field("/enabled")), col("BOOTSTRAP-SERVER", Field("/bootstrapServer"))],
-        "Where a service's agents send their data (part of the Service)"),
-    kind!(Ingress, IngressSpec, "Ingress", "ingresses", ["ing"], "ingresses", Scope::Object, true,
+        "Agent metrics settings of a service (part of the Service)"
+    ),
+    kind!(
+        ObservabilityTracings,
+        TracingsSpec,
+        "ObservabilityTracings",
+        "observabilitytracings",
+        ["tracings"],
+        "tracings",
+        Scope::ServicePart(&["observability", "tracings"]),
+        true,
+        [
+            col("ENABLED", Field("/enabled")),
+            col("SAMPLE-BY-QPS", Field("/sampleByQPS"))
+        ],
+        "Agent tracing settings of a service (part of the Service)"
+    ),
+    kind!(
+        ObservabilityOutputServer,
+        OutputServerSpec,
+        "ObservabilityOutputServer",
+        "observabilityoutputservers",
+        ["outputserver"],
+        "outputserver",
+        Scope::ServicePart(&["observability", "outputServer"]),
+        true,
+        [
+            col("ENABLED", Field("/enabled")),
+            col("BOOTSTRAP-SERVER", Field("/bootstrapServer"))
+        ],
+        "Where a service's agents send their data (part of the Service)"
+    ),
+    kind!(
+        Ingress,
+        IngressSpec,
+        "Ingress",
+        "ingresses",
+        ["ing"],
+        "ingresses",
+        Scope::Object,
+        true,
         [col("RULES", Count("/rules"))],
-        "North-south routes from the mesh ingress to services"),
-    kind!(HttpRouteGroup, HttpRouteGroupSpec, "HTTPRouteGroup", "httproutegroups", ["hrg"], "httproutegroups",
-        Scope::Object, true,
+        "North-south routes from the mesh ingress to services"
+    ),
+    kind!(
+        HttpRouteGroup,
+        HttpRouteGroupSpec,
+        "HTTPRouteGroup",
+        "httproutegroups",
+        ["hrg"],
+        "httproutegroups",
+        Scope::Object,
+        true,
         [col("MATCHES", Names("/matches", "name"))],
-        "Named HTTP matches used by TrafficTargets and TrafficSplits (SMI)"),
-    kind!(TrafficTarget, TrafficTargetSpec, "TrafficTarget", "traffictargets", ["tt"], "traffictargets",
-        Scope::Object, true,
-        [col("DESTINATION", Field("/destination/name")), col("SOURCES", Names("/sources", "name")),
-         col("RULES", Names("/rules", "name"))],
-        "Lets source services call a destination service (SMI access)"),
-    kind!(TrafficSplit, TrafficSplitSpec, "TrafficSplit", "trafficsplits", ["ts", "split"], "trafficsplits",
-        Scope::Object, true,
-        [col("SERVICE", Field("/service")), col("BACKENDS", Entries("/backends", "service", "weight"))],
-        "Splits a root service's traffic between backends by weight (SMI)"),
-    kind!(ServiceCanary, ServiceCanarySpec, "ServiceCanary", "servicecanaries", ["canary", "canaries", "sc"],
-        "servicecanaries", Scope::Object, true,
-        [col("PRIORITY", Field("/priority")), col("SERVICES", Field("/selector/matchServices")),
-         col("INSTANCE-LABELS", Field("/selector/matchInstanceLabels")),
-         wide("TRAFFIC-RULES", Matchers("/trafficRules/headers"))],
-        "Sends matching requests to instances carrying given labels"),
-    kind!(ServiceFence, ServiceFenceSpec, "ServiceFence", "servicefences", ["fence", "sf"], "servicefences",
-        Scope::Object, true,
-        [col("ENABLED", Field("/enable")), col("STATIC", Count("/staticDependencies")),
-         col("LEARNED", Count("/learnedDependencies"))],
-        "The services a service calls, so its sidecar only gets their config"),
-    kind!(CustomResourceKind, CustomResourceKindSpec, "CustomResourceKind", "customresourcekinds", ["crk"],
-        "customresourcekinds", Scope::Object, true, [],
-        "A user-defined kind and the JSON Schema of its resources"),
+        "Named HTTP matches used by TrafficTargets and TrafficSplits (SMI)"
+    ),
+    kind!(
+        TrafficTarget,
+        TrafficTargetSpec,
+        "TrafficTarget",
+        "traffictargets",
+        ["tt"],
+        "traffictargets",
+        Scope::Object,
+        true,
+        [
+            col("DESTINATION", Field("/destination/name")),
+            col("SOURCES", Names("/sources", "name")),
+            col("RULES", Names("/rules", "name"))
+        ],
+        "Lets source services call a destination service (SMI access)"
+    ),
+    kind!(
+        TrafficSplit,
+        TrafficSplitSpec,
+        "TrafficSplit",
+        "trafficsplits",
+        ["ts", "split"],
+        "trafficsplits",
+        Scope::Object,
+        true,
+        [
+            col("SERVICE", Field("/service")),
+            col("BACKENDS", Entries("/backends", "service", "weight"))
+        ],
+        "Splits a root service's traffic between backends by weight (SMI)"
+    ),
+    kind!(
+        ServiceCanary,
+        ServiceCanarySpec,
+        "ServiceCanary",
+        "servicecanaries",
+        ["canary", "canaries", "sc"],
+        "servicecanaries",
+        Scope::Object,
+        true,
+        [
+            col("PRIORITY", Field("/priority")),
+            col("SERVICES", Field("/selector/matchServices")),
+            col("INSTANCE-LABELS", Field("/selector/matchInstanceLabels")),
+            wide("TRAFFIC-RULES", Matchers("/trafficRules/headers"))
+        ],
+        "Sends matching requests to instances carrying given labels"
+    ),
+    kind!(
+        ServiceFence,
+        ServiceFenceSpec,
+        "ServiceFence",
+        "servicefences",
+        ["fence", "sf"],
+        "servicefences",
+        Scope::Object,
+        true,
+        [
+            col("ENABLED", Field("/enable")),
+            col("STATIC", Count("/staticDependencies")),
+            col("LEARNED", Count("/learnedDependencies"))
+        ],
+        "The services a service calls, so its sidecar only gets their config"
+    ),
+    kind!(
+        CustomResourceKind,
+        CustomResourceKindSpec,
+        "CustomResourceKind",
+        "customresourcekinds",
+        ["crk"],
+        "customresourcekinds",
+        Scope::Object,
+        true,
+        [],
+        "A user-defined kind and the JSON Schema of its resources"
+    ),
 ];
 
 impl Kind {
     /// This kind's row in [`KINDS`].
     #[must_use]
     pub fn info(self) -> &'static KindInfo {
-        KINDS.iter().find(|k| k.kind == self).expect("every kind has a row in KINDS")
+        KINDS
+            .iter()
+            .find(|k| k.kind == self)
+            .expect("every kind has a row in KINDS")
     }
 
     /// Canonical name.
@@ -321,7 +515,6 @@ impl fmt::Display for ResourceKind {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -381,7 +574,10 @@ mod tests {
             }
             assert_eq!(Kind::from_name(&info.name.to_ascii_lowercase()), Some(info.kind));
         }
-        assert_eq!(ResourceKind::lookup("ShadowService"), ResourceKind::Custom("ShadowService".into()));
+        assert_eq!(
+            ResourceKind::lookup("ShadowService"),
+            ResourceKind::Custom("ShadowService".into())
+        );
     }
 
     #[test]

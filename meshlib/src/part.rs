@@ -49,7 +49,10 @@ pub fn set(service_spec: &mut Value, path: &[&str], part: Option<Value>) {
         }
     }
     if let Some(first) = parents.first()
-        && service_spec.get(*first).and_then(Value::as_object).is_some_and(Map::is_empty)
+        && service_spec
+            .get(*first)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
         && let Some(spec) = service_spec.as_object_mut()
     {
         spec.remove(*first);
@@ -61,8 +64,14 @@ pub fn set(service_spec: &mut Value, path: &[&str], part: Option<Value>) {
 pub fn view(kind: Kind, service: &Resource, path: &[&str]) -> Option<Resource> {
     let part = get(&service.spec, path)?;
     let mut resource = Resource::new(&ResourceKind::Builtin(kind), &service.metadata.name, part.clone());
-    resource.metadata.resource_version.clone_from(&service.metadata.resource_version);
-    resource.metadata.creation_timestamp.clone_from(&service.metadata.creation_timestamp);
+    resource
+        .metadata
+        .resource_version
+        .clone_from(&service.metadata.resource_version);
+    resource
+        .metadata
+        .creation_timestamp
+        .clone_from(&service.metadata.creation_timestamp);
     Some(resource)
 }
 
@@ -75,7 +84,10 @@ mod tests {
     fn set_and_remove_nested_parts() {
         let mut spec = json!({"registerTenant": "t"});
         set(&mut spec, &["observability", "metrics"], Some(json!({"enabled": true})));
-        assert_eq!(get(&spec, &["observability", "metrics"]), Some(&json!({"enabled": true})));
+        assert_eq!(
+            get(&spec, &["observability", "metrics"]),
+            Some(&json!({"enabled": true}))
+        );
         set(&mut spec, &["observability", "metrics"], None);
         assert_eq!(spec, json!({"registerTenant": "t"}), "empty containers are dropped");
         set(&mut spec, &["loadBalance"], None);

@@ -12,11 +12,7 @@ use crate::kind::{Kind, ResourceKind};
 pub const API_VERSION: &str = "mesh.megaease.com/v2alpha1";
 
 /// API versions accepted on input (`v1alpla1` is a typo found in EaseMesh's own examples).
-pub const ACCEPTED_API_VERSIONS: &[&str] = &[
-    API_VERSION,
-    "mesh.megaease.com/v1alpha1",
-    "mesh.megaease.com/v1alpla1",
-];
+pub const ACCEPTED_API_VERSIONS: &[&str] = &[API_VERSION, "mesh.megaease.com/v1alpha1", "mesh.megaease.com/v1alpla1"];
 
 /// A mesh resource of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,7 +85,10 @@ impl Resource {
     pub fn to_flat(&self) -> Value {
         let kind = self.resource_kind();
         let mut map = Map::new();
-        if matches!(kind, ResourceKind::Custom(_) | ResourceKind::Builtin(Kind::MeshController)) {
+        if matches!(
+            kind,
+            ResourceKind::Custom(_) | ResourceKind::Builtin(Kind::MeshController)
+        ) {
             map.insert("kind".into(), Value::String(self.kind.clone()));
         }
         map.insert("name".into(), Value::String(self.metadata.name.clone()));

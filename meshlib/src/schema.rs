@@ -108,7 +108,9 @@ fn branch_for<'a>(root: &'a Value, node: &'a Value, value: &Value) -> &'a Value 
             for branch in branches {
                 let branch = resolve(root, branch);
                 let fits = match value {
-                    Value::Object(_) => branch.get("properties").is_some() || branch.get("additionalProperties").is_some(),
+                    Value::Object(_) => {
+                        branch.get("properties").is_some() || branch.get("additionalProperties").is_some()
+                    }
                     Value::Array(_) => branch.get("items").is_some(),
                     _ => false,
                 };
@@ -251,8 +253,10 @@ fn fitting_branch<'e>(
         .iter()
         .filter(|branch| {
             !branch.iter().any(|e| {
-                matches!(e.kind(), ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. })
-                    && e.instance_path().as_str() == error.instance_path().as_str()
+                matches!(
+                    e.kind(),
+                    ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. }
+                ) && e.instance_path().as_str() == error.instance_path().as_str()
             })
         })
         .collect();
@@ -272,7 +276,10 @@ fn leaf_pointers(error: &jsonschema::ValidationError<'_>, out: &mut Vec<String>)
         }
         return;
     }
-    if !matches!(error.kind(), ValidationErrorKind::Required { .. } | ValidationErrorKind::AdditionalProperties { .. }) {
+    if !matches!(
+        error.kind(),
+        ValidationErrorKind::Required { .. } | ValidationErrorKind::AdditionalProperties { .. }
+    ) {
         out.push(error.instance_path().as_str().to_owned());
     }
 }
@@ -300,10 +307,18 @@ fn describe(error: &jsonschema::ValidationError<'_>, at: &str, report_unknown: b
             return;
         }
         ValidationErrorKind::Type { kind } => {
-            format!("expected {}, got {} {}", expected_types(kind), type_name(instance), show(instance))
+            format!(
+                "expected {}, got {} {}",
+                expected_types(kind),
+                type_name(instance),
+                show(instance)
+            )
         }
         ValidationErrorKind::Enum { options } => {
-            let options: Vec<String> = options.as_array().map(|o| o.iter().map(plain).collect()).unwrap_or_default();
+            let options: Vec<String> = options
+                .as_array()
+                .map(|o| o.iter().map(plain).collect())
+                .unwrap_or_default();
             one_of(&options, instance)
         }
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {

@@ -45,7 +45,10 @@ impl FromStr for Selector {
                 Requirement::Exists(part.to_owned())
             };
             let key = match &requirement {
-                Requirement::Equals(k, _) | Requirement::NotEquals(k, _) | Requirement::Exists(k) | Requirement::Absent(k) => k,
+                Requirement::Equals(k, _)
+                | Requirement::NotEquals(k, _)
+                | Requirement::Exists(k)
+                | Requirement::Absent(k) => k,
             };
             if key.is_empty() || key.contains(['=', '!', ' ']) {
                 return Err(fail("expected key=value, key!=value, key or !key separated by commas"));
@@ -91,8 +94,10 @@ mod tests {
 
     #[test]
     fn matches_every_requirement_form() {
-        let labels: BTreeMap<String, String> =
-            [("app", "order"), ("tier", "web")].iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let labels: BTreeMap<String, String> = [("app", "order"), ("tier", "web")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let yes = |s: &str| s.parse::<Selector>().unwrap().matches(&labels);
         assert!(yes("app=order"));
         assert!(yes("app==order,tier!=db"));

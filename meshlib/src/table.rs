@@ -35,7 +35,9 @@ pub fn row(columns: &[Column], resource: &Resource, wide: bool, now: SystemTime)
     );
     out.push(age(resource.metadata.creation_timestamp.as_deref(), now));
     if wide {
-        out.push(text(&serde_json::to_value(&resource.metadata.labels).unwrap_or_default()));
+        out.push(text(
+            &serde_json::to_value(&resource.metadata.labels).unwrap_or_default(),
+        ));
     }
     out
 }
@@ -56,7 +58,11 @@ pub fn cell(cell: &Cell, spec: &Value) -> String {
         },
         Cell::Names(pointer, field) => joined(spec, pointer, |item| item.get(field).map(text)),
         Cell::Entries(pointer, key, value) => joined(spec, pointer, |item| {
-            Some(format!("{}={}", item.get(key).map(text)?, item.get(value).map_or_else(String::new, text)))
+            Some(format!(
+                "{}={}",
+                item.get(key).map(text)?,
+                item.get(value).map_or_else(String::new, text)
+            ))
         }),
         Cell::Matchers(pointer) => match spec.pointer(pointer).and_then(Value::as_object) {
             Some(map) if !map.is_empty() => map

@@ -94,6 +94,7 @@ impl Problems {
         if let Err(err) = regex::Regex::new(pattern) {
             let detail = err.to_string();
             let last = detail.lines().last().unwrap_or_default().trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
             self.push(field, format!("invalid regular expression: {last}"));
         }
     }
@@ -139,7 +140,13 @@ impl Problems {
         }
         if !METHODS.contains(&method) {
             let any = if allow_any { " or *" } else { "" };
-            self.push(field, format!("unknown HTTP method {method:?}; expected one of {}{any}", METHODS.join(", ")));
+            self.push(
+                field,
+                format!(
+                    "unknown HTTP method {method:?}; expected one of {}{any}",
+                    METHODS.join(", ")
+                ),
+            );
         }
     }
 }

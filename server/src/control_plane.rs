@@ -52,7 +52,10 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(_) => Json(json!({"status": "ready"})).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness probe failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(json!({"code": 503, "message": "store unavailable"})))
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"code": 503, "message": "store unavailable"})),
+            )
                 .into_response()
         }
     }

@@ -61,7 +61,9 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     let auth = match &args.token_file {
         Some(path) => Auth::from_file(path)?,
         None => {
-            tracing::warn!("authentication is disabled (--insecure-no-auth): anyone who can reach this port can change the mesh");
+            tracing::warn!(
+                "authentication is disabled (--insecure-no-auth): anyone who can reach this port can change the mesh"
+            );
             Auth::Disabled
         }
     };
@@ -81,9 +83,7 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();

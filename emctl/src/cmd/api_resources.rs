@@ -23,7 +23,12 @@ pub fn listing() -> String {
             ]
         })
         .collect();
-    crate::output::grid(&["KIND", "PLURAL", "SHORTNAMES", "SCOPE", "WRITABLE", "DESCRIPTION"], &rows, true, None)
+    crate::output::grid(
+        &["KIND", "PLURAL", "SHORTNAMES", "SCOPE", "WRITABLE", "DESCRIPTION"],
+        &rows,
+        true,
+        None,
+    )
 }
 
 /// Prints the listing.

@@ -41,12 +41,24 @@ pub async fn decode_all(locations: &[String], recursive: bool, ctx: &Ctx) -> (Ve
 }
 
 /// Client-side check of a custom resource against its kind's schema, from this batch or the server.
-async fn check_custom(ctx: &Ctx, resource: &Resource, batch: &HashMap<String, serde_json::Value>) -> Result<(), String> {
+async fn check_custom(
+    ctx: &Ctx,
+    resource: &Resource,
+    batch: &HashMap<String, serde_json::Value>,
+) -> Result<(), String> {
     let kind = resource.kind.clone();
     let schema = match batch.get(&kind) {
         Some(schema) => schema.clone(),
-        None => match ctx.client.get_opt(&ResourceKind::Builtin(Kind::CustomResourceKind), &kind).await {
-            Ok(Some(definition)) => definition.spec.get("jsonSchema").cloned().unwrap_or(serde_json::Value::Bool(true)),
+        None => match ctx
+            .client
+            .get_opt(&ResourceKind::Builtin(Kind::CustomResourceKind), &kind)
+            .await
+        {
+            Ok(Some(definition)) => definition
+                .spec
+                .get("jsonSchema")
+                .cloned()
+                .unwrap_or(serde_json::Value::Bool(true)),
             Ok(None) => {
                 return Err(format!(
                     "unknown kind {kind:?}: it is not a built-in kind (see `emctl api-resources`) and no CustomResourceKind defines it"
@@ -55,13 +67,15 @@ async fn check_custom(ctx: &Ctx, resource: &Resource, batch: &HashMap<String, se
             Err(err) => return Err(report::client_error("", &err, &ctx.config)),
         },
     };
-    meshlib::spec::custom::validate_resource(&schema, &kind, &resource.metadata.name, &resource.spec).map_err(|problems| {
-        let mut out = format!("{} is invalid: {} problem(s)", resource.reference(), problems.len());
-        for p in problems {
-            out.push_str(&format!("\n  - {p}"));
-        }
-        out
-    })
+    meshlib::spec::custom::validate_resource(&schema, &kind, &resource.metadata.name, &resource.spec).map_err(
+        |problems| {
+            let mut out = format!("{} is invalid: {} problem(s)", resource.reference(), problems.len());
+            for p in problems {
+                out.push_str(&format!("\n  - {p}"));
+            }
+            out
+        },
+    )
 }
 
 /// A part merged into the Service of the same batch.
@@ -77,7 +91,13 @@ fn coalesce(documents: Vec<Decoded>) -> (Vec<Decoded>, HashMap<String, Vec<Merge
     let services: HashMap<String, usize> = documents
         .iter()
         .enumerate()
-        .filter_map(|(i, d)| d.result.as_ref().ok().filter(|r| r.kind == Kind::Service.name()).map(|r| (r.metadata.name.clone(), i)))
+        .filter_map(|(i, d)| {
+            d.result
+                .as_ref()
+                .ok()
+                .filter(|r| r.kind == Kind::Service.name())
+                .map(|r| (r.metadata.name.clone(), i))
+        })
         .collect();
     let mut merged: HashMap<String, Vec<MergedPart>> = HashMap::new();
     let mut parts: Vec<(usize, Kind, &'static [&'static str], Value, DocumentRef)> = Vec::new();
@@ -117,11 +137,14 @@ fn coalesce(documents: Vec<Decoded>) -> (Vec<Decoded>, HashMap<String, Vec<Merge
             }),
             _ => {
                 part::set(&mut resource.spec, path, Some(spec));
-                merged.entry(resource.metadata.name.clone()).or_default().push(MergedPart {
-                    kind,
-                    path,
-                    name: resource.metadata.name.clone(),
-                });
+                merged
+                    .entry(resource.metadata.name.clone())
+                    .or_default()
+                    .push(MergedPart {
+                        kind,
+                        path,
+                        name: resource.metadata.name.clone(),
+                    });
             }
         }
     }
@@ -139,7 +162,12 @@ fn outcome_word(outcome: ApplyOutcome) -> &'static str {
 }
 
 /// What happened to a merged part, judged against the Service as it was before.
-fn part_outcome(before: Option<&Resource>, service: ApplyOutcome, merged: &MergedPart, desired: &Resource) -> ApplyOutcome {
+fn part_outcome(
+    before: Option<&Resource>,
+    service: ApplyOutcome,
+    merged: &MergedPart,
+    desired: &Resource,
+) -> ApplyOutcome {
     let old = before.and_then(|b| part::get(&b.spec, merged.path));
     match (service, old) {
         (ApplyOutcome::Unchanged, _) => ApplyOutcome::Unchanged,
@@ -158,7 +186,12 @@ pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit>
         .iter()
         .filter_map(|d| d.result.as_ref().ok())
         .filter(|r| r.kind == Kind::CustomResourceKind.name())
-        .map(|r| (r.metadata.name.clone(), r.spec.get("jsonSchema").cloned().unwrap_or_default()))
+        .map(|r| {
+            (
+                r.metadata.name.clone(),
+                r.spec.get("jsonSchema").cloned().unwrap_or_default(),
+            )
+        })
         .collect();
     if documents.is_empty() && !failed {
         eprintln!("error: no objects found in {}", args.files.join(", "));
@@ -175,7 +208,10 @@ pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit>
         };
         let kind = resource.resource_kind();
         if let Some(k) = kind.builtin().filter(|k| !k.info().writable) {
-            eprintln!("error: {}: {k} objects are registered by sidecars and cannot be applied", document.at);
+            eprintln!(
+                "error: {}: {k} objects are registered by sidecars and cannot be applied",
+                document.at
+            );
             failed = true;
             continue;
         }

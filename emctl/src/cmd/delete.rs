@@ -24,7 +24,11 @@ pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
         failed |= read_failed;
         for document in documents {
             match document.result {
-                Ok(resource) => targets.push((format!("{}: ", document.at), resource.resource_kind(), resource.metadata.name)),
+                Ok(resource) => targets.push((
+                    format!("{}: ", document.at),
+                    resource.resource_kind(),
+                    resource.metadata.name,
+                )),
                 Err(err) => {
                     eprintln!("{}", report::document_error(&document.at, &err));
                     failed = true;

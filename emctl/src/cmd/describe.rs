@@ -14,7 +14,11 @@ pub fn describe(resource: &Resource, now: SystemTime) -> anyhow::Result<String> 
     let labels = if m.labels.is_empty() {
         meshlib::table::NONE.to_owned()
     } else {
-        m.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+        m.labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let created = match &m.creation_timestamp {
         Some(ts) => format!("{ts} ({} ago)", meshlib::table::age(Some(ts), now)),
@@ -26,7 +30,12 @@ pub fn describe(resource: &Resource, now: SystemTime) -> anyhow::Result<String> 
         ("Kind", resource.kind.clone()),
         ("Labels", labels),
         ("Created", created),
-        ("Resource Version", m.resource_version.clone().unwrap_or_else(|| meshlib::table::NONE.to_owned())),
+        (
+            "Resource Version",
+            m.resource_version
+                .clone()
+                .unwrap_or_else(|| meshlib::table::NONE.to_owned()),
+        ),
     ];
     for (key, value) in rows {
         out.push_str(&format!("{:<18}{value}\n", format!("{key}:")));
@@ -35,7 +44,13 @@ pub fn describe(resource: &Resource, now: SystemTime) -> anyhow::Result<String> 
         let summary: Vec<String> = info
             .columns
             .iter()
-            .map(|c| format!("{}={}", c.header.to_ascii_lowercase(), meshlib::table::cell(&c.cell, &resource.spec)))
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c.header.to_ascii_lowercase(),
+                    meshlib::table::cell(&c.cell, &resource.spec)
+                )
+            })
             .collect();
         if !summary.is_empty() {
             out.push_str(&format!("{:<18}{}\n", "Summary:", summary.join("  ")));
@@ -58,7 +73,10 @@ pub async fn run(ctx: &Ctx, args: &crate::cli::DescribeArgs) -> anyhow::Result<E
             Ok(Exit::Success)
         }
         Err(err) => {
-            eprintln!("{}", super::get::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+            eprintln!(
+                "{}",
+                super::get::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+            );
             Ok(Exit::Failure)
         }
     }

@@ -38,7 +38,10 @@ fn open(editor: &str, path: &Path) -> anyhow::Result<()> {
 }
 
 fn strip_comments(text: &str) -> String {
-    text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs `edit`.
@@ -47,7 +50,10 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
     let live = match ctx.client.get(&kind, &args.name).await {
         Ok(live) => live,
         Err(err) => {
-            eprintln!("{}", super::get::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+            eprintln!(
+                "{}",
+                super::get::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+            );
             return Ok(Exit::Failure);
         }
     };
@@ -78,7 +84,10 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
         };
         if last_invalid.as_deref() == Some(edited.as_str()) {
             let kept = file.keep()?.1;
-            eprintln!("error: the edit is still invalid; your changes are kept in {}", kept.display());
+            eprintln!(
+                "error: the edit is still invalid; your changes are kept in {}",
+                kept.display()
+            );
             for line in problems.lines() {
                 eprintln!("{line}");
             }
@@ -124,7 +133,9 @@ async fn save(ctx: &Ctx, mut resource: Resource, edited: &str, file: tempfile::N
             std::fs::write(&kept, edited)?;
             let mut message = report::client_error(&name, &err, &ctx.config);
             if err.is_conflict() {
-                message.push_str("\n  hint: someone changed it while you edited; run `emctl edit` again and redo your change");
+                message.push_str(
+                    "\n  hint: someone changed it while you edited; run `emctl edit` again and redo your change",
+                );
             }
             eprintln!("{message}\n  your changes are kept in {}", kept.display());
             Ok(Exit::Failure)

@@ -30,10 +30,17 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
     }
     let mut failed = false;
     let items = if args.names.is_empty() {
-        match ctx.client.list(&kind, selector.as_ref().map(ToString::to_string).as_deref()).await {
+        match ctx
+            .client
+            .list(&kind, selector.as_ref().map(ToString::to_string).as_deref())
+            .await
+        {
             Ok(list) => list.items,
             Err(err) => {
-                eprintln!("{}", unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+                eprintln!(
+                    "{}",
+                    unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+                );
                 return Ok(Exit::Failure);
             }
         }
@@ -44,7 +51,10 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
                 Ok(resource) => items.push(resource),
                 Err(err) if err.is_not_found() && args.ignore_not_found => {}
                 Err(err) => {
-                    eprintln!("{}", unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+                    eprintln!(
+                        "{}",
+                        unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+                    );
                     failed = true;
                     if err.is_transport() {
                         return Ok(Exit::Failure);
@@ -66,16 +76,33 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
     let single = args.names.len() == 1;
     print!(
         "{}",
-        output::render(&kind, &items, single, args.output, !args.no_headers, width, SystemTime::now())?
+        output::render(
+            &kind,
+            &items,
+            single,
+            args.output,
+            !args.no_headers,
+            width,
+            SystemTime::now()
+        )?
     );
     Ok(Exit::from_failed(failed))
 }
 
-async fn watch(ctx: &Ctx, kind: &ResourceKind, selector: Option<&Selector>, args: &GetArgs, width: Option<u16>) -> anyhow::Result<Exit> {
+async fn watch(
+    ctx: &Ctx,
+    kind: &ResourceKind,
+    selector: Option<&Selector>,
+    args: &GetArgs,
+    width: Option<u16>,
+) -> anyhow::Result<Exit> {
     let mut events = match ctx.client.watch(kind).await {
         Ok(events) => Box::pin(events),
         Err(err) => {
-            eprintln!("{}", unknown_kind(kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)));
+            eprintln!(
+                "{}",
+                unknown_kind(kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+            );
             return Ok(Exit::Failure);
         }
     };
@@ -96,7 +123,13 @@ async fn watch(ctx: &Ctx, kind: &ResourceKind, selector: Option<&Selector>, args
             continue;
         }
         let text = match args.output {
-            Output::Json => format!("{}\n", serde_json::to_string(&meshlib::api::WatchEvent { event: event.event, object })?),
+            Output::Json => format!(
+                "{}\n",
+                serde_json::to_string(&meshlib::api::WatchEvent {
+                    event: event.event,
+                    object
+                })?
+            ),
             Output::Yaml => format!("---\n{}", meshlib::yaml::to_string(&object)?),
             format => output::render(kind, &[object], true, format, headers, width, SystemTime::now())?,
         };

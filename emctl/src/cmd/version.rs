@@ -19,11 +19,20 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<Exit> {
     client_only();
     match ctx.client.version().await {
         Ok(server) => {
-            println!("Control plane:  {} (store: {}, at {})", server.version, server.store, ctx.client.server());
+            println!(
+                "Control plane:  {} (store: {}, at {})",
+                server.version,
+                server.store,
+                ctx.client.server()
+            );
             if let (Some((cmaj, cmin)), Some((smaj, smin))) = (minor(meshlib::VERSION), minor(&server.version))
                 && (cmaj != smaj || cmin.abs_diff(smin) > 1)
             {
-                eprintln!("warning: client {} and control plane {} are more than one minor version apart", meshlib::VERSION, server.version);
+                eprintln!(
+                    "warning: client {} and control plane {} are more than one minor version apart",
+                    meshlib::VERSION,
+                    server.version
+                );
             }
             Ok(Exit::Success)
         }

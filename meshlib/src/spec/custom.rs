@@ -31,7 +31,10 @@ impl super::Spec for CustomResourceKindSpec {
             && name.chars().all(|c| c.is_ascii_alphanumeric())
             && name.len() <= 63;
         if !valid {
-            p.push("metadata.name", "a kind name is 1-63 letters and digits, starting with a letter");
+            p.push(
+                "metadata.name",
+                "a kind name is 1-63 letters and digits, starting with a letter",
+            );
         } else if crate::kind::Kind::from_name(name).is_some() {
             p.push("metadata.name", format!("{name:?} is a built-in kind"));
         }
@@ -74,7 +77,10 @@ pub fn validate_resource(schema: &Value, kind: &str, name: &str, spec: &Value) -
     let instance = flat(kind, name, spec);
     let mut problems = crate::schema::describe_errors(validator.iter_errors(&instance), "spec", true);
     for problem in &mut problems {
-        if let Some(top) = [("spec.name", "metadata.name"), ("spec.kind", "kind")].iter().find(|(from, _)| problem.field == *from) {
+        if let Some(top) = [("spec.name", "metadata.name"), ("spec.kind", "kind")]
+            .iter()
+            .find(|(from, _)| problem.field == *from)
+        {
             problem.field = top.1.to_owned();
         }
     }

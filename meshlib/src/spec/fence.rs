@@ -48,7 +48,10 @@ impl super::Spec for ServiceFenceSpec {
             if humantime::parse_rfc3339_weak(&dep.last_called).is_err() {
                 p.push(
                     format!("{learned}[{i}].lastCalled"),
-                    format!("{:?} is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", dep.last_called),
+                    format!(
+                        "{:?} is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)",
+                        dep.last_called
+                    ),
                 );
             }
         }

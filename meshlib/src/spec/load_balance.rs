@@ -42,4 +42,3 @@ impl super::Spec for LoadBalanceSpec {
         }
     }
 }
-

@@ -28,7 +28,10 @@ impl StringMatch {
             .filter(|m| m.is_some())
             .count();
         if set != 1 {
-            problems.push(at, format!("exactly one of exact, prefix or regex must be set, found {set}"));
+            problems.push(
+                at,
+                format!("exactly one of exact, prefix or regex must be set, found {set}"),
+            );
         }
         if let Some(pattern) = &self.regex {
             problems.regex(&format!("{at}.regex"), pattern);

@@ -214,10 +214,9 @@ impl Security {
                 p.push(format!("{at}.certProvider"), "is required when mtlsMode is strict");
             }
             match (root.map(crate::duration::parse), app.map(crate::duration::parse)) {
-                (Some(Ok(root)), Some(Ok(app))) if app >= root => p.push(
-                    format!("{at}.appCertTTL"),
-                    "must be shorter than rootCertTTL",
-                ),
+                (Some(Ok(root)), Some(Ok(app))) if app >= root => {
+                    p.push(format!("{at}.appCertTTL"), "must be shorter than rootCertTTL")
+                }
                 (None, _) => p.push(format!("{at}.rootCertTTL"), "is required when mtlsMode is strict"),
                 (_, None) => p.push(format!("{at}.appCertTTL"), "is required when mtlsMode is strict"),
                 _ => {}

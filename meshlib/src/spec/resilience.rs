@@ -172,7 +172,10 @@ impl super::Spec for ResilienceSpec {
             if let Some(f) = retry.randomization_factor
                 && !(0.0..=1.0).contains(&f)
             {
-                p.push(join(&at, "randomizationFactor"), format!("must be between 0 and 1, got {f}"));
+                p.push(
+                    join(&at, "randomizationFactor"),
+                    format!("must be between 0 and 1, got {f}"),
+                );
             }
         }
         if let Some(tl) = &self.time_limiter {
@@ -188,7 +191,6 @@ impl super::Spec for ResilienceSpec {
         }
     }
 }
-
 
 impl RateLimiter {
     fn validate(&self, at: &str, p: &mut Problems) {
@@ -238,7 +240,10 @@ impl CircuitBreaker {
         }
         for (field, value) in [
             ("slidingWindowSize", self.sliding_window_size),
-            ("permittedNumberOfCallsInHalfOpenState", self.permitted_number_of_calls_in_half_open_state),
+            (
+                "permittedNumberOfCallsInHalfOpenState",
+                self.permitted_number_of_calls_in_half_open_state,
+            ),
             ("minimumNumberOfCalls", self.minimum_number_of_calls),
         ] {
             if value == Some(0) {
@@ -247,7 +252,10 @@ impl CircuitBreaker {
         }
         for (field, value) in [
             ("slowCallDurationThreshold", &self.slow_call_duration_threshold),
-            ("maxWaitDurationInHalfOpenState", &self.max_wait_duration_in_half_open_state),
+            (
+                "maxWaitDurationInHalfOpenState",
+                &self.max_wait_duration_in_half_open_state,
+            ),
             ("waitDurationInOpenState", &self.wait_duration_in_open_state),
         ] {
             p.duration(&join(at, field), value.as_deref());

@@ -92,7 +92,10 @@ impl super::Spec for ServiceSpec {
         let s = &self.sidecar;
         for (field, port) in [("ingressPort", s.ingress_port), ("egressPort", s.egress_port)] {
             if port == Some(0) {
-                p.push(join(at, &format!("sidecar.{field}")), "must be between 1 and 65535, got 0");
+                p.push(
+                    join(at, &format!("sidecar.{field}")),
+                    "must be between 1 and 65535, got 0",
+                );
             }
         }
         if s.ingress_port.is_some() && s.ingress_port == s.egress_port {

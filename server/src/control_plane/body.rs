@@ -19,7 +19,9 @@ pub fn parse(body: &Bytes) -> Result<Value, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("request body is not UTF-8"))?;
     match meshlib::yaml::documents(text).into_iter().next() {
         Some(Ok(value)) if !value.is_null() => Ok(value),
-        Some(Err(err)) => Err(ApiError::bad_request(format!("request body is neither JSON nor YAML: {err}"))),
+        Some(Err(err)) => Err(ApiError::bad_request(format!(
+            "request body is neither JSON nor YAML: {err}"
+        ))),
         _ => Err(ApiError::bad_request("request body is empty")),
     }
 }

@@ -35,7 +35,12 @@ fn flat_list(items: &[Resource]) -> Response {
 
 fn created(uri: &Uri, resource: &Resource) -> Response {
     let location = format!("{}/{}", uri.path().trim_end_matches('/'), resource.metadata.name);
-    (StatusCode::CREATED, [(header::LOCATION, location)], Json(resource.to_flat())).into_response()
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(resource.to_flat()),
+    )
+        .into_response()
 }
 
 /// A flat body → validated envelope; `name` is the URL's, when the route has one.
@@ -99,18 +104,30 @@ pub fn routes(mut router: Router<AppState>) -> Router<AppState> {
                 let (k1, k2, k3, k4) = (kind.clone(), kind.clone(), kind.clone(), kind);
                 router = router.route(
                     &path,
-                    get(move |State(s): State<AppState>, Path(n): Path<String>| async move { fetch(&s, &k1, &n).await })
-                        .post(move |State(s): State<AppState>, uri: Uri, Path(n): Path<String>, b: Bytes| async move {
+                    get(
+                        move |State(s): State<AppState>, Path(n): Path<String>| async move { fetch(&s, &k1, &n).await },
+                    )
+                    .post(
+                        move |State(s): State<AppState>, uri: Uri, Path(n): Path<String>, b: Bytes| async move {
                             let resource = s.objects.create(from_flat(&k2, &b, Some(&n))?).await?;
                             Ok::<_, ApiError>(
-                                (StatusCode::CREATED, [(header::LOCATION, uri.path().to_owned())], Json(resource.spec))
+                                (
+                                    StatusCode::CREATED,
+                                    [(header::LOCATION, uri.path().to_owned())],
+                                    Json(resource.spec),
+                                )
                                     .into_response(),
                             )
-                        })
-                        .put(move |State(s): State<AppState>, Path(n): Path<String>, b: Bytes| async move {
+                        },
+                    )
+                    .put(
+                        move |State(s): State<AppState>, Path(n): Path<String>, b: Bytes| async move {
                             update(&s, &k3, &b, Some(&n)).await
-                        })
-                        .delete(move |State(s): State<AppState>, Path(n): Path<String>| async move { remove(&s, &k4, &n).await }),
+                        },
+                    )
+                    .delete(move |State(s): State<AppState>, Path(n): Path<String>| async move {
+                        remove(&s, &k4, &n).await
+                    }),
                 );
             }
         }
@@ -122,7 +139,14 @@ pub fn routes(mut router: Router<AppState>) -> Router<AppState> {
 /// wildcard.
 fn object_routes(router: Router<AppState>, collection: &str, kind: ResourceKind) -> Router<AppState> {
     let kind_is_registry = kind.builtin().is_some_and(|k| k.info().scope == Scope::Registry);
-    let (k1, k2, k3, k4, k5, k6) = (kind.clone(), kind.clone(), kind.clone(), kind.clone(), kind.clone(), kind);
+    let (k1, k2, k3, k4, k5, k6) = (
+        kind.clone(),
+        kind.clone(),
+        kind.clone(),
+        kind.clone(),
+        kind.clone(),
+        kind,
+    );
     router
         .route(
             collection,
@@ -136,10 +160,14 @@ fn object_routes(router: Router<AppState>, collection: &str, kind: ResourceKind)
         .route(
             &format!("{collection}/{}", if kind_is_registry { "{*name}" } else { "{name}" }),
             get(move |State(s): State<AppState>, Path(n): Path<String>| async move { fetch(&s, &k3, &n).await })
-                .put(move |State(s): State<AppState>, Path(n): Path<String>, b: Bytes| async move {
-                    update(&s, &k4, &b, Some(&n)).await
-                })
-                .delete(move |State(s): State<AppState>, Path(n): Path<String>| async move { remove(&s, &k5, &n).await }),
+                .put(
+                    move |State(s): State<AppState>, Path(n): Path<String>, b: Bytes| async move {
+                        update(&s, &k4, &b, Some(&n)).await
+                    },
+                )
+                .delete(
+                    move |State(s): State<AppState>, Path(n): Path<String>| async move { remove(&s, &k5, &n).await },
+                ),
         )
 }
 
@@ -149,10 +177,18 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
         .route(
             &all,
             get(|State(s): State<AppState>| async move {
-                let (kinds, _) = s.objects.list(&ResourceKind::Builtin(Kind::CustomResourceKind), None).await?;
+                let (kinds, _) = s
+                    .objects
+                    .list(&ResourceKind::Builtin(Kind::CustomResourceKind), None)
+                    .await?;
                 let mut items = Vec::new();
                 for definition in kinds {
-                    items.extend(s.objects.list(&ResourceKind::Custom(definition.metadata.name), None).await?.0);
+                    items.extend(
+                        s.objects
+                            .list(&ResourceKind::Custom(definition.metadata.name), None)
+                            .await?
+                            .0,
+                    );
                 }
                 Ok::<_, ApiError>(flat_list(&items))
             })
@@ -160,7 +196,14 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
                 let kind = custom_kind(&b)?;
                 let resource = s.objects.create(from_flat(&kind, &b, None)?).await?;
                 let location = format!("{}/{}/{}", uri.path(), kind, resource.metadata.name);
-                Ok::<_, ApiError>((StatusCode::CREATED, [(header::LOCATION, location)], Json(resource.to_flat())).into_response())
+                Ok::<_, ApiError>(
+                    (
+                        StatusCode::CREATED,
+                        [(header::LOCATION, location)],
+                        Json(resource.to_flat()),
+                    )
+                        .into_response(),
+                )
             })
             .put(|State(s): State<AppState>, b: Bytes| async move {
                 let kind = custom_kind(&b)?;
@@ -175,12 +218,16 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
         )
         .route(
             &format!("{all}/{{kind}}/{{name}}"),
-            get(|State(s): State<AppState>, Path((kind, name)): Path<(String, String)>| async move {
-                fetch(&s, &ResourceKind::Custom(kind), &name).await
-            })
-            .delete(|State(s): State<AppState>, Path((kind, name)): Path<(String, String)>| async move {
-                remove(&s, &ResourceKind::Custom(kind), &name).await
-            }),
+            get(
+                |State(s): State<AppState>, Path((kind, name)): Path<(String, String)>| async move {
+                    fetch(&s, &ResourceKind::Custom(kind), &name).await
+                },
+            )
+            .delete(
+                |State(s): State<AppState>, Path((kind, name)): Path<(String, String)>| async move {
+                    remove(&s, &ResourceKind::Custom(kind), &name).await
+                },
+            ),
         )
         .route(
             &format!("{PREFIX}/mesh/watchcustomresources/{{kind}}"),

@@ -36,10 +36,13 @@ fn revision(resource: &Resource) -> Result<Option<u64>, ApiError> {
         .as_deref()
         .map(|v| {
             v.parse::<u64>().map_err(|_| {
-                ApiError::invalid(&resource.reference(), vec![FieldError {
-                    field: "metadata.resourceVersion".into(),
-                    message: format!("{v:?} is not a resource version of this control plane"),
-                }])
+                ApiError::invalid(
+                    &resource.reference(),
+                    vec![FieldError {
+                        field: "metadata.resourceVersion".into(),
+                        message: format!("{v:?} is not a resource version of this control plane"),
+                    }],
+                )
             })
         })
         .transpose()
@@ -105,7 +108,11 @@ impl Objects {
         let (all, _) = self.raw_list(&definitions).await?;
         all.into_iter()
             .find(|d| d.metadata.name.eq_ignore_ascii_case(kind))
-            .ok_or_else(|| ApiError::NotFound(format!("kind {kind:?} not found; define it with a CustomResourceKind first")))
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "kind {kind:?} not found; define it with a CustomResourceKind first"
+                ))
+            })
     }
 
     /// The JSON Schema of a custom kind, or 404.
@@ -140,7 +147,10 @@ impl Objects {
         let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for service in services {
             if let Some(tenant) = service.spec.get("registerTenant").and_then(Value::as_str) {
-                members.entry(tenant.to_owned()).or_default().push(service.metadata.name);
+                members
+                    .entry(tenant.to_owned())
+                    .or_default()
+                    .push(service.metadata.name);
             }
         }
         Ok(members)
@@ -164,7 +174,11 @@ impl Objects {
     }
 
     /// Every object of a kind matching `selector`, sorted by name, and the revision read at.
-    pub async fn list(&self, kind: &ResourceKind, selector: Option<&Selector>) -> Result<(Vec<Resource>, u64), ApiError> {
+    pub async fn list(
+        &self,
+        kind: &ResourceKind,
+        selector: Option<&Selector>,
+    ) -> Result<(Vec<Resource>, u64), ApiError> {
         let kind = &self.canonical(kind).await?;
         let (items, revision) = match part_kind(kind) {
             Some((part, path)) => {
@@ -194,13 +208,20 @@ impl Objects {
     async fn references(&self, resource: &Resource) -> Result<Vec<Op>, ApiError> {
         match resource.resource_kind() {
             ResourceKind::Builtin(Kind::Service) => {
-                let tenant = resource.spec.get("registerTenant").and_then(Value::as_str).unwrap_or_default();
+                let tenant = resource
+                    .spec
+                    .get("registerTenant")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 let tenant_key = key(&ResourceKind::Builtin(Kind::Tenant), tenant);
                 if self.store.get(&tenant_key).await?.is_none() {
-                    return Err(ApiError::invalid(&resource.reference(), vec![FieldError {
-                        field: "spec.registerTenant".into(),
-                        message: format!("tenant {tenant:?} not found; create the Tenant first"),
-                    }]));
+                    return Err(ApiError::invalid(
+                        &resource.reference(),
+                        vec![FieldError {
+                            field: "spec.registerTenant".into(),
+                            message: format!("tenant {tenant:?} not found; create the Tenant first"),
+                        }],
+                    ));
                 }
                 Ok(vec![Op::Check {
                     key: tenant_key,
@@ -295,7 +316,10 @@ impl Objects {
         let mut ops = self.references(&resource).await?;
         let live_revision = revision(&live)?.expect("stored objects carry a revision");
         resource.metadata.resource_version = None;
-        resource.metadata.creation_timestamp.clone_from(&live.metadata.creation_timestamp);
+        resource
+            .metadata
+            .creation_timestamp
+            .clone_from(&live.metadata.creation_timestamp);
         let object_key = key(&kind, &name);
         ops.push(Op::Put {
             key: object_key.clone(),
@@ -399,9 +423,9 @@ impl Objects {
                 Some(_) => ApiError::Conflict(format!("{reference} already exists or was changed meanwhile")),
                 None => ApiError::NotFound(format!("{reference} was deleted meanwhile")),
             }),
-            Err(store::Error::Precondition { key, .. }) => {
-                Err(ApiError::Conflict(format!("{reference} refers to {key}, which was deleted meanwhile")))
-            }
+            Err(store::Error::Precondition { key, .. }) => Err(ApiError::Conflict(format!(
+                "{reference} refers to {key}, which was deleted meanwhile"
+            ))),
             Err(err) => Err(err.into()),
         }
     }

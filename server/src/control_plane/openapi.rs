@@ -76,33 +76,45 @@ pub fn document() -> Value {
                 "parameters": [{"name": "resourceVersion", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"200": ok("the deleted object")}});
         }
-        for operation in collection.as_object_mut().into_iter().chain(item.as_object_mut()).flat_map(|m| m.values_mut()) {
-            operation["responses"].as_object_mut().expect("responses").extend(
-                error_responses().as_object().expect("object").clone(),
-            );
+        for operation in collection
+            .as_object_mut()
+            .into_iter()
+            .chain(item.as_object_mut())
+            .flat_map(|m| m.values_mut())
+        {
+            operation["responses"]
+                .as_object_mut()
+                .expect("responses")
+                .extend(error_responses().as_object().expect("object").clone());
         }
         let base = format!("{PREFIX}/resources/{}", info.plural);
         item["parameters"] = json!([{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}]);
         paths.insert(base.clone(), collection);
         paths.insert(format!("{base}/{{name}}"), item);
     }
-    schemas.insert("Metadata".into(), json!({
-        "type": "object", "required": ["name"],
-        "properties": {
-            "name": {"type": "string"},
-            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-            "resourceVersion": {"type": "string"},
-            "creationTimestamp": {"type": "string", "format": "date-time"},
-        },
-    }));
-    schemas.insert("List".into(), json!({
-        "type": "object",
-        "properties": {
-            "apiVersion": {"type": "string"}, "kind": {"const": "List"},
-            "metadata": {"type": "object", "properties": {"resourceVersion": {"type": "string"}}},
-            "items": {"type": "array", "items": {"type": "object"}},
-        },
-    }));
+    schemas.insert(
+        "Metadata".into(),
+        json!({
+            "type": "object", "required": ["name"],
+            "properties": {
+                "name": {"type": "string"},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                "resourceVersion": {"type": "string"},
+                "creationTimestamp": {"type": "string", "format": "date-time"},
+            },
+        }),
+    );
+    schemas.insert(
+        "List".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "apiVersion": {"type": "string"}, "kind": {"const": "List"},
+                "metadata": {"type": "object", "properties": {"resourceVersion": {"type": "string"}}},
+                "items": {"type": "array", "items": {"type": "object"}},
+            },
+        }),
+    );
     schemas.insert("Error".into(), json!({
         "type": "object", "required": ["code", "message"],
         "properties": {
@@ -110,8 +122,15 @@ pub fn document() -> Value {
             "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         },
     }));
-    for (path, summary) in [("/healthz", "Liveness"), ("/readyz", "Readiness: the store answers"), ("/version", "Server version")] {
-        paths.insert(path.into(), json!({"get": {"summary": summary, "security": [], "responses": {"200": {"description": "ok"}}}}));
+    for (path, summary) in [
+        ("/healthz", "Liveness"),
+        ("/readyz", "Readiness: the store answers"),
+        ("/version", "Server version"),
+    ] {
+        paths.insert(
+            path.into(),
+            json!({"get": {"summary": summary, "security": [], "responses": {"200": {"description": "ok"}}}}),
+        );
     }
     json!({
         "openapi": "3.1.0",

@@ -36,7 +36,11 @@ fn selector(text: Option<&str>) -> Result<Option<Selector>, ApiError> {
 }
 
 /// `GET /resources/{kind}` (or a watch with `?watch=true`).
-pub async fn list(State(state): State<AppState>, Path(kind): Path<String>, Query(query): Query<ListQuery>) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let kind = ResourceKind::lookup(&kind);
     let selector = selector(query.label_selector.as_deref())?;
     if query.watch {
@@ -47,7 +51,11 @@ pub async fn list(State(state): State<AppState>, Path(kind): Path<String>, Query
 }
 
 /// `POST /resources/{kind}`.
-pub async fn create(State(state): State<AppState>, Path(kind): Path<String>, payload: Bytes) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    payload: Bytes,
+) -> Result<Response, ApiError> {
     let kind = ResourceKind::lookup(&kind);
     let resource = body::envelope(&kind, body::parse(&payload)?, None)?;
     let created = state.objects.create(resource).await?;
@@ -56,7 +64,10 @@ pub async fn create(State(state): State<AppState>, Path(kind): Path<String>, pay
 }
 
 /// `GET /resources/{kind}/{name}`.
-pub async fn get(State(state): State<AppState>, Path((kind, name)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path((kind, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
     let resource = state.objects.get(&ResourceKind::lookup(&kind), &name).await?;
     Ok(Json(resource).into_response())
 }

@@ -18,8 +18,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::AppState;
 use super::error::ApiError;
 use super::objects;
-use meshlib::part::{path_of as part_kind, view as part_resource};
 use crate::store::{Entry, Event};
+use meshlib::part::{path_of as part_kind, view as part_resource};
 
 /// Maps a store change to the watch event of `kind` it means, if any.
 pub fn translate(kind: &ResourceKind, event: &Event) -> Option<WatchEvent> {
@@ -33,7 +33,10 @@ pub fn translate(kind: &ResourceKind, event: &Event) -> Option<WatchEvent> {
     };
     let (before, after) = match part_kind(kind) {
         Some((part, path)) => {
-            if !event.key.starts_with(&objects::prefix(&ResourceKind::Builtin(Kind::Service))) {
+            if !event
+                .key
+                .starts_with(&objects::prefix(&ResourceKind::Builtin(Kind::Service)))
+            {
                 return None;
             }
             let view = |r: Option<Resource>| r.and_then(|s| part_resource(part, &s, path));
@@ -47,13 +50,20 @@ pub fn translate(kind: &ResourceKind, event: &Event) -> Option<WatchEvent> {
         }
     };
     match (before, after) {
-        (None, Some(object)) => Some(WatchEvent { event: EventType::Added, object }),
-        (Some(old), Some(object)) if !old.same_content(&object) || part_kind(kind).is_none() => {
-            Some(WatchEvent { event: EventType::Modified, object })
-        }
+        (None, Some(object)) => Some(WatchEvent {
+            event: EventType::Added,
+            object,
+        }),
+        (Some(old), Some(object)) if !old.same_content(&object) || part_kind(kind).is_none() => Some(WatchEvent {
+            event: EventType::Modified,
+            object,
+        }),
         (Some(mut object), None) => {
             object.metadata.resource_version = Some(event.revision.to_string());
-            Some(WatchEvent { event: EventType::Deleted, object })
+            Some(WatchEvent {
+                event: EventType::Deleted,
+                object,
+            })
         }
         _ => None,
     }
@@ -67,7 +77,13 @@ fn line<T: serde::Serialize>(value: &T, terminator: &str) -> Bytes {
 
 /// Calls `on_change` for every change of `kind` after the snapshot `first` (taken at `revision`),
 /// sending whatever it returns, until the client leaves or the server stops.
-pub fn stream<F>(state: &AppState, mut feed: broadcast::Receiver<Event>, first: Vec<Bytes>, revision: u64, mut on_change: F) -> Response
+pub fn stream<F>(
+    state: &AppState,
+    mut feed: broadcast::Receiver<Event>,
+    first: Vec<Bytes>,
+    revision: u64,
+    mut on_change: F,
+) -> Response
 where
     F: FnMut(Event) -> futures_util::future::BoxFuture<'static, Vec<Bytes>> + Send + 'static,
 {
@@ -115,7 +131,15 @@ pub async fn events(state: &AppState, kind: ResourceKind, selector: Option<Selec
     let (items, revision) = state.objects.list(&kind, selector.as_ref()).await?;
     let first = items
         .into_iter()
-        .map(|object| line(&WatchEvent { event: EventType::Added, object }, "\n"))
+        .map(|object| {
+            line(
+                &WatchEvent {
+                    event: EventType::Added,
+                    object,
+                },
+                "\n",
+            )
+        })
         .collect();
     Ok(stream(state, feed, first, revision, move |event| {
         let out = translate(&kind, &event)
@@ -132,9 +156,8 @@ pub async fn events(state: &AppState, kind: ResourceKind, selector: Option<Selec
 pub async fn snapshots(state: &AppState, kind: ResourceKind) -> Result<Response, ApiError> {
     let feed = state.objects.store().subscribe();
     let (items, revision) = state.objects.list(&kind, None).await?;
-    let flat = |items: Vec<Resource>| -> Bytes {
-        line(&items.iter().map(Resource::to_flat).collect::<Vec<_>>(), "\r\n")
-    };
+    let flat =
+        |items: Vec<Resource>| -> Bytes { line(&items.iter().map(Resource::to_flat).collect::<Vec<_>>(), "\r\n") };
     let objects = state.objects.clone();
     Ok(stream(state, feed, vec![flat(items)], revision, move |event| {
         let relevant = translate(&kind, &event).is_some();

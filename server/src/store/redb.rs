@@ -84,13 +84,10 @@ fn commit_blocking(db: &Database, ops: &[Op]) -> Result<(u64, Vec<Event>)> {
             let (key, when) = match op {
                 Op::Put { key, when, .. } | Op::Delete { key, when } | Op::Check { key, when } => (key, *when),
             };
-            let previous = objects
-                .get(key.as_str())
-                .map_err(backend)?
-                .map(|v| {
-                    let (rev, bytes) = v.value();
-                    (rev, bytes.to_vec())
-                });
+            let previous = objects.get(key.as_str()).map_err(backend)?.map(|v| {
+                let (rev, bytes) = v.value();
+                (rev, bytes.to_vec())
+            });
             check(previous.as_ref().map(|(rev, _)| *rev), when, key)?;
             let previous = previous.map(|(_, bytes)| bytes);
             match op {
@@ -211,12 +208,21 @@ mod tests {
         let store = RedbStore::open(dir.path()).unwrap();
         let r1 = store.commit(vec![put("a/1", "x", Precondition::Absent)]).await.unwrap();
         let err = store
-            .commit(vec![put("a/2", "y", Precondition::None), put("a/1", "z", Precondition::Absent)])
+            .commit(vec![
+                put("a/2", "y", Precondition::None),
+                put("a/1", "z", Precondition::Absent),
+            ])
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Precondition { ref key, current: Some(r) } if key == "a/1" && r == r1));
-        assert!(store.get("a/2").await.unwrap().is_none(), "a failed commit writes nothing");
-        let r2 = store.commit(vec![put("a/1", "z", Precondition::Revision(r1))]).await.unwrap();
+        assert!(
+            store.get("a/2").await.unwrap().is_none(),
+            "a failed commit writes nothing"
+        );
+        let r2 = store
+            .commit(vec![put("a/1", "z", Precondition::Revision(r1))])
+            .await
+            .unwrap();
         assert!(r2 > r1);
         let (entries, revision) = store.list("a/").await.unwrap();
         assert_eq!(revision, r2);
