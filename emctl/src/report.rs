@@ -21,14 +21,18 @@ pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> Stri
                 out = if subject.is_empty() {
                     format!("error: {head} is invalid:")
                 } else {
-                    format!("error: {subject}: is invalid:")
+                    format!("error: {subject} is invalid:")
                 };
                 for detail in &body.details {
                     out.push_str(&format!("\n  - {detail}"));
                 }
             }
-            if err.is_auth() {
-                out.push_str("\n  hint: pass a token with --token or EMCTL_TOKEN, or add `token:` to ~/.emctlrc");
+            match err.status() {
+                Some(401) => {
+                    out.push_str("\n  hint: pass a token with --token or EMCTL_TOKEN, or add `token:` to ~/.emctlrc")
+                }
+                Some(403) => out.push_str("\n  hint: this needs a token with the admin role"),
+                _ => {}
             }
         }
         ClientError::Transport { source, .. } => {

@@ -70,7 +70,7 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
     let path = file.path().to_owned();
     std::fs::write(&path, format!("{HEADER}{original}"))?;
     let editor = editor();
-    let mut last_invalid: Option<String> = None;
+    let mut last_invalid: Option<(String, String)> = None;
     loop {
         open(&editor, &path)?;
         let edited = strip_comments(&std::fs::read_to_string(&path)?);
@@ -82,7 +82,11 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
             Ok(resource) => return save(ctx, resource, &edited, file).await,
             Err(problems) => problems,
         };
-        if last_invalid.as_deref() == Some(edited.as_str()) {
+        // Unchanged, or the same problems again: the user is not fixing them; stop and keep the file.
+        if last_invalid
+            .as_ref()
+            .is_some_and(|(text, previous)| *text == edited || *previous == problems)
+        {
             let kept = file.keep()?.1;
             eprintln!(
                 "error: the edit is still invalid; your changes are kept in {}",
@@ -95,7 +99,7 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
         }
         let comments: String = problems.lines().map(|l| format!("# {l}\n")).collect();
         std::fs::write(&path, format!("{HEADER}# The edit was refused:\n{comments}{edited}\n"))?;
-        last_invalid = Some(edited);
+        last_invalid = Some((edited, problems));
     }
 }
 

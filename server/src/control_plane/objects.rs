@@ -267,8 +267,8 @@ impl Objects {
         if kind == ResourceKind::Builtin(Kind::MeshController) {
             let (existing, _) = self.raw_list(&kind).await?;
             if let Some(other) = existing.iter().find(|c| c.metadata.name != resource.metadata.name) {
-                return Err(ApiError::Conflict(format!(
-                    "the mesh already has MeshController {:?}; update that one",
+                return Err(ApiError::bad_request(format!(
+                    "the mesh already has MeshController {:?}; there is one per mesh, update that one",
                     other.metadata.name
                 )));
             }
@@ -357,9 +357,10 @@ impl Objects {
             ResourceKind::Builtin(Kind::CustomResourceKind) => {
                 let (resources, _) = self.raw_list(&ResourceKind::Custom(name.to_owned())).await?;
                 if !resources.is_empty() {
+                    let count = resources.len();
                     return Err(ApiError::Conflict(format!(
-                        "kind {name:?} still has {} resources; delete them first",
-                        resources.len()
+                        "kind {name:?} still has {count} resource{}; delete them first",
+                        if count == 1 { "" } else { "s" }
                     )));
                 }
             }
@@ -417,10 +418,14 @@ impl Objects {
     }
 
     async fn commit(&self, ops: Vec<Op>, object_key: &str, reference: &str) -> Result<u64, ApiError> {
+        let creating = ops
+            .iter()
+            .any(|op| matches!(op, Op::Put { key, when: Precondition::Absent, .. } if key == object_key));
         match self.store.commit(ops).await {
             Ok(revision) => Ok(revision),
             Err(store::Error::Precondition { key, current }) if key == object_key => Err(match current {
-                Some(_) => ApiError::Conflict(format!("{reference} already exists or was changed meanwhile")),
+                Some(_) if creating => ApiError::Conflict(format!("{reference} already exists")),
+                Some(_) => stale(reference),
                 None => ApiError::NotFound(format!("{reference} was deleted meanwhile")),
             }),
             Err(store::Error::Precondition { key, .. }) => Err(ApiError::Conflict(format!(

@@ -1,0 +1,16 @@
+//! End-to-end tests: the real `emctl` binary against a real `meshd control-plane` process on
+//! 127.0.0.1:0 with a temporary store. One test binary; scenarios in `cli/`.
+
+#[path = "cli/support.rs"]
+mod support;
+
+#[path = "cli/auth.rs"]
+mod auth;
+#[path = "cli/edit.rs"]
+mod edit;
+#[path = "cli/output.rs"]
+mod output;
+#[path = "cli/resources.rs"]
+mod resources;
+#[path = "cli/watch.rs"]
+mod watch;

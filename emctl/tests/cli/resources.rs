@@ -1,0 +1,172 @@
+//! apply / get / delete round trips of every example, refusals, and what they leave behind.
+
+use meshlib::kind::KINDS;
+
+use crate::support::{ControlPlane, redact, store_revision, testdata};
+
+#[test]
+fn examples_apply_read_back_and_reapply_unchanged() {
+    let cp = ControlPlane::start();
+    let first = cp.emctl(&["apply", "-f", &testdata("examples")]);
+    first.success();
+    insta::assert_snapshot!("apply_examples", first.snapshot());
+
+    let again = cp.emctl(&["apply", "-f", &testdata("examples")]);
+    again.success();
+    assert!(
+        again.stdout.lines().all(|l| l.ends_with(" unchanged")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(again.stdout.lines().count(), first.stdout.lines().count());
+
+    // What `get -o yaml` prints re-applies with no change, for every kind.
+    let mut kinds: Vec<&str> = KINDS.iter().filter(|k| k.writable).map(|k| k.plural).collect();
+    kinds.push("ShadowService");
+    for kind in kinds {
+        let yaml = cp.emctl(&["get", kind, "-o", "yaml"]);
+        yaml.success();
+        let path = cp.dir.path().join(format!("{kind}.yaml"));
+        std::fs::write(&path, &yaml.stdout).unwrap();
+        let reapplied = cp.emctl(&["apply", "-f", path.to_str().unwrap()]);
+        reapplied.success();
+        assert!(
+            !reapplied.stdout.is_empty() && reapplied.stdout.lines().all(|l| l.ends_with(" unchanged")),
+            "{kind}: {}",
+            reapplied.snapshot()
+        );
+        let json = cp.emctl(&["get", kind, "-o", "json"]);
+        let path = cp.dir.path().join(format!("{kind}.json"));
+        std::fs::write(&path, &json.stdout).unwrap();
+        let reapplied = cp.emctl(&["apply", "-f", path.to_str().unwrap()]);
+        assert!(
+            reapplied.stdout.lines().all(|l| l.ends_with(" unchanged")),
+            "{kind}: {}",
+            reapplied.snapshot()
+        );
+    }
+
+    // Delete everything the examples made; parts, services and tenants go in the right order.
+    let deleted = cp.emctl(&["delete", "-f", &testdata("examples")]);
+    deleted.success();
+    for kind in [
+        "services",
+        "tenants",
+        "servicecanaries",
+        "customresourcekinds",
+        "meshcontrollers",
+    ] {
+        let left = cp.emctl(&["get", kind]);
+        left.success();
+        assert_eq!(left.stdout, "", "{kind} left behind: {}", left.stdout);
+        assert_eq!(left.stderr, "No resources found.\n");
+    }
+}
+
+#[test]
+fn every_invalid_fixture_is_refused_and_nothing_is_written() {
+    let cp = ControlPlane::start();
+    let before = store_revision(&cp);
+    let mut count = 0;
+    for entry in std::fs::read_dir(testdata("invalid")).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let run = cp.emctl(&["apply", "-f", path.to_str().unwrap()]);
+        run.failure();
+        assert!(run.stdout.is_empty(), "{file}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&file) && run.stderr.contains("document 1"),
+            "{file}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("  - ") || run.stderr.contains("invalid YAML"),
+            "{file}: no field named: {}",
+            run.stderr
+        );
+        count += 1;
+    }
+    assert!(count >= 40);
+    let all = cp.emctl(&["apply", "-f", &testdata("invalid")]);
+    all.failure();
+    assert_eq!(store_revision(&cp), before, "an invalid document changed the store");
+}
+
+#[test]
+fn a_bad_document_does_not_stop_the_others() {
+    let cp = ControlPlane::start();
+    let input = "kind: Tenant\nmetadata: {name: t1}\nspec: {}\n---\nkind: Tenant\nmetadata: {name: \"bad name\"}\nspec: {}\n---\nkind: Service\nmetadata: {name: order}\nspec: {registerTenant: t1}\n";
+    let run = cp.emctl_with(&["apply", "-f", "-"], &[], Some(input));
+    insta::assert_snapshot!(run.snapshot());
+}
+
+#[test]
+fn server_side_rules_refuse_with_clear_messages() {
+    let cp = ControlPlane::start();
+    cp.emctl(&["apply", "-f", &testdata("examples")]).success();
+    let cases: &[(&str, &[&str], Option<&str>)] = &[
+        (
+            "service in a missing tenant",
+            &["apply", "-f", "-"],
+            Some("kind: Service\nmetadata: {name: pay}\nspec: {registerTenant: nowhere}\n"),
+        ),
+        (
+            "create what exists",
+            &["create", "-f", "-"],
+            Some("kind: Tenant\nmetadata: {name: pet}\nspec: {}\n"),
+        ),
+        ("delete a tenant in use", &["delete", "tenant", "pet"], None),
+        ("delete a custom kind in use", &["delete", "crk", "ShadowService"], None),
+        (
+            "custom resource breaking its schema",
+            &["apply", "-f", "-"],
+            Some("kind: ShadowService\nmetadata: {name: s2}\nspec: {namespace: 3, extra: x}\n"),
+        ),
+        (
+            "custom resource of no kind",
+            &["apply", "-f", "-"],
+            Some("kind: Widget\nmetadata: {name: w}\nspec: {}\n"),
+        ),
+        (
+            "instances are not applied",
+            &["apply", "-f", "-"],
+            Some("kind: ServiceInstance\nmetadata: {name: order/i-1}\nspec: {serviceName: order, instanceID: i-1}\n"),
+        ),
+        (
+            "a second mesh controller",
+            &["apply", "-f", "-"],
+            Some("kind: MeshController\nmetadata: {name: other}\nheartbeatInterval: 10s\n"),
+        ),
+        (
+            "part of a missing service",
+            &["apply", "-f", "-"],
+            Some("kind: LoadBalance\nmetadata: {name: ghost}\nspec: {policy: random}\n"),
+        ),
+        ("get a missing object", &["get", "service", "ghost"], None),
+        ("get an unknown kind", &["get", "widgets"], None),
+        ("delete a missing object", &["delete", "service", "ghost"], None),
+    ];
+    let mut report = String::new();
+    for (title, args, stdin) in cases {
+        let run = cp.emctl_with(args, &[], *stdin);
+        assert_eq!(run.code, 1, "{title}: {}", run.snapshot());
+        report.push_str(&format!("### {title}: emctl {}\n{}\n", args.join(" "), run.snapshot()));
+    }
+    insta::assert_snapshot!(report);
+    cp.emctl(&["get", "service", "ghost", "--ignore-not-found"]).success();
+    cp.emctl(&["delete", "service", "ghost", "--ignore-not-found"])
+        .success();
+}
+
+#[test]
+fn labels_select_objects() {
+    let cp = ControlPlane::start();
+    cp.emctl(&["apply", "-f", &testdata("examples")]).success();
+    let run = cp.emctl(&["get", "svc", "-l", "team=clinic", "-o", "name"]);
+    assert_eq!(run.stdout, "service/vets-service\n");
+    let run = cp.emctl(&["get", "tenants", "-l", "!owner", "-o", "name"]);
+    assert_eq!(run.stdout, "tenant/global\ntenant/pet\n");
+    let run = cp.emctl(&["get", "svc", "-l", "=bad"]);
+    assert_eq!(run.code, 1);
+    assert!(redact(&run.stderr).contains("invalid label selector"), "{}", run.stderr);
+}
