@@ -1,0 +1,11 @@
+//! meshd end to end: the real binary on 127.0.0.1:0 with a temporary store.
+
+#[path = "e2e/support.rs"]
+mod support;
+
+#[path = "e2e/crash.rs"]
+mod crash;
+#[path = "e2e/easemesh_api.rs"]
+mod easemesh_api;
+#[path = "e2e/shutdown.rs"]
+mod shutdown;

@@ -1,0 +1,65 @@
+//! Starts and stops meshd.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use meshlib::client::{Client, Config};
+
+pub struct Meshd {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Meshd {
+    pub fn start(data: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
+            .args([
+                "control-plane",
+                "--listen",
+                "127.0.0.1:0",
+                "--insecure-no-auth",
+                "--data-dir",
+            ])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start meshd");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("address line");
+        let url = line.trim().rsplit(' ').next().expect("address").to_owned();
+        assert!(url.starts_with("http://"), "{line:?}");
+        Self { child, url }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&Config {
+            server: self.url.clone(),
+            token: None,
+            timeout: Duration::from_secs(10),
+        })
+        .expect("client")
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for Meshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
