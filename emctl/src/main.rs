@@ -18,7 +18,27 @@ const EXIT_USAGE: u8 = 64;
 /// Exit code of unexpected failures.
 const EXIT_UNEXPECTED: u8 = 2;
 
+/// Panics are bugs: say so and exit 2. A closed stdout (`emctl get ... | head`) is not an error.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+        eprintln!("error: emctl crashed; this is a bug, please report it with the command you ran");
+        std::process::exit(i32::from(EXIT_UNEXPECTED));
+    }));
+}
+
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

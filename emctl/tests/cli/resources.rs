@@ -170,3 +170,49 @@ fn labels_select_objects() {
     assert_eq!(run.code, 1);
     assert!(redact(&run.stderr).contains("invalid label selector"), "{}", run.stderr);
 }
+
+/// Serves `body` once over HTTP on loopback and returns the URL.
+fn serve_once(status: &'static str, body: String) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/mesh.yaml", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            use std::io::{Read, Write};
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn apply_reads_urls_and_stdin() {
+    let cp = ControlPlane::start();
+    let tenants = std::fs::read_to_string(testdata("examples/tenants.yaml")).unwrap();
+    let url = serve_once("200 OK", tenants);
+    let run = cp.emctl(&["apply", "-f", &url]);
+    run.success();
+    assert_eq!(run.stdout, "tenant/pet created\ntenant/global created\n");
+    let missing = serve_once("404 Not Found", String::new());
+    let run = cp.emctl(&["apply", "-f", &missing]);
+    run.failure();
+    assert!(run.stderr.contains("status 404"), "{}", run.stderr);
+    let run = cp.emctl_with(
+        &["apply", "-f", "-"],
+        &[],
+        Some("kind: Tenant\nmetadata: {name: from-stdin}\nspec: {}\n"),
+    );
+    assert_eq!(run.stdout, "tenant/from-stdin created\n");
+    let run = cp.emctl(&["apply", "-f", "no/such/file.yaml"]);
+    run.failure();
+    assert!(
+        run.stderr.contains("the path \"no/such/file.yaml\" does not exist"),
+        "{}",
+        run.stderr
+    );
+}
