@@ -59,6 +59,25 @@ pub enum Command {
     ApiResources,
     /// Print client and control-plane versions.
     Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETION_HELP)]
+    Completion(CompletionArgs),
+}
+
+/// How to install completions.
+pub const COMPLETION_HELP: &str = "\
+Install:
+  bash        emctl completion bash > ~/.local/share/bash-completion/completions/emctl
+  zsh         emctl completion zsh > \"${fpath[1]}/_emctl\"
+  fish        emctl completion fish > ~/.config/fish/completions/emctl.fish
+  powershell  emctl completion powershell >> $PROFILE
+  elvish      emctl completion elvish >> ~/.config/elvish/rc.elv";
+
+/// `emctl completion`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// `-f` inputs.
@@ -196,5 +215,24 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn checked_in_completions_are_up_to_date() {
+        use clap_complete::Shell;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../completions");
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+            let name = crate::cmd::completion::file_name(shell);
+            let expected = crate::cmd::completion::script(shell);
+            let path = dir.join(name);
+            if std::env::var_os("EMCTL_WRITE_COMPLETIONS").is_some() {
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let actual = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                actual == expected,
+                "completions/{name} is out of date: run `EMCTL_WRITE_COMPLETIONS=1 cargo test -p emctl completions`"
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 mod api_resources;
 mod apply;
+pub mod completion;
 mod delete;
 mod describe;
 mod edit;
@@ -68,6 +69,7 @@ pub fn dependency_rank(kind: &ResourceKind) -> u8 {
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::ApiResources => Ok(api_resources::run()),
+        Command::Completion(args) => completion::run(args.shell),
         Command::Version(args) if args.client => Ok(version::client_only()),
         command => {
             let ctx = Ctx::new(&cli)?;
@@ -79,7 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Command::Delete(args) => delete::run(&ctx, args).await,
                 Command::Edit(args) => edit::run(&ctx, args).await,
                 Command::Version(_) => version::run(&ctx).await,
-                Command::ApiResources => unreachable!("handled above"),
+                Command::ApiResources | Command::Completion(_) => unreachable!("handled above"),
             }
         }
     }

@@ -1,0 +1,235 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[emctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'emctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'emctl'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand apply 'Create or update resources from files, directories, URLs or stdin'
+            cand create 'Create resources; fails for those that exist'
+            cand get 'List resources of a kind, or show some by name'
+            cand list 'List resources of a kind, or show some by name'
+            cand describe 'Show one resource in detail'
+            cand delete 'Delete resources by kind and name, or those in files'
+            cand edit 'Edit a resource in $EDITOR and apply the result'
+            cand api-resources 'List the resource kinds, their short names and columns'
+            cand version 'Print client and control-plane versions'
+            cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'emctl;apply'= {
+            cand -f 'File, directory, http(s) URL or - for stdin; repeatable'
+            cand --filename 'File, directory, http(s) URL or - for stdin; repeatable'
+            cand -o 'Print only `kind/name` of each object'
+            cand --output 'Print only `kind/name` of each object'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -R 'Also read subdirectories of directories given with -f'
+            cand --recursive 'Also read subdirectories of directories given with -f'
+            cand --dry-run 'Validate and show what would be sent, without changing anything'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;create'= {
+            cand -f 'File, directory, http(s) URL or - for stdin; repeatable'
+            cand --filename 'File, directory, http(s) URL or - for stdin; repeatable'
+            cand -o 'Print only `kind/name` of each object'
+            cand --output 'Print only `kind/name` of each object'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -R 'Also read subdirectories of directories given with -f'
+            cand --recursive 'Also read subdirectories of directories given with -f'
+            cand --dry-run 'Validate and show what would be sent, without changing anything'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;get'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -l 'Label selector, e.g. `app=order,tier!=db`'
+            cand --selector 'Label selector, e.g. `app=order,tier!=db`'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -w 'After listing, stream changes as they happen'
+            cand --watch 'After listing, stream changes as they happen'
+            cand --ignore-not-found 'Succeed when a named object does not exist'
+            cand --no-headers 'Omit the header line of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;list'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -l 'Label selector, e.g. `app=order,tier!=db`'
+            cand --selector 'Label selector, e.g. `app=order,tier!=db`'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -w 'After listing, stream changes as they happen'
+            cand --watch 'After listing, stream changes as they happen'
+            cand --ignore-not-found 'Succeed when a named object does not exist'
+            cand --no-headers 'Omit the header line of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;describe'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;delete'= {
+            cand -f 'Delete the objects described in these locations'
+            cand --filename 'Delete the objects described in these locations'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -R 'Also read subdirectories'
+            cand --recursive 'Also read subdirectories'
+            cand --ignore-not-found 'Succeed for objects that do not exist'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;edit'= {
+            cand -o 'Edit as JSON instead of YAML'
+            cand --output 'Edit as JSON instead of YAML'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;api-resources'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;version'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --client 'Only the client version; do not contact the control plane'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;completion'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;help'= {
+            cand apply 'Create or update resources from files, directories, URLs or stdin'
+            cand create 'Create resources; fails for those that exist'
+            cand get 'List resources of a kind, or show some by name'
+            cand describe 'Show one resource in detail'
+            cand delete 'Delete resources by kind and name, or those in files'
+            cand edit 'Edit a resource in $EDITOR and apply the result'
+            cand api-resources 'List the resource kinds, their short names and columns'
+            cand version 'Print client and control-plane versions'
+            cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'emctl;help;apply'= {
+        }
+        &'emctl;help;create'= {
+        }
+        &'emctl;help;get'= {
+        }
+        &'emctl;help;describe'= {
+        }
+        &'emctl;help;delete'= {
+        }
+        &'emctl;help;edit'= {
+        }
+        &'emctl;help;api-resources'= {
+        }
+        &'emctl;help;version'= {
+        }
+        &'emctl;help;completion'= {
+        }
+        &'emctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

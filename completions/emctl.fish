@@ -1,0 +1,145 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_emctl_global_optspecs
+    string join \n s/server= token= context= t/timeout= h/help V/version
+end
+
+function __fish_emctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_emctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_emctl_using_subcommand
+    set -l cmd (__fish_emctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c emctl -n "__fish_emctl_needs_command" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_needs_command" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_needs_command" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_needs_command" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_needs_command" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_needs_command" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "create" -d 'Create resources; fails for those that exist'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "get" -d 'List resources of a kind, or show some by name'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "list" -d 'List resources of a kind, or show some by name'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "describe" -d 'Show one resource in detail'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "version" -d 'Print client and control-plane versions'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s f -l filename -d 'File, directory, http(s) URL or - for stdin; repeatable' -r
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s o -l output -d 'Print only `kind/name` of each object' -r -f -a "name\t'`kind/name` per object'"
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s R -l recursive -d 'Also read subdirectories of directories given with -f'
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -l dry-run -d 'Validate and show what would be sent, without changing anything'
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s f -l filename -d 'File, directory, http(s) URL or - for stdin; repeatable' -r
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s o -l output -d 'Print only `kind/name` of each object' -r -f -a "name\t'`kind/name` per object'"
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand create" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand create" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s R -l recursive -d 'Also read subdirectories of directories given with -f'
+complete -c emctl -n "__fish_emctl_using_subcommand create" -l dry-run -d 'Validate and show what would be sent, without changing anything'
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand create" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'Columns plus the wide ones and labels'
+yaml\t'YAML (a List for several objects); re-appliable'
+json\t'JSON (a List for several objects); re-appliable'
+name\t'`kind/name` per object'"
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. `app=order,tier!=db`' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s w -l watch -d 'After listing, stream changes as they happen'
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l ignore-not-found -d 'Succeed when a named object does not exist'
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l no-headers -d 'Omit the header line of tables'
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand get" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'Columns plus the wide ones and labels'
+yaml\t'YAML (a List for several objects); re-appliable'
+json\t'JSON (a List for several objects); re-appliable'
+name\t'`kind/name` per object'"
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s l -l selector -d 'Label selector, e.g. `app=order,tier!=db`' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s w -l watch -d 'After listing, stream changes as they happen'
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l ignore-not-found -d 'Succeed when a named object does not exist'
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l no-headers -d 'Omit the header line of tables'
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -s f -l filename -d 'Delete the objects described in these locations' -r
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -s R -l recursive -d 'Also read subdirectories'
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -l ignore-not-found -d 'Succeed for objects that do not exist'
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -s o -l output -d 'Edit as JSON instead of YAML' -r -f -a "yaml\t'YAML'
+json\t'JSON'"
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand version" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand version" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand version" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand version" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand version" -l client -d 'Only the client version; do not contact the control plane'
+complete -c emctl -n "__fish_emctl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand version" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,34 @@
+//! `emctl completion SHELL`: completion scripts generated from the clap definition. The same
+//! scripts are checked into `completions/`; a test fails when they are out of date.
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+use super::Exit;
+use crate::cli::Cli;
+
+/// The script for `shell`.
+pub fn script(shell: Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "emctl", &mut out);
+    out
+}
+
+/// The file name a script has in `completions/`.
+pub fn file_name(shell: Shell) -> &'static str {
+    match shell {
+        Shell::Bash => "emctl.bash",
+        Shell::Zsh => "_emctl",
+        Shell::Fish => "emctl.fish",
+        Shell::PowerShell => "_emctl.ps1",
+        Shell::Elvish => "emctl.elv",
+        _ => "emctl.completion",
+    }
+}
+
+/// Prints the script.
+pub fn run(shell: Shell) -> anyhow::Result<Exit> {
+    use std::io::Write;
+    std::io::stdout().write_all(&script(shell))?;
+    Ok(Exit::Success)
+}
