@@ -15,6 +15,7 @@ pub fn script(shell: Shell) -> Vec<u8> {
 }
 
 /// The file name a script has in `completions/`.
+#[cfg(test)]
 pub fn file_name(shell: Shell) -> &'static str {
     match shell {
         Shell::Bash => "emctl.bash",
