@@ -94,14 +94,12 @@ impl Client {
         request
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
-        let request = request
-            .timeout(self.timeout)
-            .build()
-            .map_err(|source| Error::Transport {
-                url: self.base.clone(),
-                source,
-            })?;
+    /// Sends a request; a non-2xx answer becomes [`Error::Status`]. Returns the response and URL.
+    async fn execute(&self, request: RequestBuilder) -> Result<(reqwest::Response, String)> {
+        let request = request.build().map_err(|source| Error::Transport {
+            url: self.base.clone(),
+            source,
+        })?;
         let url = request.url().to_string();
         let method = request.method().clone();
         let response = self.http.execute(request).await.map_err(|source| Error::Transport {
@@ -109,13 +107,19 @@ impl Client {
             source,
         })?;
         let status = response.status();
+        if !status.is_success() {
+            let bytes = response.bytes().await.unwrap_or_default();
+            return Err(status_error(status, &method, &url, &bytes));
+        }
+        Ok((response, url))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let (response, url) = self.execute(request.timeout(self.timeout)).await?;
         let bytes = response.bytes().await.map_err(|source| Error::Transport {
             url: url.clone(),
             source,
         })?;
-        if !status.is_success() {
-            return Err(status_error(status, &method, &url, &bytes));
-        }
         serde_json::from_slice(&bytes).map_err(|source| Error::Decode { url, source })
     }
 
@@ -240,22 +244,8 @@ impl Client {
     pub async fn watch(&self, kind: &ResourceKind) -> Result<impl Stream<Item = Result<WatchEvent>> + use<>> {
         let request = self
             .request(Method::GET, &api::collection_path(kind))
-            .query(&[("watch", "true")])
-            .build()
-            .map_err(|source| Error::Transport {
-                url: self.base.clone(),
-                source,
-            })?;
-        let url = request.url().to_string();
-        let response = self.http.execute(request).await.map_err(|source| Error::Transport {
-            url: url.clone(),
-            source,
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            let bytes = response.bytes().await.unwrap_or_default();
-            return Err(status_error(status, &Method::GET, &url, &bytes));
-        }
+            .query(&[("watch", "true")]);
+        let (response, url) = self.execute(request).await?;
         let state = WatchState {
             body: Box::pin(response.bytes_stream()),
             buffer: Vec::new(),
