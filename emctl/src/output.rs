@@ -58,12 +58,8 @@ pub fn table(
     width: Option<u16>,
     now: SystemTime,
 ) -> String {
-    let columns = kind.columns();
-    let headers = meshlib::table::headers(columns, wide);
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|r| meshlib::table::row(columns, r, wide, now))
-        .collect();
+    let headers = meshlib::table::headers(kind, wide);
+    let rows: Vec<Vec<String>> = items.iter().map(|r| meshlib::table::row(kind, r, wide, now)).collect();
     grid(&headers, &rows, show_headers, width)
 }
 

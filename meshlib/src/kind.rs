@@ -68,6 +68,10 @@ pub enum Cell {
     Entries(&'static str, &'static str, &'static str),
     /// A map of header name to exact/prefix/regex matcher.
     Matchers(&'static str),
+    /// Time since the RFC 3339 time at the pointer (`12s`).
+    Since(&'static str),
+    /// Time since the object was created; placed here instead of at the end.
+    Age,
 }
 
 /// Decodes and validates a spec of this kind: `(name, spec, path) -> canonical spec`.
@@ -135,7 +139,7 @@ macro_rules! kind {
     };
 }
 
-use Cell::{Count, Entries, Field, Matchers, Names, Present};
+use Cell::{Count, Entries, Field, Matchers, Names, Present, Since};
 use spec::canary::ServiceCanarySpec;
 use spec::custom::CustomResourceKindSpec;
 use spec::fence::ServiceFenceSpec;
@@ -214,11 +218,14 @@ pub static KINDS: &[KindInfo] = &[
         false,
         [
             col("SERVICE", Field("/serviceName")),
+            col("TENANT", Field("/tenant")),
             col("INSTANCE", Field("/instanceID")),
+            col("CANARY", Field("/canary")),
             col("STATUS", Field("/status")),
             wide("IP", Field("/ip")),
             wide("PORT", Field("/port")),
-            wide("LABELS", Field("/labels"))
+            wide("AGE", Cell::Age),
+            wide("LAST HEARTBEAT", Since("/lastHeartbeatTime")),
         ],
         "A running instance, registered by its sidecar"
     ),

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod duration;
 pub mod kind;
 pub mod part;
+pub mod registry;
 pub mod resource;
 pub mod schema;
 pub mod selector;

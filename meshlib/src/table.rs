@@ -5,19 +5,35 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::kind::{Cell, Column};
+use crate::kind::{Cell, Column, ResourceKind, Scope};
 use crate::resource::Resource;
 
 /// What an absent value shows as.
 pub const NONE: &str = "<none>";
 
-/// Headers of a table of `columns`: NAME, the columns, AGE (and LABELS when wide).
+/// Whether tables of `kind` start with NAME and end with LABELS (registry objects are shown by
+/// their own columns instead).
+fn named(kind: &ResourceKind) -> bool {
+    kind.builtin().is_none_or(|k| k.info().scope != Scope::Registry)
+}
+
+fn shown<'a>(columns: &'a [Column], wide: bool) -> impl Iterator<Item = &'a Column> {
+    columns.iter().filter(move |c| wide || !c.wide)
+}
+
+/// Headers of a table of `kind`: NAME, its columns, AGE (and LABELS when wide).
 #[must_use]
-pub fn headers(columns: &[Column], wide: bool) -> Vec<&'static str> {
-    let mut out = vec!["NAME"];
-    out.extend(columns.iter().filter(|c| wide || !c.wide).map(|c| c.header));
-    out.push("AGE");
-    if wide {
+pub fn headers(kind: &ResourceKind, wide: bool) -> Vec<&'static str> {
+    let columns = kind.columns();
+    let mut out = Vec::new();
+    if named(kind) {
+        out.push("NAME");
+    }
+    out.extend(shown(columns, wide).map(|c| c.header));
+    if !columns.iter().any(|c| matches!(c.cell, Cell::Age)) {
+        out.push("AGE");
+    }
+    if wide && named(kind) {
         out.push("LABELS");
     }
     out
@@ -25,16 +41,21 @@ pub fn headers(columns: &[Column], wide: bool) -> Vec<&'static str> {
 
 /// One row, matching [`headers`].
 #[must_use]
-pub fn row(columns: &[Column], resource: &Resource, wide: bool, now: SystemTime) -> Vec<String> {
-    let mut out = vec![resource.metadata.name.clone()];
-    out.extend(
-        columns
-            .iter()
-            .filter(|c| wide || !c.wide)
-            .map(|c| cell(&c.cell, &resource.spec)),
-    );
-    out.push(age(resource.metadata.creation_timestamp.as_deref(), now));
-    if wide {
+pub fn row(kind: &ResourceKind, resource: &Resource, wide: bool, now: SystemTime) -> Vec<String> {
+    let columns = kind.columns();
+    let created = || age(resource.metadata.creation_timestamp.as_deref(), now);
+    let mut out = Vec::new();
+    if named(kind) {
+        out.push(resource.metadata.name.clone());
+    }
+    out.extend(shown(columns, wide).map(|c| match c.cell {
+        Cell::Age => created(),
+        _ => cell(&c.cell, &resource.spec, now),
+    }));
+    if !columns.iter().any(|c| matches!(c.cell, Cell::Age)) {
+        out.push(created());
+    }
+    if wide && named(kind) {
         out.push(text(
             &serde_json::to_value(&resource.metadata.labels).unwrap_or_default(),
         ));
@@ -44,8 +65,10 @@ pub fn row(columns: &[Column], resource: &Resource, wide: bool, now: SystemTime)
 
 /// The text of one cell.
 #[must_use]
-pub fn cell(cell: &Cell, spec: &Value) -> String {
+pub fn cell(cell: &Cell, spec: &Value, now: SystemTime) -> String {
     match *cell {
+        Cell::Since(pointer) => age(spec.pointer(pointer).and_then(Value::as_str), now),
+        Cell::Age => NONE.to_owned(),
         Cell::Field(pointer) => spec.pointer(pointer).map_or_else(|| NONE.to_owned(), text),
         Cell::Count(pointer) => spec
             .pointer(pointer)
@@ -130,6 +153,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn cell_at(c: &Cell, spec: &Value) -> String {
+        cell(c, spec, SystemTime::UNIX_EPOCH)
+    }
+
     #[test]
     fn cells_render_every_shape() {
         let spec = json!({
@@ -137,17 +164,17 @@ mod tests {
             "objs": [{"name": "m1", "w": 90}, {"name": "m2", "w": 10}],
             "h": {"X-Loc": {"exact": "BJ"}, "X-Ver": {"regex": "v.*"}}
         });
-        assert_eq!(cell(&Cell::Field("/a"), &spec), "x");
-        assert_eq!(cell(&Cell::Field("/n"), &spec), "5");
-        assert_eq!(cell(&Cell::Field("/list"), &spec), "p,q");
-        assert_eq!(cell(&Cell::Field("/map"), &spec), "a=1,b=2");
-        assert_eq!(cell(&Cell::Field("/missing"), &spec), NONE);
-        assert_eq!(cell(&Cell::Count("/objs"), &spec), "2");
-        assert_eq!(cell(&Cell::Present("/a"), &spec), "on");
-        assert_eq!(cell(&Cell::Present("/zz"), &spec), "-");
-        assert_eq!(cell(&Cell::Names("/objs", "name"), &spec), "m1,m2");
-        assert_eq!(cell(&Cell::Entries("/objs", "name", "w"), &spec), "m1=90,m2=10");
-        assert_eq!(cell(&Cell::Matchers("/h"), &spec), "X-Loc=BJ,X-Ver~=v.*");
+        assert_eq!(cell_at(&Cell::Field("/a"), &spec), "x");
+        assert_eq!(cell_at(&Cell::Field("/n"), &spec), "5");
+        assert_eq!(cell_at(&Cell::Field("/list"), &spec), "p,q");
+        assert_eq!(cell_at(&Cell::Field("/map"), &spec), "a=1,b=2");
+        assert_eq!(cell_at(&Cell::Field("/missing"), &spec), NONE);
+        assert_eq!(cell_at(&Cell::Count("/objs"), &spec), "2");
+        assert_eq!(cell_at(&Cell::Present("/a"), &spec), "on");
+        assert_eq!(cell_at(&Cell::Present("/zz"), &spec), "-");
+        assert_eq!(cell_at(&Cell::Names("/objs", "name"), &spec), "m1,m2");
+        assert_eq!(cell_at(&Cell::Entries("/objs", "name", "w"), &spec), "m1=90,m2=10");
+        assert_eq!(cell_at(&Cell::Matchers("/h"), &spec), "X-Loc=BJ,X-Ver~=v.*");
     }
 
     #[test]

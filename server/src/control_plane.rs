@@ -5,8 +5,11 @@ mod auth;
 mod body;
 mod compat;
 mod error;
+pub mod instances;
 mod objects;
 mod openapi;
+mod overlay;
+mod registry;
 mod resources;
 mod watch;
 
@@ -80,7 +83,7 @@ pub fn router(state: AppState, auth: Auth) -> Router {
             &format!("{PREFIX}/resources/{{kind}}/{{*name}}"),
             get(resources::get).put(resources::replace).delete(resources::delete),
         );
-    let api = compat::routes(api).route_layer(middleware::from_fn_with_state(auth, auth::require));
+    let api = registry::routes(compat::routes(api)).route_layer(middleware::from_fn_with_state(auth, auth::require));
     Router::new()
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(ready))
@@ -92,28 +95,76 @@ pub fn router(state: AppState, auth: Auth) -> Router {
         .with_state(state)
 }
 
+/// How the control plane runs.
+pub struct Settings {
+    /// Authentication.
+    pub auth: Auth,
+    /// How long an instance record lives without a heartbeat.
+    pub instance_lease: std::time::Duration,
+    /// Where time comes from.
+    pub clock: Arc<dyn instances::Clock>,
+    /// Whether this replica runs the heartbeat checker.
+    pub leader: Arc<dyn instances::Leader>,
+}
+
+impl Settings {
+    /// A single replica on the system clock.
+    pub fn single(auth: Auth, instance_lease: std::time::Duration) -> Self {
+        Self {
+            auth,
+            instance_lease,
+            clock: Arc::new(instances::SystemClock),
+            leader: Arc::new(instances::SoleReplica),
+        }
+    }
+}
+
+/// The state handlers share, over `store`.
+///
+/// # Errors
+/// When the stored instances cannot be loaded.
+pub async fn state(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<AppState, ApiError> {
+    let instances =
+        instances::Instances::load(Arc::clone(&store), Arc::clone(&settings.clock), settings.instance_lease).await?;
+    Ok(AppState {
+        objects: Arc::new(Objects::new(store, Arc::new(instances))),
+        shutdown,
+    })
+}
+
 /// Serves until `shutdown` resolves, then stops accepting, ends watch streams and lets
 /// in-flight requests finish.
 ///
 /// # Errors
-/// I/O errors of the listener.
+/// I/O errors of the listener, or a store that cannot be read.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
-    auth: Auth,
+    settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let state = AppState {
-        objects: Arc::new(Objects::new(store)),
-        shutdown: stopped,
-    };
-    axum::serve(listener, router(state, auth))
+    let state = state(store, &settings, stopped)
+        .await
+        .map_err(|err| std::io::Error::other(format!("cannot load the registry: {err}")))?;
+    let checker = tokio::spawn(registry::run_checker(
+        state.clone(),
+        Arc::clone(&settings.clock),
+        Arc::clone(&settings.leader),
+        std::time::Duration::from_millis(500),
+    ));
+    let served = axum::serve(listener, router(state, settings.auth))
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop.send(true);
         })
-        .await
+        .await;
+    let _ = checker.await;
+    served
 }
 
 #[cfg(test)]
@@ -125,10 +176,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = crate::store::redb::RedbStore::open(dir.path()).expect("store");
         let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let state = AppState {
-            objects: Arc::new(Objects::new(Arc::new(store))),
-            shutdown: stopped,
-        };
+        let settings = Settings::single(Auth::Disabled, std::time::Duration::from_secs(1200));
+        let state = state(Arc::new(store), &settings, stopped).await.expect("state");
         let _ = router(state, Auth::Disabled);
         assert!(OPENAPI["paths"].as_object().is_some_and(|p| p.len() > 30));
     }

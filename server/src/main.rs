@@ -36,6 +36,13 @@ struct ControlPlaneArgs {
     /// Accept every request without a token. For local demos only.
     #[arg(long, conflicts_with = "token_file")]
     insecure_no_auth: bool,
+    /// How long an instance record lives without a heartbeat before it is removed (Go duration).
+    #[arg(long, env = "MESHD_INSTANCE_LEASE", default_value = "20m", value_parser = parse_duration)]
+    instance_lease: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    meshlib::duration::parse(text).map_err(|err| err.to_string())
 }
 
 async fn shutdown_signal() {
@@ -76,7 +83,8 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     // The one line on stdout: tests and scripts read the bound address from it.
     println!("meshd control plane listening on http://{address}");
     tracing::info!(%address, data_dir = %args.data_dir.display(), "control plane started");
-    control_plane::serve(listener, Arc::new(store), auth, shutdown_signal()).await?;
+    let settings = control_plane::Settings::single(auth, args.instance_lease);
+    control_plane::serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
     tracing::info!("control plane stopped");
     Ok(())
 }

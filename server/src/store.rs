@@ -102,6 +102,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every key under `prefix`, sorted, and the store revision they were read at.
     async fn list(&self, prefix: &str) -> Result<(Vec<Entry>, u64)>;
 
+    /// The last committed revision.
+    async fn revision(&self) -> Result<u64>;
+
     /// Applies every op or none; returns the new revision once it is durable.
     async fn commit(&self, ops: Vec<Op>) -> Result<u64>;
 

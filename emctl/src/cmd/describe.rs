@@ -48,7 +48,7 @@ pub fn describe(resource: &Resource, now: SystemTime) -> anyhow::Result<String> 
                 format!(
                     "{}={}",
                     c.header.to_ascii_lowercase(),
-                    meshlib::table::cell(&c.cell, &resource.spec)
+                    meshlib::table::cell(&c.cell, &resource.spec, now)
                 )
             })
             .collect();

@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::error::ApiError;
+use super::instances::Instances;
 use crate::store::{self, Entry, Op, Precondition, Store};
 
 /// Store key of an object.
@@ -71,17 +72,24 @@ fn encode(resource: &Resource) -> Vec<u8> {
 /// Object operations; one per control plane.
 pub struct Objects {
     store: Arc<dyn Store>,
+    instances: Arc<Instances>,
     /// Serialises read-check-write sequences that span objects (tenant membership, singletons).
     writes: Mutex<()>,
 }
 
 impl Objects {
     /// Operations over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, instances: Arc<Instances>) -> Self {
         Self {
             store,
+            instances,
             writes: Mutex::new(()),
         }
+    }
+
+    /// The registry's instances.
+    pub fn instances(&self) -> &Arc<Instances> {
+        &self.instances
     }
 
     /// The underlying store.
@@ -129,8 +137,19 @@ impl Objects {
         }
     }
 
-    /// Derived fields shown on read (a tenant's services).
-    async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
+    /// Derived fields shown on read: a tenant's services; an instance's tenant and canary labels.
+    pub async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
+        if items.iter().any(|r| r.kind == Kind::ServiceInstance.name()) {
+            let (services, _) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
+            let tenants: BTreeMap<String, String> = services
+                .into_iter()
+                .filter_map(|s| Some((s.metadata.name, s.spec.get("registerTenant")?.as_str()?.to_owned())))
+                .collect();
+            let (canaries, _) = self.raw_list(&ResourceKind::Builtin(Kind::ServiceCanary)).await?;
+            for item in &mut items {
+                super::overlay::instance(item, &tenants, &canaries);
+            }
+        }
         if items.iter().any(|r| r.kind == Kind::Tenant.name()) {
             let members = self.tenant_members().await?;
             for item in &mut items {
@@ -158,6 +177,10 @@ impl Objects {
 
     /// One object.
     pub async fn get(&self, kind: &ResourceKind, name: &str) -> Result<Resource, ApiError> {
+        if is_registry(kind) {
+            let instance = self.instances.get(name).ok_or_else(|| not_found(kind, name))?;
+            return Ok(self.decorate(vec![instance]).await?.remove(0));
+        }
         if let Some((part, path)) = part_kind(kind) {
             let service = self.service(name).await?;
             return part_resource(part, &service, path).ok_or_else(|| not_found(kind, name));
@@ -185,6 +208,10 @@ impl Objects {
                 let (services, revision) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
                 let parts = services.iter().filter_map(|s| part_resource(part, s, path)).collect();
                 (parts, revision)
+            }
+            None if is_registry(kind) => {
+                let revision = self.store.revision().await?;
+                (self.instances.list(), revision)
             }
             None => self.raw_list(kind).await?,
         };
@@ -333,6 +360,12 @@ impl Objects {
 
     /// Deletes an object and returns its last state.
     pub async fn delete(&self, kind: &ResourceKind, name: &str, expected: Option<u64>) -> Result<Resource, ApiError> {
+        if is_registry(kind) {
+            // As in EaseMesh, deleting an instance takes it offline; its sidecar removes it.
+            let (service, id) = name.split_once('/').ok_or_else(|| not_found(kind, name))?;
+            let instance = self.instances.set_offline(service, id, true).await?;
+            return Ok(self.decorate(vec![instance]).await?.remove(0));
+        }
         Self::check_writable(kind)?;
         let kind = &self.canonical(kind).await?;
         let _guard = self.writes.lock().await;
@@ -369,6 +402,12 @@ impl Objects {
         let live_revision = revision(&live)?.expect("stored objects carry a revision");
         let object_key = key(kind, name);
         let reference = live.reference();
+        if *kind == ResourceKind::Builtin(Kind::Service) {
+            let removed = self.instances.forget_service(name).await?;
+            if removed > 0 {
+                tracing::info!(service = name, removed, "instances of a deleted service removed");
+            }
+        }
         self.commit(
             vec![Op::Delete {
                 key: object_key.clone(),
@@ -447,6 +486,11 @@ fn stale(reference: &str) -> ApiError {
     ApiError::Conflict(format!(
         "{reference} was changed by someone else since it was read (stale resourceVersion); read it again and retry"
     ))
+}
+
+fn is_registry(kind: &ResourceKind) -> bool {
+    kind.builtin()
+        .is_some_and(|k| k.info().scope == meshlib::kind::Scope::Registry)
 }
 
 fn now() -> String {

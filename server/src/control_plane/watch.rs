@@ -141,13 +141,21 @@ pub async fn events(state: &AppState, kind: ResourceKind, selector: Option<Selec
             )
         })
         .collect();
+    let objects = state.objects.clone();
     Ok(stream(state, feed, first, revision, move |event| {
-        let out = translate(&kind, &event)
-            .filter(|e| selector.as_ref().is_none_or(|s| s.matches(&e.object.metadata.labels)))
-            .map(|e| line(&e, "\n"))
-            .into_iter()
-            .collect();
-        Box::pin(async move { out })
+        let change =
+            translate(&kind, &event).filter(|e| selector.as_ref().is_none_or(|s| s.matches(&e.object.metadata.labels)));
+        let objects = objects.clone();
+        Box::pin(async move {
+            let Some(mut change) = change else {
+                return Vec::new();
+            };
+            // Derived fields (an instance's tenant, a tenant's services) as on reads.
+            if let Ok(mut shown) = objects.decorate(vec![change.object.clone()]).await {
+                change.object = shown.remove(0);
+            }
+            vec![line(&change, "\n")]
+        })
     }))
 }
 

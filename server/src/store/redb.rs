@@ -166,6 +166,15 @@ impl Store for RedbStore {
         .await
     }
 
+    async fn revision(&self) -> Result<u64> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let meta = txn.open_table(META).map_err(backend)?;
+            Ok(meta.get(REVISION).map_err(backend)?.map_or(0, |v| v.value()))
+        })
+        .await
+    }
+
     async fn commit(&self, ops: Vec<Op>) -> Result<u64> {
         let lock = Arc::clone(&self.commit_lock);
         let events = self.events.clone();

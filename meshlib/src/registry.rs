@@ -1,0 +1,106 @@
+//! Registry wire types (what sidecars send) and the instance filters of
+//! `emctl get serviceinstance`. Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::resource::Resource;
+use crate::selector::Selector;
+use crate::spec::instance::{Health, InstanceStatus};
+
+/// `POST /apis/v2/registry/instances`: a sidecar registers its instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// Service name; the Service must exist.
+    pub service_name: String,
+    /// Instance id, unique within the service.
+    #[serde(rename = "instanceID")]
+    pub instance_id: String,
+    /// Address of the sidecar.
+    pub ip: String,
+    /// Ingress port of the sidecar.
+    pub port: u16,
+    /// Instance labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Agent in the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_type: Option<String>,
+    /// Health at registration.
+    #[serde(default)]
+    pub health: Health,
+}
+
+/// `PUT /apis/v2/registry/instances/{service}/{id}/heartbeat`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Heartbeat {
+    /// The local health check's verdict; unchanged when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+/// Answer to a heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatReply {
+    /// The instance's status now.
+    pub status: InstanceStatus,
+    /// How often to beat (the MeshController's `heartbeatInterval`).
+    pub heartbeat_interval: String,
+}
+
+/// The filters of `emctl get serviceinstance`; all given ones must hold.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    /// Only instances of this service.
+    pub service: Option<String>,
+    /// Only instances of services in this tenant.
+    pub tenant: Option<String>,
+    /// `Some(None)`: only canary instances; `Some(Some(v))`: canary instances with a canary label
+    /// whose value (or `key=value`) is `v`.
+    pub canary: Option<Option<String>>,
+    /// Only instances with this status.
+    pub status: Option<InstanceStatus>,
+    /// Only instances whose labels match.
+    pub selector: Option<Selector>,
+}
+
+impl InstanceFilter {
+    /// True when `instance` (a ServiceInstance as the control plane shows it) passes.
+    #[must_use]
+    pub fn matches(&self, instance: &Resource) -> bool {
+        let spec = &instance.spec;
+        let text = |field: &str| spec.get(field).and_then(|v| v.as_str()).unwrap_or_default();
+        if self.service.as_deref().is_some_and(|s| s != text("serviceName")) {
+            return false;
+        }
+        if self.tenant.as_deref().is_some_and(|t| t != text("tenant")) {
+            return false;
+        }
+        if let Some(wanted) = self.status
+            && text("status") != wanted.as_str()
+        {
+            return false;
+        }
+        let labels: BTreeMap<String, String> = spec
+            .get("labels")
+            .and_then(|l| serde_json::from_value(l.clone()).ok())
+            .unwrap_or_default();
+        if self.selector.as_ref().is_some_and(|s| !s.matches(&labels)) {
+            return false;
+        }
+        match &self.canary {
+            None => true,
+            Some(None) => !text("canary").is_empty(),
+            Some(Some(value)) => {
+                let canary = text("canary");
+                canary
+                    .split(',')
+                    .any(|pair| pair == value || pair.split_once('=').is_some_and(|(_, v)| v == value))
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The registry's status rules, driven by a manual clock.
+
+use std::sync::Mutex;
+
+use meshlib::spec::instance::InstanceStatus::{Down, OutOfService, Up};
+use serde_json::json;
+
+use super::*;
+use crate::store::redb::RedbStore;
+
+struct ManualClock(Mutex<SystemTime>);
+
+impl ManualClock {
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    instances: Instances,
+}
+
+const LEASE: Duration = Duration::from_secs(20 * 60);
+
+async fn put(store: &Arc<dyn Store>, kind: Kind, name: &str, spec: serde_json::Value) {
+    let resource = Resource::new(&ResourceKind::Builtin(kind), name, spec);
+    let op = Op::Put {
+        key: format!("{}/{name}", kind.name()),
+        value: serde_json::to_vec(&resource).unwrap(),
+        when: Precondition::None,
+    };
+    store.commit(vec![op]).await.unwrap();
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(RedbStore::open(dir.path()).unwrap());
+    put(&store, Kind::Service, "order", json!({"registerTenant": "t1"})).await;
+    let clock = Arc::new(ManualClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000))));
+    let instances = Instances::load(Arc::clone(&store), clock.clone(), LEASE).await.unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        clock,
+        instances,
+    }
+}
+
+fn registration(id: &str) -> Registration {
+    Registration {
+        service_name: "order".into(),
+        instance_id: id.into(),
+        ip: "10.0.0.1".into(),
+        port: 13001,
+        labels: [("release".to_owned(), "v2".to_owned())].into(),
+        agent_type: None,
+        health: Health::Up,
+    }
+}
+
+impl Fixture {
+    fn status(&self, id: &str) -> InstanceStatus {
+        let resource = self.instances.get(&format!("order/{id}")).expect("instance exists");
+        serde_json::from_value(resource.spec["status"].clone()).unwrap()
+    }
+
+    async fn stored_status(&self, id: &str) -> String {
+        let entry = self.store.get(&key("order", id)).await.unwrap().expect("stored");
+        let value: serde_json::Value = serde_json::from_slice(&entry.value).unwrap();
+        value["spec"]["status"].as_str().unwrap().to_owned()
+    }
+
+    async fn beat(&self, id: &str, health: Option<Health>) -> InstanceStatus {
+        self.instances
+            .heartbeat("order", id, Heartbeat { health })
+            .await
+            .unwrap()
+            .status
+    }
+}
+
+#[tokio::test]
+async fn silence_expires_an_instance_and_a_beat_brings_it_back() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    assert_eq!(f.status("i-1"), Up);
+    f.clock.advance(Duration::from_secs(10));
+    assert_eq!(
+        f.instances.sweep(f.clock.now()).await.unwrap(),
+        Sweep::default(),
+        "2 × 5s is not exceeded yet"
+    );
+    f.clock.advance(Duration::from_millis(1));
+    assert_eq!(f.instances.sweep(f.clock.now()).await.unwrap().changed, 1);
+    assert_eq!(f.status("i-1"), OutOfService);
+    assert_eq!(
+        f.stored_status("i-1").await,
+        "OUT_OF_SERVICE",
+        "the transition is durable"
+    );
+    assert_eq!(f.beat("i-1", None).await, Up);
+    assert_eq!(f.stored_status("i-1").await, "UP");
+    assert_eq!(
+        f.instances.sweep(f.clock.now()).await.unwrap(),
+        Sweep::default(),
+        "no double firing"
+    );
+}
+
+#[tokio::test]
+async fn an_operators_offline_sticks_across_heartbeats() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    f.instances.set_offline("order", "i-1", true).await.unwrap();
+    assert_eq!(f.status("i-1"), OutOfService);
+    for _ in 0..3 {
+        f.clock.advance(Duration::from_secs(5));
+        assert_eq!(f.beat("i-1", Some(Health::Up)).await, OutOfService);
+        f.instances.sweep(f.clock.now()).await.unwrap();
+        assert_eq!(f.status("i-1"), OutOfService);
+    }
+    // Re-registering (a restarted sidecar) does not undo it either.
+    f.instances.register(registration("i-1")).await.unwrap();
+    assert_eq!(f.status("i-1"), OutOfService);
+    f.instances.set_offline("order", "i-1", false).await.unwrap();
+    assert_eq!(f.status("i-1"), Up);
+}
+
+#[tokio::test]
+async fn a_failing_health_check_is_down_until_it_passes() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    assert_eq!(f.beat("i-1", Some(Health::Down)).await, Down);
+    assert_eq!(f.stored_status("i-1").await, "DOWN");
+    f.clock.advance(Duration::from_secs(11));
+    f.instances.sweep(f.clock.now()).await.unwrap();
+    assert_eq!(f.status("i-1"), OutOfService, "silence wins over DOWN");
+    assert_eq!(f.beat("i-1", Some(Health::Up)).await, Up);
+}
+
+#[tokio::test]
+async fn records_go_after_the_lease_and_unknown_beats_get_404() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    f.instances.register(registration("i-2")).await.unwrap();
+    f.clock.advance(LEASE - Duration::from_secs(3));
+    f.beat("i-2", None).await;
+    f.clock.advance(Duration::from_secs(4));
+    let sweep = f.instances.sweep(f.clock.now()).await.unwrap();
+    assert_eq!(sweep.removed, 1);
+    assert!(f.instances.get("order/i-1").is_none());
+    assert!(f.store.get(&key("order", "i-1")).await.unwrap().is_none());
+    let err = f
+        .instances
+        .heartbeat("order", "i-1", Heartbeat::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::NotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_mesh_controller_sets_the_interval() {
+    let f = fixture().await;
+    put(
+        &f.store,
+        Kind::MeshController,
+        "mesh",
+        json!({"heartbeatInterval": "1s"}),
+    )
+    .await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    f.clock.advance(Duration::from_millis(2_001));
+    f.instances.sweep(f.clock.now()).await.unwrap();
+    assert_eq!(f.status("i-1"), OutOfService);
+    let reply = f
+        .instances
+        .heartbeat("order", "i-1", Heartbeat::default())
+        .await
+        .unwrap();
+    assert_eq!(reply.heartbeat_interval, "1s");
+}
+
+#[tokio::test]
+async fn registration_needs_the_service_and_valid_fields() {
+    let f = fixture().await;
+    let mut unknown = registration("i-1");
+    unknown.service_name = "pay".into();
+    assert!(matches!(
+        f.instances.register(unknown).await,
+        Err(ApiError::NotFound(_))
+    ));
+    let mut bad = registration("i 1");
+    bad.port = 0;
+    let Err(ApiError::BadRequest { details, .. }) = f.instances.register(bad).await else {
+        panic!("expected a 400");
+    };
+    let fields: Vec<&str> = details.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(fields, ["instanceID", "port"]);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_instances_with_a_fresh_grace_period() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    f.instances.set_offline("order", "i-1", true).await.unwrap();
+    f.instances.register(registration("i-2")).await.unwrap();
+    f.clock.advance(Duration::from_secs(60));
+    let reloaded = Instances::load(Arc::clone(&f.store), f.clock.clone(), LEASE)
+        .await
+        .unwrap();
+    assert_eq!(reloaded.list().len(), 2);
+    reloaded.sweep(f.clock.now()).await.unwrap();
+    let status = |id: &str| reloaded.get(&format!("order/{id}")).unwrap().spec["status"].clone();
+    assert_eq!(status("i-1"), "OUT_OF_SERVICE", "offline survives a restart");
+    assert_eq!(status("i-2"), "UP", "silence before the restart does not count");
+}

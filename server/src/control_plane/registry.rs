@@ -1,0 +1,108 @@
+//! Routes sidecars use to register, beat and leave, operators' offline/online, and the
+//! heartbeat checker loop.
+//!
+//! - `POST   /apis/v2/registry/instances` (Registration) → 201 new / 200 re-registered
+//! - `PUT    /apis/v2/registry/instances/{service}/{id}/heartbeat` (Heartbeat) → HeartbeatReply;
+//!   404 when unknown, so the sidecar registers again
+//! - `DELETE /apis/v2/registry/instances/{service}/{id}` → removed
+//! - `PUT    /apis/v2/registry/instances/{service}/{id}/offline` | `/online`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post, put};
+use bytes::Bytes;
+use meshlib::api::PREFIX;
+use meshlib::registry::{Heartbeat, Registration};
+
+use super::error::ApiError;
+use super::instances::{Clock, Leader};
+use super::{AppState, body};
+
+fn parse<T: serde::de::DeserializeOwned>(payload: &Bytes, what: &str) -> Result<T, ApiError> {
+    let value = if payload.iter().all(u8::is_ascii_whitespace) {
+        serde_json::json!({})
+    } else {
+        body::parse(payload)?
+    };
+    serde_json::from_value(value).map_err(|err| ApiError::bad_request(format!("invalid {what}: {err}")))
+}
+
+async fn register(State(state): State<AppState>, payload: Bytes) -> Result<Response, ApiError> {
+    let registration: Registration = parse(&payload, "registration")?;
+    let (instance, new) = state.objects.instances().register(registration).await?;
+    let instance = state.objects.decorate(vec![instance]).await?.remove(0);
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(instance)).into_response())
+}
+
+async fn heartbeat(
+    State(state): State<AppState>,
+    Path((service, id)): Path<(String, String)>,
+    payload: Bytes,
+) -> Result<Response, ApiError> {
+    let beat: Heartbeat = parse(&payload, "heartbeat")?;
+    Ok(Json(state.objects.instances().heartbeat(&service, &id, beat).await?).into_response())
+}
+
+async fn deregister(
+    State(state): State<AppState>,
+    Path((service, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.objects.instances().deregister(&service, &id).await?).into_response())
+}
+
+async fn set_offline(state: &AppState, service: &str, id: &str, offline: bool) -> Result<Response, ApiError> {
+    let instance = state.objects.instances().set_offline(service, id, offline).await?;
+    Ok(Json(state.objects.decorate(vec![instance]).await?.remove(0)).into_response())
+}
+
+/// The registry routes.
+pub fn routes(router: Router<AppState>) -> Router<AppState> {
+    let base = format!("{PREFIX}/registry/instances");
+    router
+        .route(&base, post(register))
+        .route(&format!("{base}/{{service}}/{{id}}"), delete(deregister))
+        .route(&format!("{base}/{{service}}/{{id}}/heartbeat"), put(heartbeat))
+        .route(
+            &format!("{base}/{{service}}/{{id}}/offline"),
+            put(
+                |State(s): State<AppState>, Path((svc, id)): Path<(String, String)>| async move {
+                    set_offline(&s, &svc, &id, true).await
+                },
+            ),
+        )
+        .route(
+            &format!("{base}/{{service}}/{{id}}/online"),
+            put(
+                |State(s): State<AppState>, Path((svc, id)): Path<(String, String)>| async move {
+                    set_offline(&s, &svc, &id, false).await
+                },
+            ),
+        )
+}
+
+/// Runs the heartbeat checker on the leader every `tick` until shutdown. The tick is well below
+/// the heartbeat interval, so an instance goes OUT_OF_SERVICE within 2 × interval + tick.
+pub async fn run_checker(state: AppState, clock: Arc<dyn Clock>, leader: Arc<dyn Leader>, tick: Duration) {
+    let mut shutdown = state.shutdown.clone();
+    let mut ticker = tokio::time::interval(tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if !leader.is_leader() {
+            continue;
+        }
+        if let Err(err) = state.objects.instances().sweep(clock.now()).await {
+            tracing::warn!(error = %err, "heartbeat check failed; retrying on the next tick");
+        }
+    }
+}
