@@ -17,7 +17,7 @@ fn named(kind: &ResourceKind) -> bool {
     kind.builtin().is_none_or(|k| k.info().scope != Scope::Registry)
 }
 
-fn shown<'a>(columns: &'a [Column], wide: bool) -> impl Iterator<Item = &'a Column> {
+fn shown(columns: &[Column], wide: bool) -> impl Iterator<Item = &Column> {
     columns.iter().filter(move |c| wide || !c.wide)
 }
 
