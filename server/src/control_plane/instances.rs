@@ -178,10 +178,10 @@ impl Instances {
 
     /// The MeshController's heartbeat interval (re-read at most once a second).
     pub async fn interval(&self) -> Duration {
-        if let (Some(read), interval) = *self.interval.read().expect("interval lock") {
-            if read.elapsed() < Duration::from_secs(1) {
-                return interval;
-            }
+        if let (Some(read), interval) = *self.interval.read().expect("interval lock")
+            && read.elapsed() < Duration::from_secs(1)
+        {
+            return interval;
         }
         let interval = match self.store.list(&format!("{}/", Kind::MeshController.name())).await {
             Ok((entries, _)) => entries
