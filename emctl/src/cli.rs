@@ -55,6 +55,10 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Edit a resource in $EDITOR and apply the result.
     Edit(EditArgs),
+    /// Take service instances offline: callers stop using them until they are put online.
+    Offline(InstanceArgs),
+    /// Put service instances taken offline back online.
+    Online(InstanceArgs),
     /// List the resource kinds, their short names and columns.
     ApiResources,
     /// Print client and control-plane versions.
@@ -141,6 +145,26 @@ pub struct GetArgs {
     /// Omit the header line of tables.
     #[arg(long)]
     pub no_headers: bool,
+    /// serviceinstances: only those of services in this tenant.
+    #[arg(long, help_heading = "Instance filters")]
+    pub tenant: Option<String>,
+    /// serviceinstances: only canary instances; with a value, those whose canary label has it
+    /// (`--canary=v2` or `--canary=release=v2`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "VALUE", require_equals = true, help_heading = "Instance filters")]
+    pub canary: Option<String>,
+    /// serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE).
+    #[arg(long, help_heading = "Instance filters")]
+    pub status: Option<String>,
+}
+
+/// `emctl offline|online serviceinstance SERVICE/ID...`.
+#[derive(Debug, Clone, Args)]
+pub struct InstanceArgs {
+    /// `serviceinstance` (or `si`).
+    pub kind: String,
+    /// Instances as `SERVICE/ID`.
+    #[arg(required = true)]
+    pub names: Vec<String>,
 }
 
 /// `emctl describe`.

@@ -7,6 +7,7 @@ mod delete;
 mod describe;
 mod edit;
 mod get;
+mod instances;
 mod version;
 
 use meshlib::client::{Client, Config};
@@ -81,6 +82,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Command::Delete(args) => delete::run(&ctx, args).await,
                 Command::Edit(args) => edit::run(&ctx, args).await,
                 Command::Version(_) => version::run(&ctx).await,
+                Command::Offline(args) => instances::set_offline(&ctx, args, true).await,
+                Command::Online(args) => instances::set_offline(&ctx, args, false).await,
                 Command::ApiResources | Command::Completion(_) => unreachable!("handled above"),
             }
         }

@@ -8,6 +8,8 @@ mod support;
 mod auth;
 #[path = "cli/edit.rs"]
 mod edit;
+#[path = "cli/instances.rs"]
+mod instances;
 #[path = "cli/output.rs"]
 mod output;
 #[path = "cli/resources.rs"]

@@ -28,6 +28,15 @@ pub fn object_path(kind: &ResourceKind, name: &str) -> String {
     format!("{}/{name}", collection_path(kind))
 }
 
+/// Path of the registry's instances, or of one instance.
+#[must_use]
+pub fn registry_path(instance: Option<(&str, &str)>) -> String {
+    match instance {
+        Some((service, id)) => format!("{PREFIX}/registry/instances/{service}/{id}"),
+        None => format!("{PREFIX}/registry/instances"),
+    }
+}
+
 /// Error body of every failed request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -236,6 +236,48 @@ impl Client {
         })
     }
 
+    /// Registers (or re-registers) an instance.
+    ///
+    /// # Errors
+    /// 404 while its Service does not exist; validation, transport and server errors.
+    pub async fn register(&self, registration: &crate::registry::Registration) -> Result<Resource> {
+        self.send(self.request(Method::POST, &api::registry_path(None)).json(registration))
+            .await
+    }
+
+    /// Sends a heartbeat.
+    ///
+    /// # Errors
+    /// [`Error::is_not_found`] when the control plane does not know the instance (register again).
+    pub async fn heartbeat(
+        &self,
+        service: &str,
+        id: &str,
+        beat: &crate::registry::Heartbeat,
+    ) -> Result<crate::registry::HeartbeatReply> {
+        let path = format!("{}/heartbeat", api::registry_path(Some((service, id))));
+        self.send(self.request(Method::PUT, &path).json(beat)).await
+    }
+
+    /// Removes an instance.
+    ///
+    /// # Errors
+    /// Not found, transport and server errors.
+    pub async fn deregister(&self, service: &str, id: &str) -> Result<Resource> {
+        self.send(self.request(Method::DELETE, &api::registry_path(Some((service, id)))))
+            .await
+    }
+
+    /// Takes an instance offline (it stays so until put online) or back online.
+    ///
+    /// # Errors
+    /// Not found, transport and server errors.
+    pub async fn set_offline(&self, service: &str, id: &str, offline: bool) -> Result<Resource> {
+        let verb = if offline { "offline" } else { "online" };
+        let path = format!("{}/{verb}", api::registry_path(Some((service, id))));
+        self.send(self.request(Method::PUT, &path)).await
+    }
+
     /// Streams changes of a kind: first every current object as `ADDED`, then changes as they
     /// happen. The stream ends when the server closes it.
     ///

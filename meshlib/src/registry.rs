@@ -104,3 +104,108 @@ impl InstanceFilter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kind::{Kind, ResourceKind};
+
+    fn instance(
+        service: &str,
+        id: &str,
+        tenant: &str,
+        status: &str,
+        labels: serde_json::Value,
+        canary: &str,
+    ) -> Resource {
+        let mut spec =
+            json!({"serviceName": service, "instanceID": id, "tenant": tenant, "status": status, "labels": labels});
+        if !canary.is_empty() {
+            spec["canary"] = json!(canary);
+        }
+        Resource::new(
+            &ResourceKind::Builtin(Kind::ServiceInstance),
+            &format!("{service}/{id}"),
+            spec,
+        )
+    }
+
+    #[test]
+    fn every_filter_combination() {
+        let instances = [
+            instance("order", "o-1", "shop", "UP", json!({}), ""),
+            instance("order", "o-2", "shop", "DOWN", json!({"zone": "a"}), "zone=a"),
+            instance(
+                "order",
+                "o-canary",
+                "shop",
+                "UP",
+                json!({"release": "v2", "zone": "a"}),
+                "release=v2",
+            ),
+            instance(
+                "pay",
+                "p-1",
+                "finance",
+                "OUT_OF_SERVICE",
+                json!({"release": "v2"}),
+                "release=v2",
+            ),
+            instance("pay", "p-2", "finance", "UP", json!({}), ""),
+            instance("gateway", "g-1", "global", "UP", json!({"zone": "b"}), "zone=b"),
+        ];
+        let services = [None, Some("order"), Some("pay")];
+        let tenants = [None, Some("shop"), Some("global")];
+        let canaries = [None, Some(None), Some(Some("v2")), Some(Some("zone=a"))];
+        let statuses = [
+            None,
+            Some(InstanceStatus::Up),
+            Some(InstanceStatus::Down),
+            Some(InstanceStatus::OutOfService),
+        ];
+        let selectors = [None, Some("zone=a"), Some("!release")];
+        let mut report = String::new();
+        for service in services {
+            for tenant in tenants {
+                for canary in &canaries {
+                    for status in statuses {
+                        for selector in selectors {
+                            let filter = InstanceFilter {
+                                service: service.map(str::to_owned),
+                                tenant: tenant.map(str::to_owned),
+                                canary: canary.map(|c| c.map(str::to_owned)),
+                                status,
+                                selector: selector.map(|s| s.parse().unwrap()),
+                            };
+                            let matched: Vec<&str> = instances
+                                .iter()
+                                .filter(|i| filter.matches(i))
+                                .map(|i| i.metadata.name.as_str())
+                                .collect();
+                            report.push_str(&format!(
+                                "service={} tenant={} canary={} status={} -l {} => {}\n",
+                                service.unwrap_or("*"),
+                                tenant.unwrap_or("*"),
+                                match canary {
+                                    None => "*".to_owned(),
+                                    Some(None) => "any".to_owned(),
+                                    Some(Some(v)) => (*v).to_owned(),
+                                },
+                                status.map_or("*", InstanceStatus::as_str),
+                                selector.unwrap_or("*"),
+                                if matched.is_empty() {
+                                    "-".to_owned()
+                                } else {
+                                    matched.join(" ")
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        insta::assert_snapshot!(report);
+    }
+}

@@ -40,6 +40,9 @@ pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
     for (at, kind, name) in targets {
         let subject = format!("{}/{name}", kind.name().to_ascii_lowercase());
         match ctx.client.delete(&kind, &name).await {
+            Ok(_) if kind == ResourceKind::Builtin(meshlib::kind::Kind::ServiceInstance) => {
+                println!("{subject} taken offline (its sidecar removes it; `emctl online` undoes this)");
+            }
             Ok(_) => println!("{subject} deleted"),
             Err(err) if err.is_not_found() && args.ignore_not_found => {}
             Err(err) => {

@@ -25,11 +25,18 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
     let kind = ResourceKind::lookup(&args.kind);
     let selector: Option<Selector> = args.selector.as_deref().map(str::parse).transpose()?;
     let width = output::terminal_width();
+    let instances = super::instances::filter(&kind, args, selector.as_ref())?;
+    let names = instances
+        .as_ref()
+        .map_or_else(|| args.names.clone(), |(_, names)| names.clone());
+    let filter = instances.map(|(filter, _)| filter);
+    // Instances are selected by their own labels, through the filter.
+    let selector = if filter.is_some() { None } else { selector };
     if args.watch {
-        return watch(ctx, &kind, selector.as_ref(), args, width).await;
+        return watch(ctx, &kind, selector.as_ref(), filter.as_ref(), args, width).await;
     }
     let mut failed = false;
-    let items = if args.names.is_empty() {
+    let items = if names.is_empty() {
         match ctx
             .client
             .list(&kind, selector.as_ref().map(ToString::to_string).as_deref())
@@ -46,7 +53,7 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
         }
     } else {
         let mut items = Vec::new();
-        for name in &args.names {
+        for name in &names {
             match ctx.client.get(&kind, name).await {
                 Ok(resource) => items.push(resource),
                 Err(err) if err.is_not_found() && args.ignore_not_found => {}
@@ -64,8 +71,12 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
         }
         items
     };
+    let items: Vec<_> = items
+        .into_iter()
+        .filter(|i| filter.as_ref().is_none_or(|f| f.matches(i)))
+        .collect();
     if items.is_empty() {
-        if args.names.is_empty() && matches!(args.output, Output::Table | Output::Wide | Output::Name) {
+        if names.is_empty() && matches!(args.output, Output::Table | Output::Wide | Output::Name) {
             eprintln!("No resources found.");
             return Ok(Exit::from_failed(failed));
         }
@@ -73,7 +84,7 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::from_failed(failed));
         }
     }
-    let single = args.names.len() == 1;
+    let single = names.len() == 1;
     print!(
         "{}",
         output::render(
@@ -93,6 +104,7 @@ async fn watch(
     ctx: &Ctx,
     kind: &ResourceKind,
     selector: Option<&Selector>,
+    filter: Option<&meshlib::registry::InstanceFilter>,
     args: &GetArgs,
     width: Option<u16>,
 ) -> anyhow::Result<Exit> {
@@ -116,10 +128,11 @@ async fn watch(
             }
         };
         let object = event.object;
-        if !args.names.is_empty() && !args.names.contains(&object.metadata.name) {
+        if filter.is_none() && !args.names.is_empty() && !args.names.contains(&object.metadata.name) {
             continue;
         }
-        if selector.is_some_and(|s| !s.matches(&object.metadata.labels)) {
+        if selector.is_some_and(|s| !s.matches(&object.metadata.labels)) || filter.is_some_and(|f| !f.matches(&object))
+        {
             continue;
         }
         let text = match args.output {

@@ -38,13 +38,27 @@ impl ControlPlane {
     }
 
     pub fn start_with(args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (child, url) = Self::spawn(&dir, args);
+        Self { child, url, dir }
+    }
+
+    /// Stops meshd hard (SIGKILL) and starts it again on the same store.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, url) = Self::spawn(&self.dir, &["--insecure-no-auth"]);
+        self.child = child;
+        self.url = url;
+    }
+
+    fn spawn(dir: &TempDir, args: &[&str]) -> (Child, String) {
         let meshd = bin_dir().join("meshd");
         assert!(
             meshd.exists(),
             "{} is not built: run `cargo build -p server` (scripts/test.sh does)",
             meshd.display()
         );
-        let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(&meshd)
             .args(["control-plane", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path().join("data"))
@@ -60,7 +74,17 @@ impl ControlPlane {
             .expect("meshd prints its address");
         let url = line.trim().rsplit(' ').next().expect("address").to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line {line:?}");
-        Self { child, url, dir }
+        (child, url)
+    }
+
+    /// Calls the API directly (what a sidecar would do).
+    pub fn api(&self, method: &str, path: &str, body: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-sS", "-X", method, "-H", "Content-Type: application/json", "-d", body])
+            .arg(format!("{}{path}", self.url))
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// emctl pointed at this control plane, with an empty home and no rc file.
