@@ -38,6 +38,8 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show one resource in detail')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete resources by kind and name, or those in files')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit a resource in $EDITOR and apply the result')
+            [CompletionResult]::new('offline', 'offline', [CompletionResultType]::ParameterValue, 'Take service instances offline: callers stop using them until they are put online')
+            [CompletionResult]::new('online', 'online', [CompletionResultType]::ParameterValue, 'Put service instances taken offline back online')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
@@ -89,6 +91,9 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, e.g. `app=order,tier!=db`')
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. `app=order,tier!=db`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'serviceinstances: only those of services in this tenant')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'serviceinstances: only canary instances; with a value, those whose canary label has it (`--canary=v2` or `--canary=release=v2`)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
@@ -110,6 +115,9 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, e.g. `app=order,tier!=db`')
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, e.g. `app=order,tier!=db`')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'serviceinstances: only those of services in this tenant')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'serviceinstances: only canary instances; with a value, those whose canary label has it (`--canary=v2` or `--canary=release=v2`)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
@@ -172,6 +180,32 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'emctl;offline' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'emctl;online' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'emctl;api-resources' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
@@ -219,6 +253,8 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show one resource in detail')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete resources by kind and name, or those in files')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit a resource in $EDITOR and apply the result')
+            [CompletionResult]::new('offline', 'offline', [CompletionResultType]::ParameterValue, 'Take service instances offline: callers stop using them until they are put online')
+            [CompletionResult]::new('online', 'online', [CompletionResultType]::ParameterValue, 'Put service instances taken offline back online')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
@@ -241,6 +277,12 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             break
         }
         'emctl;help;edit' {
+            break
+        }
+        'emctl;help;offline' {
+            break
+        }
+        'emctl;help;online' {
             break
         }
         'emctl;help;api-resources' {

@@ -46,6 +46,12 @@ _emctl() {
             emctl,list)
                 cmd="emctl__subcmd__get"
                 ;;
+            emctl,offline)
+                cmd="emctl__subcmd__offline"
+                ;;
+            emctl,online)
+                cmd="emctl__subcmd__online"
+                ;;
             emctl,version)
                 cmd="emctl__subcmd__version"
                 ;;
@@ -76,6 +82,12 @@ _emctl() {
             emctl__subcmd__help,help)
                 cmd="emctl__subcmd__help__subcmd__help"
                 ;;
+            emctl__subcmd__help,offline)
+                cmd="emctl__subcmd__help__subcmd__offline"
+                ;;
+            emctl__subcmd__help,online)
+                cmd="emctl__subcmd__help__subcmd__online"
+                ;;
             emctl__subcmd__help,version)
                 cmd="emctl__subcmd__help__subcmd__version"
                 ;;
@@ -86,7 +98,7 @@ _emctl() {
 
     case "${cmd}" in
         emctl)
-            opts="-s -t -h -V --server --token --context --timeout --help --version apply create get list describe delete edit api-resources version completion help"
+            opts="-s -t -h -V --server --token --context --timeout --help --version apply create get list describe delete edit offline online api-resources version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,7 +450,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__get)
-            opts="-o -l -w -s -t -h -V --output --selector --watch --ignore-not-found --no-headers --server --token --context --timeout --help --version"
+            opts="-o -l -w -s -t -h -V --output --selector --watch --ignore-not-found --no-headers --tenant --canary --status --server --token --context --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +469,18 @@ _emctl() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --canary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -492,7 +516,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__help)
-            opts="apply create get describe delete edit api-resources version completion help"
+            opts="apply create get describe delete edit offline online api-resources version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,6 +655,34 @@ _emctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        emctl__subcmd__help__subcmd__offline)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        emctl__subcmd__help__subcmd__online)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         emctl__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -638,6 +690,82 @@ _emctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        emctl__subcmd__offline)
+            opts="-s -t -h -V --server --token --context --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        emctl__subcmd__online)
+            opts="-s -t -h -V --server --token --context --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

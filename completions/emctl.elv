@@ -35,6 +35,8 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand describe 'Show one resource in detail'
             cand delete 'Delete resources by kind and name, or those in files'
             cand edit 'Edit a resource in $EDITOR and apply the result'
+            cand offline 'Take service instances offline: callers stop using them until they are put online'
+            cand online 'Put service instances taken offline back online'
             cand api-resources 'List the resource kinds, their short names and columns'
             cand version 'Print client and control-plane versions'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -83,6 +85,9 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand --output 'Output format'
             cand -l 'Label selector, e.g. `app=order,tier!=db`'
             cand --selector 'Label selector, e.g. `app=order,tier!=db`'
+            cand --tenant 'serviceinstances: only those of services in this tenant'
+            cand --canary 'serviceinstances: only canary instances; with a value, those whose canary label has it (`--canary=v2` or `--canary=release=v2`)'
+            cand --status 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)'
             cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --token 'Bearer token for the control plane'
@@ -103,6 +108,9 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand --output 'Output format'
             cand -l 'Label selector, e.g. `app=order,tier!=db`'
             cand --selector 'Label selector, e.g. `app=order,tier!=db`'
+            cand --tenant 'serviceinstances: only those of services in this tenant'
+            cand --canary 'serviceinstances: only canary instances; with a value, those whose canary label has it (`--canary=v2` or `--canary=release=v2`)'
+            cand --status 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)'
             cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --token 'Bearer token for the control plane'
@@ -161,6 +169,30 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'emctl;offline'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'emctl;online'= {
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'emctl;api-resources'= {
             cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
@@ -205,6 +237,8 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand describe 'Show one resource in detail'
             cand delete 'Delete resources by kind and name, or those in files'
             cand edit 'Edit a resource in $EDITOR and apply the result'
+            cand offline 'Take service instances offline: callers stop using them until they are put online'
+            cand online 'Put service instances taken offline back online'
             cand api-resources 'List the resource kinds, their short names and columns'
             cand version 'Print client and control-plane versions'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -221,6 +255,10 @@ set edit:completion:arg-completer[emctl] = {|@words|
         &'emctl;help;delete'= {
         }
         &'emctl;help;edit'= {
+        }
+        &'emctl;help;offline'= {
+        }
+        &'emctl;help;online'= {
         }
         &'emctl;help;api-resources'= {
         }

@@ -37,6 +37,8 @@ complete -c emctl -n "__fish_emctl_needs_command" -f -a "list" -d 'List resource
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "describe" -d 'Show one resource in detail'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "online" -d 'Put service instances taken offline back online'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "version" -d 'Print client and control-plane versions'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -67,6 +69,9 @@ yaml\t'YAML (a List for several objects); re-appliable'
 json\t'JSON (a List for several objects); re-appliable'
 name\t'`kind/name` per object'"
 complete -c emctl -n "__fish_emctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. `app=order,tier!=db`' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l tenant -d 'serviceinstances: only those of services in this tenant' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l canary -d 'serviceinstances: only canary instances; with a value, those whose canary label has it (`--canary=v2` or `--canary=release=v2`)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l status -d 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
@@ -82,6 +87,9 @@ yaml\t'YAML (a List for several objects); re-appliable'
 json\t'JSON (a List for several objects); re-appliable'
 name\t'`kind/name` per object'"
 complete -c emctl -n "__fish_emctl_using_subcommand list" -s l -l selector -d 'Label selector, e.g. `app=order,tier!=db`' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l tenant -d 'serviceinstances: only those of services in this tenant' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l canary -d 'serviceinstances: only canary instances; with a value, those whose canary label has it (`--canary=v2` or `--canary=release=v2`)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l status -d 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
@@ -114,6 +122,18 @@ complete -c emctl -n "__fish_emctl_using_subcommand edit" -l context -d 'Named c
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand online" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand online" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand online" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand online" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand online" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand online" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
@@ -133,13 +153,15 @@ complete -c emctl -n "__fish_emctl_using_subcommand completion" -l context -d 'N
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "online" -d 'Put service instances taken offline back online'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::resource::Resource;
@@ -10,7 +11,7 @@ use crate::selector::Selector;
 use crate::spec::instance::{Health, InstanceStatus};
 
 /// `POST /apis/v2/registry/instances`: a sidecar registers its instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Registration {
     /// Service name; the Service must exist.
@@ -34,7 +35,7 @@ pub struct Registration {
 }
 
 /// `PUT /apis/v2/registry/instances/{service}/{id}/heartbeat`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Heartbeat {
     /// The local health check's verdict; unchanged when omitted.
@@ -43,7 +44,7 @@ pub struct Heartbeat {
 }
 
 /// Answer to a heartbeat.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HeartbeatReply {
     /// The instance's status now.

@@ -140,14 +140,9 @@ impl Objects {
     /// Derived fields shown on read: a tenant's services; an instance's tenant and canary labels.
     pub async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
         if items.iter().any(|r| r.kind == Kind::ServiceInstance.name()) {
-            let (services, _) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
-            let tenants: BTreeMap<String, String> = services
-                .into_iter()
-                .filter_map(|s| Some((s.metadata.name, s.spec.get("registerTenant")?.as_str()?.to_owned())))
-                .collect();
-            let (canaries, _) = self.raw_list(&ResourceKind::Builtin(Kind::ServiceCanary)).await?;
+            let context = self.instance_context().await?;
             for item in &mut items {
-                super::overlay::instance(item, &tenants, &canaries);
+                super::overlay::instance(item, &context);
             }
         }
         if items.iter().any(|r| r.kind == Kind::Tenant.name()) {
@@ -159,6 +154,17 @@ impl Objects {
             }
         }
         Ok(items)
+    }
+
+    /// What deriving instances' tenant and canary labels needs.
+    pub async fn instance_context(&self) -> Result<super::overlay::InstanceContext, ApiError> {
+        let (services, _) = self.raw_list(&ResourceKind::Builtin(Kind::Service)).await?;
+        let tenants = services
+            .into_iter()
+            .filter_map(|s| Some((s.metadata.name, s.spec.get("registerTenant")?.as_str()?.to_owned())))
+            .collect();
+        let (canaries, _) = self.raw_list(&ResourceKind::Builtin(Kind::ServiceCanary)).await?;
+        Ok(super::overlay::InstanceContext { tenants, canaries })
     }
 
     async fn tenant_members(&self) -> Result<BTreeMap<String, Vec<String>>, ApiError> {

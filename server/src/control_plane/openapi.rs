@@ -27,6 +27,68 @@ fn hoist(schema: &Value, prefix: &str, components: &mut Map<String, Value>) -> V
     schema
 }
 
+/// The routes sidecars use to register, beat and leave, and the operator's offline/online.
+fn registry_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    use meshlib::registry::{Heartbeat, HeartbeatReply, Registration};
+    for (name, schema) in [
+        ("Registration", schemars::schema_for!(Registration).to_value()),
+        ("Heartbeat", schemars::schema_for!(Heartbeat).to_value()),
+        ("HeartbeatReply", schemars::schema_for!(HeartbeatReply).to_value()),
+    ] {
+        let schema = hoist(&schema, name, schemas);
+        schemas.insert(name.to_owned(), schema);
+    }
+    let tag = ["Registry"];
+    let schema = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let body = |name: &str| json!({"required": true, "content": {"application/json": {"schema": schema(name)}}});
+    let answer = |description: &str, name: &str| json!({"description": description, "content": {"application/json": {"schema": schema(name)}}});
+    let instance = "#/components/schemas/ServiceInstance";
+    let base = format!("{PREFIX}/registry/instances");
+    let params = json!([
+        {"name": "service", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+    ]);
+    let errors = error_responses();
+    let with_errors = |mut responses: Value| {
+        responses
+            .as_object_mut()
+            .expect("object")
+            .extend(errors.as_object().expect("object").clone());
+        responses
+    };
+    paths.insert(base.clone(), json!({"post": {
+        "tags": tag, "summary": "Register (or re-register) an instance; its Service must exist (404 until it does)",
+        "requestBody": body("Registration"),
+        "responses": with_errors(json!({"201": {"description": "registered", "content": {"application/json": {"schema": {"$ref": instance}}}},
+                                        "200": {"description": "registered again"}})),
+    }}));
+    paths.insert(
+        format!("{base}/{{service}}/{{id}}"),
+        json!({"parameters": params, "delete": {
+            "tags": tag, "summary": "Deregister an instance (its sidecar is stopping)",
+            "responses": with_errors(json!({"200": {"description": "removed"}})),
+        }}),
+    );
+    paths.insert(format!("{base}/{{service}}/{{id}}/heartbeat"), json!({"parameters": params, "put": {
+        "tags": tag,
+        "summary": "Heartbeat, with the local health check's verdict; 404 means register again. No beat for 2 × heartbeatInterval makes the instance OUT_OF_SERVICE",
+        "requestBody": body("Heartbeat"),
+        "responses": with_errors(json!({"200": answer("status now, and the interval to beat at", "HeartbeatReply")})),
+    }}));
+    for (verb, summary) in [
+        (
+            "offline",
+            "Take an instance offline; it stays OUT_OF_SERVICE whatever its heartbeats say",
+        ),
+        ("online", "Put an instance taken offline back online"),
+    ] {
+        paths.insert(format!("{base}/{{service}}/{{id}}/{verb}"), json!({"parameters": params, "put": {
+            "tags": tag, "summary": summary,
+            "responses": with_errors(json!({"200": {"description": "the instance", "content": {"application/json": {"schema": {"$ref": instance}}}}})),
+        }}));
+    }
+}
+
 /// Builds the document.
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -122,6 +184,7 @@ pub fn document() -> Value {
             "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         },
     }));
+    registry_paths(&mut paths, &mut schemas);
     for (path, summary) in [
         ("/healthz", "Liveness"),
         ("/readyz", "Readiness: the store answers"),

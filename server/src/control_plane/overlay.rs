@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// Canary labels of an instance: the labels selected by ServiceCanaries matching its service,
 /// or, when none selects it, all its labels.
-pub fn canary_labels(service: &str, labels: &BTreeMap<String, String>, canaries: &[Resource]) -> String {
+pub fn canary_labels(service: &str, labels: &BTreeMap<&str, &str>, canaries: &[Resource]) -> String {
     let mut selected: BTreeMap<&str, &str> = BTreeMap::new();
     for canary in canaries {
         let selector = &canary.spec["selector"];
@@ -20,7 +20,7 @@ pub fn canary_labels(service: &str, labels: &BTreeMap<String, String>, canaries:
         let carries = !wanted.is_empty()
             && wanted
                 .iter()
-                .all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str());
+                .all(|(k, v)| labels.get(k.as_str()).copied() == v.as_str());
         if serves && carries {
             for (k, v) in wanted {
                 if let Some(v) = v.as_str() {
@@ -37,17 +37,39 @@ pub fn canary_labels(service: &str, labels: &BTreeMap<String, String>, canaries:
     pairs.join(",")
 }
 
+/// What deriving instance fields needs: each service's tenant, and the canaries.
+pub struct InstanceContext {
+    /// Service name → tenant.
+    pub tenants: BTreeMap<String, String>,
+    /// Every ServiceCanary.
+    pub canaries: Vec<Resource>,
+}
+
+impl InstanceContext {
+    /// The tenant and canary labels of an instance of `service` with `labels`.
+    pub fn derive(&self, service: &str, labels: &Value) -> (Option<&str>, String) {
+        let labels: BTreeMap<&str, &str> = labels
+            .as_object()
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
+            .unwrap_or_default();
+        (
+            self.tenants.get(service).map(String::as_str),
+            canary_labels(service, &labels, &self.canaries),
+        )
+    }
+}
+
 /// Adds `tenant` and `canary` to an instance.
-pub fn instance(item: &mut Resource, tenants: &BTreeMap<String, String>, canaries: &[Resource]) {
-    let service = item.spec["serviceName"].as_str().unwrap_or_default().to_owned();
-    let labels: BTreeMap<String, String> = serde_json::from_value(item.spec["labels"].clone()).unwrap_or_default();
+pub fn instance(item: &mut Resource, context: &InstanceContext) {
+    let service = item.spec["serviceName"].as_str().unwrap_or_default();
+    let (tenant, canary) = context.derive(service, &item.spec["labels"]);
+    let tenant = tenant.map(str::to_owned);
     let Some(spec) = item.spec.as_object_mut() else {
         return;
     };
-    if let Some(tenant) = tenants.get(&service) {
-        spec.insert("tenant".into(), Value::String(tenant.clone()));
+    if let Some(tenant) = tenant {
+        spec.insert("tenant".into(), Value::String(tenant));
     }
-    let canary = canary_labels(&service, &labels, canaries);
     if !canary.is_empty() {
         spec.insert("canary".into(), Value::String(canary));
     }
@@ -59,8 +81,8 @@ mod tests {
     use meshlib::kind::{Kind, ResourceKind};
     use serde_json::json;
 
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    fn labels<'a>(pairs: &[(&'a str, &'a str)]) -> BTreeMap<&'a str, &'a str> {
+        pairs.iter().copied().collect()
     }
 
     #[test]

@@ -36,7 +36,6 @@ fn parse<T: serde::de::DeserializeOwned>(payload: &Bytes, what: &str) -> Result<
 async fn register(State(state): State<AppState>, payload: Bytes) -> Result<Response, ApiError> {
     let registration: Registration = parse(&payload, "registration")?;
     let (instance, new) = state.objects.instances().register(registration).await?;
-    let instance = state.objects.decorate(vec![instance]).await?.remove(0);
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(instance)).into_response())
 }

@@ -46,8 +46,33 @@ pub async fn list(
     if query.watch {
         return watch::events(&state, kind, selector).await;
     }
+    if kind
+        .builtin()
+        .is_some_and(|k| k.info().scope == meshlib::kind::Scope::Registry)
+    {
+        // Registered override: instances are listed straight from the registry's memory.
+        let revision = state.objects.store().revision().await?;
+        let context = state.objects.instance_context().await?;
+        let body = state
+            .objects
+            .instances()
+            .write_list(revision, &context, |spec| {
+                selector.as_ref().is_none_or(|s| s.matches(&spec.labels))
+            })
+            .map_err(|err| {
+                tracing::error!(error = %err, "cannot serialise instances");
+                ApiError::Internal
+            })?;
+        return Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
     let (items, revision) = state.objects.list(&kind, selector.as_ref()).await?;
-    Ok(Json(List::new(items, Some(revision.to_string()))).into_response())
+    // Lists can hold thousands of objects: serialise once into a buffer of about the right size.
+    let mut body = Vec::with_capacity(256 + items.len() * 512);
+    serde_json::to_writer(&mut body, &List::new(items, Some(revision.to_string()))).map_err(|err| {
+        tracing::error!(error = %err, "cannot serialise a list");
+        ApiError::Internal
+    })?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `POST /resources/{kind}`.

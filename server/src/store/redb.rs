@@ -15,6 +15,7 @@ const OBJECTS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("objec
 /// "revision" → last committed revision
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const REVISION: &str = "revision";
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// A redb-backed [`Store`].
 pub struct RedbStore {
@@ -36,7 +37,12 @@ impl RedbStore {
     /// holds it).
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(backend)?;
-        let db = Database::create(dir.join("mesh.redb")).map_err(backend)?;
+        // redb caches up to 1 GiB by default; mesh objects are small, and the registry keeps
+        // instances in memory anyway.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(dir.join("mesh.redb"))
+            .map_err(backend)?;
         let txn = db.begin_write().map_err(backend)?;
         txn.open_table(OBJECTS).map_err(backend)?;
         txn.open_table(META).map_err(backend)?;
