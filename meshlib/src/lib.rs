@@ -21,6 +21,7 @@ pub mod selector;
 pub mod spec;
 pub mod table;
 pub mod validate;
+pub mod visibility;
 pub mod yaml;
 
 /// The version of this build, reported by `emctl version` and `/version`.

@@ -128,3 +128,16 @@ fn a_restart_keeps_instances_and_deleting_a_service_removes_its_instances() {
     let left = cp.emctl(&["get", "si", "customers-service"]);
     assert_eq!(left.stderr, "No resources found.\n");
 }
+
+#[test]
+fn visibility_follows_tenants_global_and_traffic_targets() {
+    let cp = mesh_with_instances();
+    let visible = cp.api("GET", "/apis/v2/registry/services/vets-service/visible", "");
+    let visible: serde_json::Value = serde_json::from_str(&visible).unwrap();
+    // Its tenant (pet) and the global tenant; not itself.
+    assert_eq!(visible["visible"], serde_json::json!(["api-gateway", "customers-service", "visits-service"]));
+    // The gateway (global) is granted vets-service by a TrafficTarget in the examples.
+    let visible = cp.api("GET", "/apis/v2/registry/services/api-gateway/visible", "");
+    let visible: serde_json::Value = serde_json::from_str(&visible).unwrap();
+    assert_eq!(visible["visible"], serde_json::json!(["vets-service"]));
+}

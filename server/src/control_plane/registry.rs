@@ -6,6 +6,7 @@
 //!   404 when unknown, so the sidecar registers again
 //! - `DELETE /apis/v2/registry/instances/{service}/{id}` → removed
 //! - `PUT    /apis/v2/registry/instances/{service}/{id}/offline` | `/online`
+//! - `GET    /apis/v2/registry/services/{service}/visible` → the services it may call
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,11 +62,29 @@ async fn set_offline(state: &AppState, service: &str, id: &str, offline: bool) -
     Ok(Json(state.objects.decorate(vec![instance]).await?.remove(0)).into_response())
 }
 
+async fn visible(State(state): State<AppState>, Path(service): Path<String>) -> Result<Response, ApiError> {
+    use meshlib::kind::{Kind, ResourceKind};
+    let (services, _) = state.objects.list(&ResourceKind::Builtin(Kind::Service), None).await?;
+    if !services.iter().any(|s| s.metadata.name == service) {
+        return Err(ApiError::NotFound(format!("Service {service:?} not found")));
+    }
+    let (targets, _) = state
+        .objects
+        .list(&ResourceKind::Builtin(Kind::TrafficTarget), None)
+        .await?;
+    let visible = meshlib::visibility::visible_services(&service, &services, &targets);
+    Ok(Json(serde_json::json!({"service": service, "visible": visible})).into_response())
+}
+
 /// The registry routes.
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
     let base = format!("{PREFIX}/registry/instances");
     router
         .route(&base, post(register))
+        .route(
+            &format!("{PREFIX}/registry/services/{{service}}/visible"),
+            axum::routing::get(visible),
+        )
         .route(&format!("{base}/{{service}}/{{id}}"), delete(deregister))
         .route(&format!("{base}/{{service}}/{{id}}/heartbeat"), put(heartbeat))
         .route(
