@@ -1,9 +1,6 @@
 //! `emctl get serviceinstance` with its filters, offline/online, watch, and a restart.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-use crate::support::{ControlPlane, emctl_bin, testdata};
+use crate::support::{ControlPlane, testdata};
 
 fn register(cp: &ControlPlane, service: &str, id: &str, labels: &str) {
     let body =
@@ -89,17 +86,9 @@ fn offline_sticks_until_online_and_delete_means_offline() {
 #[test]
 fn watch_shows_status_changes() {
     let cp = mesh_with_instances();
-    let mut child = Command::new(emctl_bin())
-        .args(["get", "si", "vets-service", "-w", "-o", "json"])
-        .env("EMCTL_SERVER", &cp.url)
-        .env("EMCTL_CONFIG", cp.dir.path().join("none"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut watch = cp.watch(&["get", "si", "vets-service"]);
     for _ in 0..3 {
-        let event: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        let event = watch.next();
         assert_eq!(event["type"], "ADDED");
         assert_eq!(
             event["object"]["spec"]["tenant"], "pet",
@@ -107,11 +96,9 @@ fn watch_shows_status_changes() {
         );
     }
     cp.emctl(&["offline", "si", "vets-service/vets-1"]).success();
-    let event: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let event = watch.next();
     assert_eq!(event["type"], "MODIFIED");
     assert_eq!(event["object"]["spec"]["status"], "OUT_OF_SERVICE");
-    child.kill().unwrap();
-    let _ = child.wait();
 }
 
 #[test]
@@ -135,7 +122,10 @@ fn visibility_follows_tenants_global_and_traffic_targets() {
     let visible = cp.api("GET", "/apis/v2/registry/services/vets-service/visible", "");
     let visible: serde_json::Value = serde_json::from_str(&visible).unwrap();
     // Its tenant (pet) and the global tenant; not itself.
-    assert_eq!(visible["visible"], serde_json::json!(["api-gateway", "customers-service", "visits-service"]));
+    assert_eq!(
+        visible["visible"],
+        serde_json::json!(["api-gateway", "customers-service", "visits-service"])
+    );
     // The gateway (global) is granted vets-service by a TrafficTarget in the examples.
     let visible = cp.api("GET", "/apis/v2/registry/services/api-gateway/visible", "");
     let visible: serde_json::Value = serde_json::from_str(&visible).unwrap();

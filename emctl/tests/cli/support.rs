@@ -77,6 +77,21 @@ impl ControlPlane {
         (child, url)
     }
 
+    /// Starts `emctl get ... -w -o json` and returns it with a reader of its events.
+    pub fn watch(&self, args: &[&str]) -> Watch {
+        let mut child = Command::new(emctl_bin())
+            .args(args)
+            .args(["-w", "-o", "json"])
+            .env("EMCTL_SERVER", &self.url)
+            .env("EMCTL_CONFIG", self.dir.path().join("none"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start emctl");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        Watch { child, lines }
+    }
+
     /// Calls the API directly (what a sidecar would do).
     pub fn api(&self, method: &str, path: &str, body: &str) -> String {
         let out = Command::new("curl")
@@ -110,6 +125,27 @@ impl ControlPlane {
 }
 
 impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `emctl get -w`, killed on drop.
+pub struct Watch {
+    child: Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+impl Watch {
+    /// The next event.
+    pub fn next(&mut self) -> serde_json::Value {
+        let line = self.lines.next().expect("an event").expect("readable");
+        serde_json::from_str(&line).expect("a JSON event")
+    }
+}
+
+impl Drop for Watch {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -1,9 +1,6 @@
 //! `emctl get -w` streams changes as they happen.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-use crate::support::{ControlPlane, emctl_bin};
+use crate::support::ControlPlane;
 
 #[test]
 fn watch_streams_additions_changes_and_deletions() {
@@ -14,16 +11,8 @@ fn watch_streams_additions_changes_and_deletions() {
         Some("kind: Tenant\nmetadata: {name: a}\nspec: {}\n"),
     )
     .success();
-    let mut child = Command::new(emctl_bin())
-        .args(["get", "tenants", "-w", "-o", "json"])
-        .env("EMCTL_SERVER", &cp.url)
-        .env("EMCTL_CONFIG", cp.dir.path().join("none"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = || -> serde_json::Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    let mut watch = cp.watch(&["get", "tenants"]);
+    let mut next = || watch.next();
     let first = next();
     assert_eq!(
         (first["type"].as_str(), first["object"]["metadata"]["name"].as_str()),
@@ -55,6 +44,4 @@ fn watch_streams_additions_changes_and_deletions() {
         (deleted["type"].as_str(), deleted["object"]["metadata"]["name"].as_str()),
         (Some("DELETED"), Some("a"))
     );
-    child.kill().unwrap();
-    let _ = child.wait();
 }
