@@ -96,6 +96,9 @@ pub enum EventType {
     Modified,
     /// Deleted; the object is its last state.
     Deleted,
+    /// The initial snapshot is complete; the object carries only the revision it was read at.
+    /// A watcher that rebuilt its state from the ADDED events can use it from here on.
+    Bookmark,
 }
 
 /// One line of a watch stream (newline-delimited JSON).

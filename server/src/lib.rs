@@ -2,4 +2,5 @@
 //! sidecar. The binary in `main.rs` only parses arguments and calls in here.
 
 pub mod control_plane;
+pub mod sidecar;
 pub mod store;

@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Run the control plane: REST API, registry and durable store.
     ControlPlane(ControlPlaneArgs),
+    /// Run beside one app instance: registration, health checks, heartbeats, configuration.
+    Sidecar(server::sidecar::SidecarArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,6 +113,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::ControlPlane(args) => control_plane(args).await,
+            Command::Sidecar(args) => server::sidecar::run(args, shutdown_signal()).await,
         }
     });
     match result {

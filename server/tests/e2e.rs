@@ -9,3 +9,5 @@ mod crash;
 mod easemesh_api;
 #[path = "e2e/shutdown.rs"]
 mod shutdown;
+#[path = "e2e/sidecar.rs"]
+mod sidecar;

@@ -129,6 +129,9 @@ async fn watch(
                 return Ok(Exit::Failure);
             }
         };
+        if event.event == meshlib::api::EventType::Bookmark {
+            continue;
+        }
         let object = event.object;
         if filter.is_none() && !args.names.is_empty() && !args.names.contains(&object.metadata.name) {
             continue;

@@ -129,7 +129,7 @@ pub async fn events(state: &AppState, kind: ResourceKind, selector: Option<Selec
     // Subscribe before listing so no change between the two is missed.
     let feed = state.objects.store().subscribe();
     let (items, revision) = state.objects.list(&kind, selector.as_ref()).await?;
-    let first = items
+    let mut first: Vec<Bytes> = items
         .into_iter()
         .map(|object| {
             line(
@@ -141,6 +141,16 @@ pub async fn events(state: &AppState, kind: ResourceKind, selector: Option<Selec
             )
         })
         .collect();
+    // The snapshot is complete: watchers that rebuild their state can switch to it now.
+    let mut bookmark = Resource::new(&kind, "", serde_json::Value::Null);
+    bookmark.metadata.resource_version = Some(revision.to_string());
+    first.push(line(
+        &WatchEvent {
+            event: EventType::Bookmark,
+            object: bookmark,
+        },
+        "\n",
+    ));
     let objects = state.objects.clone();
     Ok(stream(state, feed, first, revision, move |event| {
         let change =

@@ -14,14 +14,13 @@ pub struct Meshd {
 
 impl Meshd {
     pub fn start(data: &Path) -> Self {
+        Self::start_on(data, "127.0.0.1:0")
+    }
+
+    /// On a given address (to restart where sidecars expect it).
+    pub fn start_on(data: &Path, listen: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
-            .args([
-                "control-plane",
-                "--listen",
-                "127.0.0.1:0",
-                "--insecure-no-auth",
-                "--data-dir",
-            ])
+            .args(["control-plane", "--listen", listen, "--insecure-no-auth", "--data-dir"])
             .arg(data)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -61,5 +60,17 @@ impl Drop for Meshd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, for at most `limit`.
+pub async fn eventually<T>(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -1,0 +1,69 @@
+//! The admin port: `/healthz` (the process runs), `/ready` (registered and configured),
+//! `/config` (the effective configuration and membership), `/metrics` (Prometheus).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio::sync::watch;
+
+use super::args::Identity;
+use super::catalog::Catalog;
+use super::membership::Status;
+use super::metrics::Metrics;
+
+/// What the admin handlers read.
+#[derive(Clone)]
+pub struct State {
+    /// This instance.
+    pub identity: Identity,
+    /// The configuration in force.
+    pub catalog: watch::Receiver<Arc<Catalog>>,
+    /// Membership.
+    pub status: watch::Receiver<Status>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+async fn ready(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    let status = state.status.borrow().clone();
+    let synced = state.catalog.borrow().is_synced();
+    let body = json!({"registered": status.registered, "configured": synced, "waitingFor": status.waiting_for});
+    let code = if status.registered && synced {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
+}
+
+async fn config(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    let catalog = Arc::clone(&state.catalog.borrow());
+    let status = state.status.borrow().clone();
+    Json(json!({"identity": state.identity, "membership": status, "catalog": &*catalog})).into_response()
+}
+
+async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// The admin routes.
+pub fn router(state: State) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/ready", get(ready))
+        .route("/config", get(config))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}

@@ -1,0 +1,161 @@
+//! The mesh configuration this sidecar works from, kept current by one watch per kind. A kind's
+//! view is replaced only once the control plane says its snapshot is complete (BOOKMARK), so a
+//! reconnect never publishes a partial view; while the control plane is unreachable the last
+//! view stays in force and the watches reconnect with backoff.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use meshlib::api::EventType;
+use meshlib::client::Client;
+use meshlib::kind::{Kind, ResourceKind};
+use meshlib::resource::Resource;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::metrics::Metrics;
+
+/// Kinds the sidecar follows (LoadBalance and the other parts arrive inside their Service).
+pub const WATCHED: &[Kind] = &[
+    Kind::MeshController,
+    Kind::Service,
+    Kind::ServiceCanary,
+    Kind::TrafficSplit,
+    Kind::TrafficTarget,
+    Kind::ServiceInstance,
+];
+
+/// Objects of the watched kinds, by kind name then object name.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    /// Objects per kind.
+    pub objects: BTreeMap<String, BTreeMap<String, Resource>>,
+    /// Kinds whose snapshot is complete, with the revision it was read at.
+    pub synced: BTreeMap<String, String>,
+    /// When the catalog last changed (RFC 3339).
+    pub updated: Option<String>,
+}
+
+impl Catalog {
+    /// True when every watched kind has a complete snapshot.
+    pub fn is_synced(&self) -> bool {
+        WATCHED.iter().all(|k| self.synced.contains_key(k.name()))
+    }
+
+    /// Objects of one kind.
+    pub fn of(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+        self.objects.get(kind.name()).into_iter().flat_map(BTreeMap::values)
+    }
+}
+
+/// Runs one watch per kind until `stop` turns true.
+pub async fn run(
+    client: Client,
+    catalog: watch::Sender<Arc<Catalog>>,
+    metrics: Arc<Metrics>,
+    stop: watch::Receiver<bool>,
+) {
+    let tasks: Vec<_> = WATCHED
+        .iter()
+        .map(|kind| {
+            tokio::spawn(follow(
+                client.clone(),
+                *kind,
+                catalog.clone(),
+                Arc::clone(&metrics),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+fn publish(
+    catalog: &watch::Sender<Arc<Catalog>>,
+    kind: Kind,
+    objects: &BTreeMap<String, Resource>,
+    revision: Option<&str>,
+) {
+    catalog.send_modify(|current| {
+        let mut next = (**current).clone();
+        next.objects.insert(kind.name().to_owned(), objects.clone());
+        if let Some(revision) = revision {
+            next.synced.insert(kind.name().to_owned(), revision.to_owned());
+        }
+        next.updated = Some(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string());
+        *current = Arc::new(next);
+    });
+}
+
+async fn follow(
+    client: Client,
+    kind: Kind,
+    catalog: watch::Sender<Arc<Catalog>>,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let resource_kind = ResourceKind::Builtin(kind);
+    let mut backoff = Duration::from_millis(200);
+    while !*stop.borrow() {
+        let stream = tokio::select! {
+            stream = client.watch(&resource_kind) => stream,
+            _ = stop.changed() => return,
+        };
+        match stream {
+            Err(err) => {
+                metrics.set_control_plane_up(false);
+                tracing::warn!(kind = kind.name(), error = %err, retry_in = ?backoff, "cannot watch; keeping the last configuration");
+            }
+            Ok(events) => {
+                let mut events = Box::pin(events);
+                let mut fresh: BTreeMap<String, Resource> = BTreeMap::new();
+                let mut synced = false;
+                loop {
+                    let event = tokio::select! {
+                        event = events.next() => event,
+                        _ = stop.changed() => return,
+                    };
+                    let Some(Ok(event)) = event else {
+                        tracing::warn!(kind = kind.name(), "watch ended; reconnecting");
+                        break;
+                    };
+                    match event.event {
+                        EventType::Added | EventType::Modified => {
+                            fresh.insert(event.object.metadata.name.clone(), event.object);
+                        }
+                        EventType::Deleted => {
+                            fresh.remove(&event.object.metadata.name);
+                        }
+                        EventType::Bookmark => {
+                            synced = true;
+                            backoff = Duration::from_millis(200);
+                            metrics.set_control_plane_up(true);
+                            publish(
+                                &catalog,
+                                kind,
+                                &fresh,
+                                event.object.metadata.resource_version.as_deref(),
+                            );
+                            metrics.config_update(kind.name());
+                            continue;
+                        }
+                    }
+                    if synced {
+                        publish(&catalog, kind, &fresh, None);
+                        metrics.config_update(kind.name());
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
