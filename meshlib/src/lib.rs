@@ -16,6 +16,7 @@ pub mod kind;
 pub mod part;
 pub mod registry;
 pub mod resource;
+pub mod routing;
 pub mod schema;
 pub mod selector;
 pub mod spec;

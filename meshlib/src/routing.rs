@@ -1,0 +1,325 @@
+//! Where a call goes: the routing decision the sidecar makes for each outbound request, as pure
+//! logic over the mesh configuration (no I/O, deterministic given its inputs).
+//!
+//! Order of decisions, as in EaseMesh (inventory §5.3–5.5) plus SMI TrafficSplit:
+//! 1. A TrafficSplit whose root is the target picks a backend service by weight.
+//! 2. Colouring: a request already carrying `X-Mesh-Service-Canary` keeps its colour (so later
+//!    hops stay in the same canary); otherwise the first ServiceCanary (priority 1 first, then
+//!    name) whose header rules all match colours it.
+//! 3. Pool: if the colour's canary selects `UP` instances of the service, those; otherwise the
+//!    `UP` instances no canary selects (canary instances never receive normal traffic).
+//! 4. The service's LoadBalance policy picks one instance.
+
+mod balance;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use regex::Regex;
+
+use crate::resource::Resource;
+use crate::spec::canary::ServiceCanarySpec;
+use crate::spec::instance::{InstanceStatus, ServiceInstanceSpec};
+use crate::spec::load_balance::LbPolicy;
+use crate::spec::matching::StringMatch;
+use crate::spec::service::ServiceSpec;
+use crate::spec::smi::TrafficSplitSpec;
+
+pub use balance::fnv1a32;
+
+/// The header carrying a request's canary colour from hop to hop.
+pub const CANARY_HEADER: &str = "X-Mesh-Service-Canary";
+
+/// An instance a request can go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `service/id`.
+    pub name: String,
+    /// Sidecar address.
+    pub ip: String,
+    /// Sidecar ingress port.
+    pub port: u16,
+}
+
+/// Where one request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The service actually called (differs from the target after a TrafficSplit).
+    pub service: String,
+    /// The chosen instance.
+    pub endpoint: Endpoint,
+    /// The request's canary colour, to forward in [`CANARY_HEADER`].
+    pub canary: Option<String>,
+}
+
+/// Why a request cannot be routed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The mesh has no such service.
+    #[error("no service {0:?} in the mesh")]
+    UnknownService(String),
+    /// The service has no instance that may take this request.
+    #[error("no UP instance of {service:?}{}", .canary.as_ref().map(|c| format!(" outside canaries (colour {c:?} has none)")).unwrap_or_default())]
+    NoEndpoints {
+        /// The service.
+        service: String,
+        /// The request's colour, if any.
+        canary: Option<String>,
+    },
+}
+
+/// What the balancer may look at in a request.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// Header name (any case) → value.
+    pub headers: BTreeMap<String, &'a str>,
+    /// The caller's address, for `ipHash`.
+    pub client_ip: &'a str,
+    /// A random number for `random`, `weightedRandom` and TrafficSplit (tests pass fixed ones).
+    pub random: u64,
+}
+
+impl<'a> Request<'a> {
+    /// A request with these headers (names are matched ignoring case).
+    pub fn new(headers: impl IntoIterator<Item = (&'a str, &'a str)>, client_ip: &'a str, random: u64) -> Self {
+        Self {
+            headers: headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+            client_ip,
+            random,
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.get(&name.to_ascii_lowercase()).copied()
+    }
+}
+
+enum Matcher {
+    Exact(String),
+    Prefix(String),
+    Regex(Regex),
+}
+
+impl Matcher {
+    fn new(m: &StringMatch) -> Option<Self> {
+        if let Some(v) = &m.exact {
+            Some(Self::Exact(v.clone()))
+        } else if let Some(v) = &m.prefix {
+            Some(Self::Prefix(v.clone()))
+        } else {
+            m.regex.as_deref().and_then(|r| Regex::new(r).ok()).map(Self::Regex)
+        }
+    }
+
+    fn matches(&self, value: &str) -> bool {
+        match self {
+            Self::Exact(v) => value == v,
+            Self::Prefix(v) => value.starts_with(v.as_str()),
+            Self::Regex(r) => r.is_match(value),
+        }
+    }
+}
+
+struct Canary {
+    name: String,
+    services: Vec<String>,
+    labels: BTreeMap<String, String>,
+    rules: Vec<(String, Matcher)>,
+}
+
+impl Canary {
+    fn selects(&self, service: &str, instance: &ServiceInstanceSpec) -> bool {
+        self.services.iter().any(|s| s == service)
+            && !self.labels.is_empty()
+            && self.labels.iter().all(|(k, v)| instance.labels.get(k) == Some(v))
+    }
+
+    fn colours(&self, request: &Request<'_>) -> bool {
+        self.rules
+            .iter()
+            .all(|(header, matcher)| request.header(header).is_some_and(|v| matcher.matches(v)))
+    }
+}
+
+struct Service {
+    policy: LbPolicy,
+    header_hash_key: Option<String>,
+    instances: Vec<ServiceInstanceSpec>,
+    round_robin: AtomicU64,
+}
+
+/// The routing view of the mesh, built once per configuration change.
+pub struct Table {
+    services: BTreeMap<String, Service>,
+    canaries: Vec<Canary>,
+    splits: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+fn typed<T: serde::de::DeserializeOwned>(resource: &Resource) -> Option<T> {
+    serde_json::from_value(resource.spec.clone()).ok()
+}
+
+impl Table {
+    /// Builds the table from Services, ServiceInstances, ServiceCanaries and TrafficSplits;
+    /// objects that do not decode are left out.
+    pub fn new<'r>(
+        services: impl IntoIterator<Item = &'r Resource>,
+        instances: impl IntoIterator<Item = &'r Resource>,
+        canaries: impl IntoIterator<Item = &'r Resource>,
+        splits: impl IntoIterator<Item = &'r Resource>,
+    ) -> Self {
+        let mut table: BTreeMap<String, Service> = services
+            .into_iter()
+            .filter_map(|r| {
+                let spec: ServiceSpec = typed(r)?;
+                let lb = spec.load_balance.unwrap_or_default();
+                Some((
+                    r.metadata.name.clone(),
+                    Service {
+                        policy: lb.policy.unwrap_or(LbPolicy::RoundRobin),
+                        header_hash_key: lb.header_hash_key,
+                        instances: Vec::new(),
+                        round_robin: AtomicU64::new(0),
+                    },
+                ))
+            })
+            .collect();
+        for instance in instances.into_iter().filter_map(typed::<ServiceInstanceSpec>) {
+            if let Some(service) = table.get_mut(&instance.service_name) {
+                service.instances.push(instance);
+            }
+        }
+        for service in table.values_mut() {
+            service.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+        }
+        let mut canaries: Vec<(u32, Canary)> = canaries
+            .into_iter()
+            .filter_map(|r| {
+                let spec: ServiceCanarySpec = typed(r)?;
+                let rules = spec
+                    .traffic_rules
+                    .headers
+                    .iter()
+                    .map(|(h, m)| Some((h.clone(), Matcher::new(m)?)))
+                    .collect::<Option<Vec<_>>>()?;
+                Some((
+                    spec.priority,
+                    Canary {
+                        name: r.metadata.name.clone(),
+                        services: spec.selector.match_services,
+                        labels: spec.selector.match_instance_labels,
+                        rules,
+                    },
+                ))
+            })
+            .collect();
+        canaries.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| a.name.cmp(&b.name)));
+        let splits = splits
+            .into_iter()
+            .filter_map(|r| {
+                let spec: TrafficSplitSpec = typed(r)?;
+                let backends = spec
+                    .backends
+                    .into_iter()
+                    .map(|b| (b.service, u64::from(b.weight)))
+                    .collect();
+                Some((spec.service, backends))
+            })
+            .collect();
+        Self {
+            services: table,
+            canaries: canaries.into_iter().map(|(_, c)| c).collect(),
+            splits,
+        }
+    }
+
+    /// The services a call can be addressed to.
+    pub fn services(&self) -> impl Iterator<Item = &str> {
+        self.services.keys().map(String::as_str)
+    }
+
+    /// Decides where a request to `target` goes.
+    ///
+    /// # Errors
+    /// [`RouteError`] when the service is unknown or has no instance for this request.
+    pub fn route(&self, target: &str, request: &Request<'_>) -> Result<Route, RouteError> {
+        let service_name = self.split(target, request.random);
+        let service = self
+            .services
+            .get(service_name)
+            .ok_or_else(|| RouteError::UnknownService(service_name.to_owned()))?;
+        let canary = match request.header(CANARY_HEADER).filter(|c| !c.is_empty()) {
+            Some(colour) => Some(colour.to_owned()),
+            None => self
+                .canaries
+                .iter()
+                .find(|c| c.colours(request))
+                .map(|c| c.name.clone()),
+        };
+        let up = || service.instances.iter().filter(|i| i.status == InstanceStatus::Up);
+        let coloured: Vec<&ServiceInstanceSpec> = match &canary {
+            Some(colour) => match self.canaries.iter().find(|c| &c.name == colour) {
+                Some(c) => up().filter(|i| c.selects(service_name, i)).collect(),
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        let pool: Vec<&ServiceInstanceSpec> = if coloured.is_empty() {
+            up().filter(|i| !self.canaries.iter().any(|c| c.selects(service_name, i)))
+                .collect()
+        } else {
+            coloured
+        };
+        let hash_value = match service.policy {
+            LbPolicy::IpHash => Some(request.client_ip),
+            LbPolicy::HeaderHash => Some(
+                service
+                    .header_hash_key
+                    .as_deref()
+                    .and_then(|k| request.header(k))
+                    .unwrap_or(""),
+            ),
+            _ => None,
+        };
+        let counter = service.round_robin.fetch_add(1, Ordering::Relaxed);
+        let index =
+            balance::pick(service.policy, pool.len(), counter, request.random, hash_value).ok_or_else(|| {
+                RouteError::NoEndpoints {
+                    service: service_name.to_owned(),
+                    canary: canary.clone(),
+                }
+            })?;
+        let chosen = pool[index];
+        Ok(Route {
+            service: service_name.to_owned(),
+            endpoint: Endpoint {
+                name: format!("{}/{}", chosen.service_name, chosen.instance_id),
+                ip: chosen.ip.clone(),
+                port: chosen.port,
+            },
+            canary,
+        })
+    }
+
+    fn split<'s>(&'s self, target: &'s str, random: u64) -> &'s str {
+        let Some(backends) = self.splits.get(target) else {
+            return target;
+        };
+        let total: u64 = backends.iter().map(|(_, w)| w).sum();
+        if total == 0 {
+            return target;
+        }
+        let mut point = random % total;
+        for (service, weight) in backends {
+            if point < *weight {
+                return service;
+            }
+            point -= weight;
+        }
+        target
+    }
+}
+
+#[cfg(test)]
+mod tests;
