@@ -1,7 +1,8 @@
-//! `meshd sidecar`: runs beside one instance of an app. This part keeps the instance in the
-//! registry (registration, local health checks, heartbeats), keeps the mesh configuration it
-//! needs current through watches, and serves an admin port. The registry emulation and the data
-//! path (ingress, egress, load balancing, canaries) build on the catalog it maintains.
+//! `meshd sidecar`: runs beside one instance of an app. It keeps the instance in the registry
+//! (registration, local health checks, heartbeats), keeps the mesh configuration it needs
+//! current through watches, proxies the app's traffic (ingress from other sidecars, egress to
+//! other services with load balancing, canaries and TrafficSplits) and serves an admin port.
+//! Registry emulation for unmodified Eureka/Consul/Nacos clients builds on the same catalog.
 //!
 //! With the control plane down it keeps its last configuration and keeps reconnecting.
 
@@ -11,6 +12,8 @@ pub mod catalog;
 pub mod health;
 pub mod membership;
 pub mod metrics;
+pub mod proxy;
+pub mod traffic;
 
 use std::sync::Arc;
 
@@ -26,7 +29,7 @@ pub async fn run(
     args: SidecarArgs,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let identity = args.identity()?;
+    let mut identity = args.identity()?;
     let probe = args.probe()?;
     let client = Client::new(&Config {
         server: args.control_plane.clone(),
@@ -46,6 +49,47 @@ pub async fn run(
     println!("meshd sidecar for {} admin on http://{admin_address}", identity.service);
     tracing::info!(service = %identity.service, instance = %identity.instance_id, %admin_address, "sidecar started");
 
+    let bind = |address: std::net::SocketAddr, what: &'static str| async move {
+        tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot listen on {what} address {address}: {err}"))
+    };
+    let ingress = bind(
+        std::net::SocketAddr::new(args.ingress_address, args.ingress_port),
+        "ingress",
+    )
+    .await?;
+    let egress = bind(
+        std::net::SocketAddr::new(args.egress_address, args.egress_port),
+        "egress",
+    )
+    .await?;
+    // Register the port actually bound (`--ingress-port 0` picks a free one).
+    identity.port = ingress.local_addr()?.port();
+    let listeners = admin::Listeners {
+        admin: admin_address,
+        ingress: ingress.local_addr()?,
+        egress: egress.local_addr()?,
+    };
+    let forwarder = proxy::Forwarder::new(args.upstream_timeout);
+    let tables = traffic::tables(catalog.clone());
+    let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stop.changed().await;
+    };
+    let ingress_server = tokio::spawn(
+        axum::serve(ingress, traffic::ingress_router(forwarder.clone(), args.app_port))
+            .with_graceful_shutdown(until_stopped(stop.clone()))
+            .into_future(),
+    );
+    let egress_server = tokio::spawn(
+        axum::serve(
+            egress,
+            traffic::egress_router(forwarder, tables).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(until_stopped(stop.clone()))
+        .into_future(),
+    );
+
     let watcher = tokio::spawn(catalog::run(
         client.clone(),
         catalog_tx,
@@ -62,6 +106,7 @@ pub async fn run(
     ));
     let admin_state = admin::State {
         identity: identity.clone(),
+        listeners,
         catalog,
         status,
         metrics,
@@ -79,6 +124,8 @@ pub async fn run(
     let _ = member.await;
     let _ = watcher.await;
     served.await??;
+    ingress_server.await??;
+    egress_server.await??;
     tracing::info!("sidecar stopped");
     Ok(())
 }

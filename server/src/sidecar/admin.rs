@@ -16,11 +16,24 @@ use super::catalog::Catalog;
 use super::membership::Status;
 use super::metrics::Metrics;
 
+/// Where the sidecar listens.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Listeners {
+    /// Admin API.
+    pub admin: std::net::SocketAddr,
+    /// Calls from other sidecars.
+    pub ingress: std::net::SocketAddr,
+    /// Calls from the app.
+    pub egress: std::net::SocketAddr,
+}
+
 /// What the admin handlers read.
 #[derive(Clone)]
 pub struct State {
     /// This instance.
     pub identity: Identity,
+    /// Its listeners.
+    pub listeners: Listeners,
     /// The configuration in force.
     pub catalog: watch::Receiver<Arc<Catalog>>,
     /// Membership.
@@ -44,7 +57,8 @@ async fn ready(axum::extract::State(state): axum::extract::State<State>) -> Resp
 async fn config(axum::extract::State(state): axum::extract::State<State>) -> Response {
     let catalog = Arc::clone(&state.catalog.borrow());
     let status = state.status.borrow().clone();
-    Json(json!({"identity": state.identity, "membership": status, "catalog": &*catalog})).into_response()
+    Json(json!({"identity": state.identity, "listeners": state.listeners, "membership": status, "catalog": &*catalog}))
+        .into_response()
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {

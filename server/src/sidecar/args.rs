@@ -37,6 +37,18 @@ pub struct SidecarArgs {
     /// Ingress port other sidecars call; registered as the instance's port.
     #[arg(long, env = "MESH_INGRESS_PORT", default_value_t = 13001)]
     pub ingress_port: u16,
+    /// Address the ingress listens on.
+    #[arg(long, env = "MESH_INGRESS_ADDRESS", default_value = "0.0.0.0")]
+    pub ingress_address: IpAddr,
+    /// Egress port the app calls other services through.
+    #[arg(long, env = "MESH_EGRESS_PORT", default_value_t = 13002)]
+    pub egress_port: u16,
+    /// Address the egress listens on (the app's side only).
+    #[arg(long, env = "MESH_EGRESS_ADDRESS", default_value = "127.0.0.1")]
+    pub egress_address: IpAddr,
+    /// How long a proxied call may take before the caller gets 504 (Go duration).
+    #[arg(long, env = "MESH_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub upstream_timeout: std::time::Duration,
     /// Instance labels, `k=v,k=v` (canaries select instances by them).
     #[arg(long, env = "MESH_SERVICE_LABELS", default_value = "")]
     pub labels: String,
@@ -49,6 +61,10 @@ pub struct SidecarArgs {
     /// Health check: a regular expression the body must match.
     #[arg(long, env = "MESH_HEALTH_BODY")]
     pub health_body: Option<String>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    meshlib::duration::parse(text).map_err(|err| err.to_string())
 }
 
 /// Who this instance is.

@@ -13,32 +13,54 @@ use serde_json::{Value, json};
 
 use crate::support::{Meshd, eventually};
 
-/// An app answering its health endpoint with 200 or 503.
+/// An app answering `/health` with 200 or 503 (switchable), `/slow` after 3 s, and anything else
+/// with `NAME PATH canary=<X-Mesh-Service-Canary>`.
 struct App {
     port: u16,
     healthy: Arc<AtomicBool>,
 }
 
-fn app() -> App {
+fn app(name: &str) -> App {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let healthy = Arc::new(AtomicBool::new(true));
     let flag = Arc::clone(&healthy);
+    let name = name.to_owned();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut request = [0u8; 2048];
-            let _ = stream.read(&mut request);
-            let (status, body) = if flag.load(Ordering::SeqCst) {
-                ("200 OK", "UP")
-            } else {
-                ("503 Service Unavailable", "DOWN")
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            let (flag, name) = (Arc::clone(&flag), name.clone());
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let n = stream.read(&mut request).unwrap_or(0);
+                let text = String::from_utf8_lossy(&request[..n]).into_owned();
+                let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let canary = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("x-mesh-service-canary:")
+                            .map(|v| v.trim().to_owned())
+                    })
+                    .unwrap_or_default();
+                let (status, body) = if path == "/health" {
+                    if flag.load(Ordering::SeqCst) {
+                        ("200 OK", "UP".to_owned())
+                    } else {
+                        ("503 Service Unavailable", "DOWN".to_owned())
+                    }
+                } else {
+                    if path == "/slow" {
+                        std::thread::sleep(Duration::from_secs(3));
+                    }
+                    ("200 OK", format!("{name} {path} canary={canary}"))
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
         }
     });
     App { port, healthy }
@@ -51,25 +73,38 @@ struct Sidecar {
 
 impl Sidecar {
     fn start(control_plane: &str, app: &App) -> Self {
+        Self::spawn(
+            control_plane,
+            "order",
+            "order-1",
+            app,
+            &["--labels", "release=v2", "--health-body", "^UP$"],
+        )
+    }
+
+    fn spawn(control_plane: &str, service: &str, id: &str, app: &App, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
             .args([
                 "sidecar",
                 "--control-plane",
                 control_plane,
                 "--service",
-                "order",
+                service,
                 "--instance-id",
-                "order-1",
+                id,
             ])
             .args([
                 "--app-port",
                 &app.port.to_string(),
                 "--admin-port",
                 "0",
-                "--labels",
-                "release=v2",
+                "--ingress-port",
+                "0",
+                "--egress-port",
+                "0",
             ])
-            .args(["--health-body", "^UP$"])
+            .args(["--ingress-address", "127.0.0.1"])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -103,9 +138,13 @@ impl Drop for Sidecar {
 }
 
 async fn status(meshd: &Meshd) -> Option<String> {
+    status_of(meshd, "order/order-1").await
+}
+
+async fn status_of(meshd: &Meshd, name: &str) -> Option<String> {
     let instance = meshd
         .client()
-        .get_opt(&ResourceKind::Builtin(Kind::ServiceInstance), "order/order-1")
+        .get_opt(&ResourceKind::Builtin(Kind::ServiceInstance), name)
         .await
         .ok()??;
     instance.spec["status"].as_str().map(str::to_owned)
@@ -120,7 +159,7 @@ async fn sidecar_keeps_its_instance_registered_healthy_and_configured() {
     let dir = tempfile::tempdir().unwrap();
     let meshd = Meshd::start(dir.path());
     let client = meshd.client();
-    let app = app();
+    let app = app("order");
     let sidecar = Sidecar::start(&meshd.url, &app);
     let limit = Duration::from_secs(10);
 
@@ -224,4 +263,120 @@ async fn sidecar_keeps_its_instance_registered_healthy_and_configured() {
     let code = eventually(limit, "sidecar exit", async || sidecar.child.try_wait().unwrap()).await;
     assert!(code.success(), "sidecar exited with {code}");
     assert_eq!(status(&meshd).await, None, "the instance was not deregistered");
+}
+
+/// Calls `path` through a sidecar's egress with `headers`; returns status and body.
+async fn call(egress: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut request = reqwest::Client::new().get(format!("http://{egress}{path}"));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn egress_balances_colours_canaries_and_maps_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    client
+        .apply(&object(
+            Kind::MeshController,
+            "mesh",
+            json!({"heartbeatInterval": "1s"}),
+        ))
+        .await
+        .unwrap();
+    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
+    for name in ["front", "back"] {
+        client
+            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
+            .await
+            .unwrap();
+    }
+    let canary = json!({"selector": {"matchServices": ["back"], "matchInstanceLabels": {"release": "v2"}},
+                        "trafficRules": {"headers": {"X-Canary": {"exact": "yes"}}}});
+    client
+        .apply(&object(Kind::ServiceCanary, "back-v2", canary))
+        .await
+        .unwrap();
+    let (b1, b2, bc, f) = (app("b-1"), app("b-2"), app("b-canary"), app("front"));
+    let backs = [
+        Sidecar::spawn(&meshd.url, "back", "b-1", &b1, &[]),
+        Sidecar::spawn(&meshd.url, "back", "b-2", &b2, &[]),
+        Sidecar::spawn(&meshd.url, "back", "b-canary", &bc, &["--labels", "release=v2"]),
+    ];
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &f, &["--upstream-timeout", "1s"]);
+    let limit = Duration::from_secs(10);
+    for id in ["back/b-1", "back/b-2", "back/b-canary"] {
+        eventually(limit, id, async || {
+            (status_of(&meshd, id).await.as_deref() == Some("UP")).then_some(())
+        })
+        .await;
+    }
+    let egress = front.config().await["listeners"]["egress"].as_str().unwrap().to_owned();
+    // The front sidecar must have seen all three instances before traffic is checked.
+    eventually(limit, "instances in the front's catalog", async || {
+        (front.config().await["catalog"]["objects"]["ServiceInstance"]
+            .as_object()?
+            .len()
+            >= 4)
+            .then_some(())
+    })
+    .await;
+
+    // Normal traffic round-robins over the two primary instances, never the canary.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let (code, body) = call(&egress, "/orders?id=7", &[("X-Mesh-Rpc-Service", "back")]).await;
+        assert_eq!(code, 200, "{body}");
+        seen.push(body);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "b-1 /orders?id=7 canary=",
+            "b-1 /orders?id=7 canary=",
+            "b-2 /orders?id=7 canary=",
+            "b-2 /orders?id=7 canary="
+        ]
+    );
+    // The Host header names the service too.
+    let (code, body) = call(&egress, "/", &[("Host", "back.shop.svc.cluster.local")]).await;
+    assert!(code == 200 && body.starts_with("b-"), "{code} {body}");
+    // A matching header goes to the canary, and the colour travels with the request.
+    let (code, body) = call(&egress, "/pay", &[("X-Mesh-Rpc-Service", "back"), ("X-Canary", "yes")]).await;
+    assert_eq!((code, body.as_str()), (200, "b-canary /pay canary=back-v2"));
+
+    // Failures: one clear status each.
+    let (code, body) = call(&egress, "/", &[("X-Mesh-Rpc-Service", "ghost")]).await;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("ghost"), "{body}");
+    let (code, _) = call(&egress, "/", &[]).await;
+    assert_eq!(code, 503);
+    let (code, body) = call(&egress, "/slow", &[("X-Mesh-Rpc-Service", "back")]).await;
+    assert_eq!(code, 504, "{body}");
+    // A dead instance's sidecar: 502 until the registry notices, then the other instance serves.
+    let [b1_sidecar, b2_sidecar, _canary] = backs;
+    let mut dead = b1_sidecar;
+    dead.child.kill().unwrap();
+    let _ = dead.child.wait();
+    let mut codes = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        codes.insert(call(&egress, "/", &[("X-Mesh-Rpc-Service", "back")]).await.0);
+    }
+    assert!(codes.is_subset(&[200, 502].into()), "{codes:?}");
+    eventually(Duration::from_secs(15), "dead instance out of service", async || {
+        (status_of(&meshd, "back/b-1").await.as_deref() == Some("OUT_OF_SERVICE")).then_some(())
+    })
+    .await;
+    eventually(limit, "only b-2 serves", async || {
+        let (code, body) = call(&egress, "/", &[("X-Mesh-Rpc-Service", "back")]).await;
+        (code == 200 && body.starts_with("b-2")).then_some(())
+    })
+    .await;
+    drop(b2_sidecar);
+    drop(front);
 }
