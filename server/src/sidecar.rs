@@ -77,14 +77,23 @@ pub async fn run(
         let _ = stop.changed().await;
     };
     let ingress_server = tokio::spawn(
-        axum::serve(ingress, traffic::ingress_router(forwarder.clone(), args.app_port))
-            .with_graceful_shutdown(until_stopped(stop.clone()))
-            .into_future(),
+        axum::serve(
+            ingress,
+            traffic::ingress_router(
+                forwarder.clone(),
+                args.app_port,
+                &identity.service,
+                Arc::clone(&metrics),
+            ),
+        )
+        .with_graceful_shutdown(until_stopped(stop.clone()))
+        .into_future(),
     );
     let egress_server = tokio::spawn(
         axum::serve(
             egress,
-            traffic::egress_router(forwarder, tables).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            traffic::egress_router(forwarder, tables, Arc::clone(&metrics))
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(until_stopped(stop.clone()))
         .into_future(),

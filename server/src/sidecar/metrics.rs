@@ -4,6 +4,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -16,6 +17,49 @@ struct KindLabel {
     kind: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    direction: String,
+    service: String,
+    class: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DestinationLabels {
+    direction: String,
+    service: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FailureLabels {
+    direction: String,
+    service: String,
+    reason: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms … ~8 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+/// Which way a proxied request went.
+#[derive(Debug, Clone, Copy)]
+pub enum Direction {
+    /// From another sidecar to this app.
+    Ingress,
+    /// From this app to another service.
+    Egress,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ingress => "ingress",
+            Self::Egress => "egress",
+        }
+    }
+}
+
 /// The sidecar's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -23,6 +67,9 @@ pub struct Metrics {
     config_updates: Family<KindLabel, Counter>,
     registered: Gauge,
     control_plane_up: Gauge,
+    requests: Family<RequestLabels, Counter>,
+    failures: Family<FailureLabels, Counter>,
+    latency: Family<DestinationLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Default for Metrics {
@@ -52,12 +99,34 @@ impl Default for Metrics {
             "1 when the control plane answered last time",
             control_plane_up.clone(),
         );
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "Proxied requests, by direction, service and status class",
+            requests.clone(),
+        );
+        let failures = Family::<FailureLabels, Counter>::default();
+        registry.register(
+            "failures",
+            "Requests the sidecar answered itself, by reason (no_endpoints, connect, timeout, upstream)",
+            failures.clone(),
+        );
+        let latency =
+            Family::<DestinationLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        registry.register(
+            "request_duration_seconds",
+            "Time to the response headers, by direction and service",
+            latency.clone(),
+        );
         Self {
             registry,
             heartbeats,
             config_updates,
             registered,
             control_plane_up,
+            requests,
+            failures,
+            latency,
         }
     }
 }
@@ -87,6 +156,33 @@ impl Metrics {
     /// Whether the control plane answers.
     pub fn set_control_plane_up(&self, up: bool) {
         self.control_plane_up.set(i64::from(up));
+    }
+
+    /// Records one proxied request and its status.
+    pub fn request(&self, direction: Direction, service: &str, status: u16, elapsed: std::time::Duration) {
+        let class = format!("{}xx", status / 100);
+        let (direction, service) = (direction.as_str().to_owned(), service.to_owned());
+        self.requests
+            .get_or_create(&RequestLabels {
+                direction: direction.clone(),
+                service: service.clone(),
+                class,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&DestinationLabels { direction, service })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records a request the sidecar answered itself.
+    pub fn failure(&self, direction: Direction, service: &str, reason: &str) {
+        self.failures
+            .get_or_create(&FailureLabels {
+                direction: direction.as_str().to_owned(),
+                service: service.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition.

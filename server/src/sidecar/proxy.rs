@@ -40,6 +40,16 @@ pub enum ProxyError {
 }
 
 impl ProxyError {
+    /// A metrics label for the failure.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NoEndpoints(_) => "no_endpoints",
+            Self::Connect(_) => "connect",
+            Self::Timeout(..) => "timeout",
+            Self::Upstream(..) => "upstream",
+        }
+    }
+
     /// The response a caller gets.
     pub fn rescue(&self) -> Response<Body> {
         let status = match self {

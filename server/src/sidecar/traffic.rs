@@ -15,6 +15,7 @@ use meshlib::routing::{self, CANARY_HEADER, Table};
 use tokio::sync::watch;
 
 use super::catalog::Catalog;
+use super::metrics::{Direction, Metrics};
 use super::proxy::{Forwarder, ProxyError};
 
 /// The header naming the target service explicitly.
@@ -48,23 +49,51 @@ pub fn tables(mut catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc
 struct Ingress {
     forwarder: Forwarder,
     app: String,
+    service: String,
+    metrics: Arc<Metrics>,
+}
+
+/// Forwards and records the outcome.
+async fn forward(
+    forwarder: &Forwarder,
+    metrics: &Metrics,
+    direction: Direction,
+    service: &str,
+    request: Request<Body>,
+    authority: &str,
+) -> Response<Body> {
+    let start = std::time::Instant::now();
+    let response = match forwarder.forward(request, authority).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::debug!(?direction, service, error = %err, "forward failed");
+            metrics.failure(direction, service, err.reason());
+            err.rescue()
+        }
+    };
+    metrics.request(direction, service, response.status().as_u16(), start.elapsed());
+    response
 }
 
 async fn ingress(State(state): State<Ingress>, request: Request<Body>) -> Response<Body> {
-    match state.forwarder.forward(request, &state.app).await {
-        Ok(response) => response,
-        Err(err) => {
-            tracing::debug!(error = %err, "ingress forward failed");
-            err.rescue()
-        }
-    }
+    forward(
+        &state.forwarder,
+        &state.metrics,
+        Direction::Ingress,
+        &state.service,
+        request,
+        &state.app,
+    )
+    .await
 }
 
 /// Ingress: everything to the app on `app_port`.
-pub fn ingress_router(forwarder: Forwarder, app_port: u16) -> Router {
+pub fn ingress_router(forwarder: Forwarder, app_port: u16, service: &str, metrics: Arc<Metrics>) -> Router {
     Router::new().fallback(ingress).with_state(Ingress {
         forwarder,
         app: format!("127.0.0.1:{app_port}"),
+        service: service.to_owned(),
+        metrics,
     })
 }
 
@@ -72,6 +101,7 @@ pub fn ingress_router(forwarder: Forwarder, app_port: u16) -> Router {
 struct Egress {
     forwarder: Forwarder,
     tables: watch::Receiver<Arc<Table>>,
+    metrics: Arc<Metrics>,
 }
 
 /// The service a request addresses, if it names one.
@@ -106,10 +136,11 @@ async fn egress(
 ) -> Response<Body> {
     let table = Arc::clone(&state.tables.borrow());
     let Some(service) = target(&request, &table) else {
-        return ProxyError::NoEndpoints(format!(
+        let err = ProxyError::NoEndpoints(format!(
             "no target service: set the {TARGET_HEADER} header or address the service by name"
-        ))
-        .rescue();
+        ));
+        state.metrics.failure(Direction::Egress, "", err.reason());
+        return err.rescue();
     };
     let headers: Vec<(String, String)> = request
         .headers()
@@ -127,20 +158,29 @@ async fn egress(
     };
     let route = match decision {
         Ok(route) => route,
-        Err(err) => return ProxyError::NoEndpoints(err.to_string()).rescue(),
+        Err(err) => {
+            let err = ProxyError::NoEndpoints(err.to_string());
+            state.metrics.failure(Direction::Egress, &service, err.reason());
+            state
+                .metrics
+                .request(Direction::Egress, &service, 503, std::time::Duration::ZERO);
+            return err.rescue();
+        }
     };
     if let Some(colour) = route.canary.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
         request.headers_mut().insert(CANARY_HEADER, colour);
     }
     request.headers_mut().remove(TARGET_HEADER);
     let authority = format!("{}:{}", route.endpoint.ip, route.endpoint.port);
-    match state.forwarder.forward(request, &authority).await {
-        Ok(response) => response,
-        Err(err) => {
-            tracing::debug!(service = %route.service, endpoint = %route.endpoint.name, error = %err, "egress forward failed");
-            err.rescue()
-        }
-    }
+    forward(
+        &state.forwarder,
+        &state.metrics,
+        Direction::Egress,
+        &route.service,
+        request,
+        &authority,
+    )
+    .await
 }
 
 /// A cheap random number for balancing (not for anything secret).
@@ -152,6 +192,10 @@ fn fastrand_u64() -> u64 {
 }
 
 /// Egress: calls from the app to other services.
-pub fn egress_router(forwarder: Forwarder, tables: watch::Receiver<Arc<Table>>) -> Router {
-    Router::new().fallback(egress).with_state(Egress { forwarder, tables })
+pub fn egress_router(forwarder: Forwarder, tables: watch::Receiver<Arc<Table>>, metrics: Arc<Metrics>) -> Router {
+    Router::new().fallback(egress).with_state(Egress {
+        forwarder,
+        tables,
+        metrics,
+    })
 }

@@ -358,6 +358,34 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
     assert_eq!(code, 503);
     let (code, body) = call(&egress, "/slow", &[("X-Mesh-Rpc-Service", "back")]).await;
     assert_eq!(code, 504, "{body}");
+    // Per-destination metrics, in Prometheus text format.
+    let metrics = front.get("/metrics").await.1;
+    let value = |series: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing from\n{metrics}"))
+    };
+    assert!(value(r#"mesh_sidecar_requests_total{direction="egress",service="back",class="2xx"}"#) >= 6.0);
+    assert_eq!(
+        value(r#"mesh_sidecar_failures_total{direction="egress",service="ghost",reason="no_endpoints"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"mesh_sidecar_failures_total{direction="egress",service="back",reason="timeout"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"mesh_sidecar_requests_total{direction="egress",service="back",class="5xx"}"#),
+        1.0
+    );
+    assert!(value(r#"mesh_sidecar_request_duration_seconds_count{direction="egress",service="back"}"#) >= 7.0);
+    let canary_metrics = backs[2].get("/metrics").await.1;
+    assert!(
+        canary_metrics.contains(r#"mesh_sidecar_requests_total{direction="ingress",service="back",class="2xx"} 1"#),
+        "{canary_metrics}"
+    );
+
     // A dead instance's sidecar: 502 until the registry notices, then the other instance serves.
     let [b1_sidecar, b2_sidecar, _canary] = backs;
     let mut dead = b1_sidecar;
