@@ -10,9 +10,11 @@
 //!    `UP` instances no canary selects (canary instances never receive normal traffic).
 //! 4. The service's LoadBalance policy picks one instance.
 
+pub mod address;
 mod balance;
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex::Regex;
@@ -152,6 +154,8 @@ struct Service {
 /// The routing view of the mesh, built once per configuration change.
 pub struct Table {
     services: BTreeMap<String, Service>,
+    addresses: BTreeMap<String, Ipv4Addr>,
+    by_address: BTreeMap<Ipv4Addr, String>,
     canaries: Vec<Canary>,
     splits: BTreeMap<String, Vec<(String, u64)>>,
 }
@@ -227,7 +231,10 @@ impl Table {
                 Some((spec.service, backends))
             })
             .collect();
+        let addresses = address::assign(table.keys().map(String::as_str));
         Self {
+            by_address: addresses.iter().map(|(s, a)| (*a, s.clone())).collect(),
+            addresses,
             services: table,
             canaries: canaries.into_iter().map(|(_, c)| c).collect(),
             splits,
@@ -237,6 +244,16 @@ impl Table {
     /// The services a call can be addressed to.
     pub fn services(&self) -> impl Iterator<Item = &str> {
         self.services.keys().map(String::as_str)
+    }
+
+    /// Each service's loopback address (see [`address`]).
+    pub fn addresses(&self) -> &BTreeMap<String, Ipv4Addr> {
+        &self.addresses
+    }
+
+    /// The service whose loopback address is `ip`.
+    pub fn service_at(&self, ip: Ipv4Addr) -> Option<&str> {
+        self.by_address.get(&ip).map(String::as_str)
     }
 
     /// Decides where a request to `target` goes.

@@ -73,6 +73,7 @@ pub async fn run(
     };
     let forwarder = proxy::Forwarder::new(args.upstream_timeout);
     let tables = traffic::tables(catalog.clone());
+    let tables_view = tables.clone();
     let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.changed().await;
     };
@@ -93,7 +94,7 @@ pub async fn run(
         axum::serve(
             egress,
             traffic::egress_router(forwarder, tables, Arc::clone(&metrics))
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                .into_make_service_with_connect_info::<traffic::Connection>(),
         )
         .with_graceful_shutdown(until_stopped(stop.clone()))
         .into_future(),
@@ -116,6 +117,7 @@ pub async fn run(
     let admin_state = admin::State {
         identity: identity.clone(),
         listeners,
+        tables: tables_view,
         catalog,
         status,
         metrics,

@@ -34,6 +34,8 @@ pub struct State {
     pub identity: Identity,
     /// Its listeners.
     pub listeners: Listeners,
+    /// The routing table in force (for each service's address).
+    pub tables: watch::Receiver<Arc<meshlib::routing::Table>>,
     /// The configuration in force.
     pub catalog: watch::Receiver<Arc<Catalog>>,
     /// Membership.
@@ -57,8 +59,19 @@ async fn ready(axum::extract::State(state): axum::extract::State<State>) -> Resp
 async fn config(axum::extract::State(state): axum::extract::State<State>) -> Response {
     let catalog = Arc::clone(&state.catalog.borrow());
     let status = state.status.borrow().clone();
-    Json(json!({"identity": state.identity, "listeners": state.listeners, "membership": status, "catalog": &*catalog}))
-        .into_response()
+    let port = state.listeners.egress.port();
+    let addresses: std::collections::BTreeMap<String, String> = state
+        .tables
+        .borrow()
+        .addresses()
+        .iter()
+        .map(|(service, ip)| (service.clone(), format!("{ip}:{port}")))
+        .collect();
+    Json(
+        json!({"identity": state.identity, "listeners": state.listeners, "addresses": addresses,
+                "membership": status, "catalog": &*catalog}),
+    )
+    .into_response()
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {

@@ -43,8 +43,9 @@ pub struct SidecarArgs {
     /// Egress port the app calls other services through.
     #[arg(long, env = "MESH_EGRESS_PORT", default_value_t = 13002)]
     pub egress_port: u16,
-    /// Address the egress listens on (the app's side only).
-    #[arg(long, env = "MESH_EGRESS_ADDRESS", default_value = "127.0.0.1")]
+    /// Address the egress listens on. The default wildcard lets every service have its own
+    /// 127.x.y.z address; connections that do not arrive on a loopback address are refused.
+    #[arg(long, env = "MESH_EGRESS_ADDRESS", default_value = "0.0.0.0")]
     pub egress_address: IpAddr,
     /// How long a proxied call may take before the caller gets 504 (Go duration).
     #[arg(long, env = "MESH_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = parse_duration)]

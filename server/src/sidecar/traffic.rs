@@ -1,15 +1,18 @@
 //! The data path: ingress (other sidecars → this app) and egress (this app → other services,
-//! chosen by the routing table built from the catalog). The egress target comes from the
-//! `X-Mesh-Rpc-Service` header, or the Host header (`name`, `name:port`, or
-//! `name.<namespace>.svc...`).
+//! chosen by the routing table built from the catalog). The egress target comes from the local
+//! address the connection arrived on (each service has its own 127.x.y.z, which discovery hands
+//! to unmodified clients), else the `X-Mesh-Rpc-Service` header, else the Host header (`name`,
+//! `name:port`, or `name.<namespace>.svc...`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, Request, Response, header};
+use axum::serve::IncomingStream;
 use meshlib::kind::Kind;
 use meshlib::routing::{self, CANARY_HEADER, Table};
 use tokio::sync::watch;
@@ -129,13 +132,42 @@ pub fn target(request: &Request<Body>, table: &Table) -> Option<String> {
     (host.contains(".svc") && table.services().any(|s| s == first)).then(|| first.to_owned())
 }
 
+/// Both ends of an egress connection: the local one names the service dialled.
+#[derive(Debug, Clone, Copy)]
+pub struct Connection {
+    /// The app's end.
+    pub peer: SocketAddr,
+    /// The address the app dialled.
+    pub local: SocketAddr,
+}
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Connection {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        let peer = *stream.remote_addr();
+        Self {
+            peer,
+            local: stream.io().local_addr().unwrap_or(peer),
+        }
+    }
+}
+
 async fn egress(
     State(state): State<Egress>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     mut request: Request<Body>,
 ) -> Response<Body> {
+    if !connection.local.ip().is_loopback() {
+        let mut refused = Response::new(Body::from("mesh: the egress serves this host's app only\n"));
+        *refused.status_mut() = axum::http::StatusCode::FORBIDDEN;
+        return refused;
+    }
+    let peer = connection.peer;
     let table = Arc::clone(&state.tables.borrow());
-    let Some(service) = target(&request, &table) else {
+    let dialled = match connection.local.ip() {
+        std::net::IpAddr::V4(ip) if ip != std::net::Ipv4Addr::LOCALHOST => table.service_at(ip).map(str::to_owned),
+        _ => None,
+    };
+    let Some(service) = dialled.or_else(|| target(&request, &table)) else {
         let err = ProxyError::NoEndpoints(format!(
             "no target service: set the {TARGET_HEADER} header or address the service by name"
         ));

@@ -315,7 +315,14 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
         })
         .await;
     }
-    let egress = front.config().await["listeners"]["egress"].as_str().unwrap().to_owned();
+    let port = front.config().await["listeners"]["egress"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let egress = format!("127.0.0.1:{port}");
     // The front sidecar must have seen all three instances before traffic is checked.
     eventually(limit, "instances in the front's catalog", async || {
         (front.config().await["catalog"]["objects"]["ServiceInstance"]
@@ -346,6 +353,19 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
     // The Host header names the service too.
     let (code, body) = call(&egress, "/", &[("Host", "back.shop.svc.cluster.local")]).await;
     assert!(code == 200 && body.starts_with("b-"), "{code} {body}");
+    // An unmodified client dials the service's own loopback address: no header needed.
+    let address = front.config().await["addresses"]["back"].as_str().unwrap().to_owned();
+    assert!(
+        address.starts_with("127.") && !address.starts_with("127.0.0.1:"),
+        "{address}"
+    );
+    let (code, body) = call(&address, "/direct", &[]).await;
+    assert!(
+        code == 200 && body.starts_with("b-") && body.contains("/direct canary="),
+        "{code} {body}"
+    );
+    let (_, body) = call(&address, "/direct", &[("X-Canary", "yes")]).await;
+    assert_eq!(body, "b-canary /direct canary=back-v2");
     // A matching header goes to the canary, and the colour travels with the request.
     let (code, body) = call(&egress, "/pay", &[("X-Mesh-Rpc-Service", "back"), ("X-Canary", "yes")]).await;
     assert_eq!((code, body.as_str()), (200, "b-canary /pay canary=back-v2"));
@@ -366,7 +386,7 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
             .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
             .unwrap_or_else(|| panic!("{series} missing from\n{metrics}"))
     };
-    assert!(value(r#"mesh_sidecar_requests_total{direction="egress",service="back",class="2xx"}"#) >= 6.0);
+    assert!(value(r#"mesh_sidecar_requests_total{direction="egress",service="back",class="2xx"}"#) >= 8.0);
     assert_eq!(
         value(r#"mesh_sidecar_failures_total{direction="egress",service="ghost",reason="no_endpoints"}"#),
         1.0
@@ -379,10 +399,10 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
         value(r#"mesh_sidecar_requests_total{direction="egress",service="back",class="5xx"}"#),
         1.0
     );
-    assert!(value(r#"mesh_sidecar_request_duration_seconds_count{direction="egress",service="back"}"#) >= 7.0);
+    assert!(value(r#"mesh_sidecar_request_duration_seconds_count{direction="egress",service="back"}"#) >= 9.0);
     let canary_metrics = backs[2].get("/metrics").await.1;
     assert!(
-        canary_metrics.contains(r#"mesh_sidecar_requests_total{direction="ingress",service="back",class="2xx"} 1"#),
+        canary_metrics.contains(r#"mesh_sidecar_requests_total{direction="ingress",service="back",class="2xx"} 2"#),
         "{canary_metrics}"
     );
 
