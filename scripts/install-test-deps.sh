@@ -14,4 +14,9 @@ if [ ${#need[@]} -gt 0 ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
 fi
+# Real registry client libraries, to test the sidecar's registry emulation against.
+if ! python3 -c "import py_eureka_client" 2>/dev/null; then
+  echo "== installing py-eureka-client"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore py-eureka-client==0.13.3
+fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod args;
 pub mod catalog;
+pub mod eureka;
 pub mod health;
 pub mod membership;
 pub mod metrics;
@@ -64,12 +65,18 @@ pub async fn run(
         "egress",
     )
     .await?;
+    let registry = bind(
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), args.registry_port),
+        "registry",
+    )
+    .await?;
     // Register the port actually bound (`--ingress-port 0` picks a free one).
     identity.port = ingress.local_addr()?.port();
     let listeners = admin::Listeners {
         admin: admin_address,
         ingress: ingress.local_addr()?,
         egress: egress.local_addr()?,
+        registry: registry.local_addr()?,
     };
     let forwarder = proxy::Forwarder::new(args.upstream_timeout);
     let tables = traffic::tables(catalog.clone());
@@ -89,6 +96,17 @@ pub async fn run(
         )
         .with_graceful_shutdown(until_stopped(stop.clone()))
         .into_future(),
+    );
+    let eureka = eureka::Eureka::new(
+        &identity.service,
+        listeners.egress.port(),
+        catalog.clone(),
+        tables.clone(),
+    );
+    let registry_server = tokio::spawn(
+        axum::serve(registry, eureka::router(eureka))
+            .with_graceful_shutdown(until_stopped(stop.clone()))
+            .into_future(),
     );
     let egress_server = tokio::spawn(
         axum::serve(
@@ -137,6 +155,7 @@ pub async fn run(
     served.await??;
     ingress_server.await??;
     egress_server.await??;
+    registry_server.await??;
     tracing::info!("sidecar stopped");
     Ok(())
 }

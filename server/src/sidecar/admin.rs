@@ -25,6 +25,8 @@ pub struct Listeners {
     pub ingress: std::net::SocketAddr,
     /// Calls from the app.
     pub egress: std::net::SocketAddr,
+    /// The emulated registries (loopback only).
+    pub registry: std::net::SocketAddr,
 }
 
 /// What the admin handlers read.

@@ -47,6 +47,10 @@ pub struct SidecarArgs {
     /// 127.x.y.z address; connections that do not arrive on a loopback address are refused.
     #[arg(long, env = "MESH_EGRESS_ADDRESS", default_value = "0.0.0.0")]
     pub egress_address: IpAddr,
+    /// Port of the emulated registries the app's Eureka client talks to (any path prefix, e.g.
+    /// `http://127.0.0.1:13009/eureka/`).
+    #[arg(long, env = "MESH_REGISTRY_PORT", default_value_t = 13009)]
+    pub registry_port: u16,
     /// How long a proxied call may take before the caller gets 504 (Go duration).
     #[arg(long, env = "MESH_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub upstream_timeout: std::time::Duration,

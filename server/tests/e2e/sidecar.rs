@@ -103,7 +103,7 @@ impl Sidecar {
                 "--egress-port",
                 "0",
             ])
-            .args(["--ingress-address", "127.0.0.1"])
+            .args(["--ingress-address", "127.0.0.1", "--registry-port", "0"])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -427,4 +427,72 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
     .await;
     drop(b2_sidecar);
     drop(front);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    client
+        .apply(&object(
+            Kind::MeshController,
+            "mesh",
+            json!({"heartbeatInterval": "1s"}),
+        ))
+        .await
+        .unwrap();
+    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
+    for name in ["front", "back"] {
+        client
+            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
+            .await
+            .unwrap();
+    }
+    let (back_app, front_app) = (app("b-1"), app("front"));
+    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
+    let limit = Duration::from_secs(10);
+    eventually(limit, "back UP in the front's catalog", async || {
+        let config = front.config().await;
+        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
+    })
+    .await;
+    let registry = front.config().await["listeners"]["registry"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/eureka_client.py");
+    let output = tokio::process::Command::new("python3")
+        .args([script, &registry, &front_app.port.to_string()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout, "b-1 /hello canary=\nb-1 /via-client canary=\n");
+
+    // The client deregistered on stop; the front's own registration is gone.
+    let apps: Value = reqwest::Client::new()
+        .get(format!("http://{registry}/eureka/apps/"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = apps["applications"]["application"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["BACK"]);
+    assert_eq!(apps["applications"]["apps__hashcode"], "UP_1_");
 }
