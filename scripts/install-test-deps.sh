@@ -19,4 +19,8 @@ if ! python3 -c "import py_eureka_client" 2>/dev/null; then
   echo "== installing py-eureka-client"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore py-eureka-client==0.13.3
 fi
+if ! python3 -c "import consul" 2>/dev/null; then
+  echo "== installing py-consul"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore py-consul==1.8.0
+fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

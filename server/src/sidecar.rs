@@ -9,11 +9,13 @@
 pub mod admin;
 pub mod args;
 pub mod catalog;
+pub mod consul;
 pub mod eureka;
 pub mod health;
 pub mod membership;
 pub mod metrics;
 pub mod proxy;
+pub mod registries;
 pub mod traffic;
 
 use std::sync::Arc;
@@ -97,14 +99,22 @@ pub async fn run(
         .with_graceful_shutdown(until_stopped(stop.clone()))
         .into_future(),
     );
-    let eureka = eureka::Eureka::new(
-        &identity.service,
-        listeners.egress.port(),
-        catalog.clone(),
-        tables.clone(),
-    );
+    let registries = registries::Registries {
+        eureka: eureka::Eureka::new(
+            &identity.service,
+            listeners.egress.port(),
+            catalog.clone(),
+            tables.clone(),
+        ),
+        consul: consul::Consul::new(
+            &identity.service,
+            listeners.egress.port(),
+            catalog.clone(),
+            tables.clone(),
+        ),
+    };
     let registry_server = tokio::spawn(
-        axum::serve(registry, eureka::router(eureka))
+        axum::serve(registry, registries::router(registries))
             .with_graceful_shutdown(until_stopped(stop.clone()))
             .into_future(),
     );

@@ -12,9 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use meshlib::kind::Kind;
@@ -305,7 +303,8 @@ fn xml_fields(text: &str) -> Result<BTreeMap<String, Value>, String> {
     Ok(fields)
 }
 
-async fn handle(State(eureka): State<Eureka>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+/// Answers one Eureka call.
+pub fn handle(eureka: &Eureka, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
     let segments: Vec<String> = uri
         .path()
         .split('/')
@@ -319,9 +318,9 @@ async fn handle(State(eureka): State<Eureka>, method: Method, uri: Uri, headers:
         return not_found("route");
     };
     let rest: Vec<&str> = segments[start..].iter().map(String::as_str).collect();
-    let json_wanted = wants_json(&headers);
+    let json_wanted = wants_json(headers);
     let own = |id: &str| eureka.own.lock().expect("eureka lock").get(id).cloned();
-    match (&method, rest.as_slice()) {
+    match (method, rest.as_slice()) {
         (&Method::GET, ["apps"]) => applications(&eureka.apps(), true, json_wanted),
         (&Method::GET, ["apps", "delta"]) => applications(&eureka.apps(), false, json_wanted),
         (&Method::GET, ["apps", app]) => match eureka
@@ -352,7 +351,7 @@ async fn handle(State(eureka): State<Eureka>, method: Method, uri: Uri, headers:
                 applications(&[(instances[0].app.clone(), instances)], true, json_wanted)
             }
         }
-        (&Method::POST, ["apps", app]) => match parse_registration(&body) {
+        (&Method::POST, ["apps", app]) => match parse_registration(body) {
             Ok(instance) if !instance.app.eq_ignore_ascii_case(app) => (
                 StatusCode::BAD_REQUEST,
                 format!("app name {} does not match {app}\n", instance.app),
@@ -382,11 +381,6 @@ async fn handle(State(eureka): State<Eureka>, method: Method, uri: Uri, headers:
         },
         _ => (StatusCode::METHOD_NOT_ALLOWED, "unsupported Eureka call\n").into_response(),
     }
-}
-
-/// The emulator's routes (any prefix).
-pub fn router(eureka: Eureka) -> Router {
-    Router::new().fallback(handle).with_state(eureka)
 }
 
 #[cfg(test)]

@@ -496,3 +496,55 @@ async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
     assert_eq!(names, ["BACK"]);
     assert_eq!(apps["applications"]["apps__hashcode"], "UP_1_");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmodified_consul_client_discovers_and_calls_through_the_mesh() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    client
+        .apply(&object(
+            Kind::MeshController,
+            "mesh",
+            json!({"heartbeatInterval": "1s"}),
+        ))
+        .await
+        .unwrap();
+    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
+    for name in ["front", "back"] {
+        client
+            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
+            .await
+            .unwrap();
+    }
+    let (back_app, front_app) = (app("b-1"), app("front"));
+    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
+    eventually(Duration::from_secs(10), "back UP in the front's catalog", async || {
+        let config = front.config().await;
+        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
+    })
+    .await;
+    let registry = front.config().await["listeners"]["registry"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (host, port) = registry.rsplit_once(':').unwrap();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/consul_client.py");
+    let output = tokio::process::Command::new("python3")
+        .args([script, host, port, &front_app.port.to_string()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "services ['back', 'consul', 'front']\nb-1 /hello canary=\nblocked True index True\nservices ['back', 'consul']\n"
+    );
+}
