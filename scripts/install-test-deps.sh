@@ -23,4 +23,8 @@ if ! python3 -c "import consul" 2>/dev/null; then
   echo "== installing py-consul"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore py-consul==1.8.0
 fi
+if ! python3 -c "import nacos" 2>/dev/null; then
+  echo "== installing nacos-sdk-python (HTTP API v1)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore nacos-sdk-python==2.0.11
+fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

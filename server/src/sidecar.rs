@@ -14,6 +14,7 @@ pub mod eureka;
 pub mod health;
 pub mod membership;
 pub mod metrics;
+pub mod nacos;
 pub mod proxy;
 pub mod registries;
 pub mod traffic;
@@ -107,6 +108,12 @@ pub async fn run(
             tables.clone(),
         ),
         consul: consul::Consul::new(
+            &identity.service,
+            listeners.egress.port(),
+            catalog.clone(),
+            tables.clone(),
+        ),
+        nacos: nacos::Nacos::new(
             &identity.service,
             listeners.egress.port(),
             catalog.clone(),

@@ -265,6 +265,52 @@ async fn sidecar_keeps_its_instance_registered_healthy_and_configured() {
     assert_eq!(status(&meshd).await, None, "the instance was not deregistered");
 }
 
+/// A mesh with `back` (one instance, UP) and `front`, whose sidecar an app's registry client
+/// talks to. Processes stop before the store's directory goes (fields drop in order).
+struct ClientMesh {
+    front: Sidecar,
+    front_app: App,
+    _back: Sidecar,
+    _meshd: Meshd,
+    _dir: tempfile::TempDir,
+}
+
+async fn mesh_for_a_client() -> ClientMesh {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    client
+        .apply(&object(
+            Kind::MeshController,
+            "mesh",
+            json!({"heartbeatInterval": "1s"}),
+        ))
+        .await
+        .unwrap();
+    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
+    for name in ["front", "back"] {
+        client
+            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
+            .await
+            .unwrap();
+    }
+    let (back_app, front_app) = (app("b-1"), app("front"));
+    let back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
+    eventually(Duration::from_secs(10), "back UP in the front's catalog", async || {
+        let config = front.config().await;
+        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
+    })
+    .await;
+    ClientMesh {
+        front,
+        front_app,
+        _back: back,
+        _meshd: meshd,
+        _dir: dir,
+    }
+}
+
 /// Calls `path` through a sidecar's egress with `headers`; returns status and body.
 async fn call(egress: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut request = reqwest::Client::new().get(format!("http://{egress}{path}"));
@@ -431,33 +477,8 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
-    let dir = tempfile::tempdir().unwrap();
-    let meshd = Meshd::start(dir.path());
-    let client = meshd.client();
-    client
-        .apply(&object(
-            Kind::MeshController,
-            "mesh",
-            json!({"heartbeatInterval": "1s"}),
-        ))
-        .await
-        .unwrap();
-    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
-    for name in ["front", "back"] {
-        client
-            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
-            .await
-            .unwrap();
-    }
-    let (back_app, front_app) = (app("b-1"), app("front"));
-    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
-    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
-    let limit = Duration::from_secs(10);
-    eventually(limit, "back UP in the front's catalog", async || {
-        let config = front.config().await;
-        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
-    })
-    .await;
+    let mesh = mesh_for_a_client().await;
+    let (front, front_app) = (&mesh.front, &mesh.front_app);
     let registry = front.config().await["listeners"]["registry"]
         .as_str()
         .unwrap()
@@ -499,32 +520,8 @@ async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmodified_consul_client_discovers_and_calls_through_the_mesh() {
-    let dir = tempfile::tempdir().unwrap();
-    let meshd = Meshd::start(dir.path());
-    let client = meshd.client();
-    client
-        .apply(&object(
-            Kind::MeshController,
-            "mesh",
-            json!({"heartbeatInterval": "1s"}),
-        ))
-        .await
-        .unwrap();
-    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
-    for name in ["front", "back"] {
-        client
-            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
-            .await
-            .unwrap();
-    }
-    let (back_app, front_app) = (app("b-1"), app("front"));
-    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
-    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
-    eventually(Duration::from_secs(10), "back UP in the front's catalog", async || {
-        let config = front.config().await;
-        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
-    })
-    .await;
+    let mesh = mesh_for_a_client().await;
+    let (front, front_app) = (&mesh.front, &mesh.front_app);
     let registry = front.config().await["listeners"]["registry"]
         .as_str()
         .unwrap()
@@ -546,5 +543,31 @@ async fn an_unmodified_consul_client_discovers_and_calls_through_the_mesh() {
     assert_eq!(
         stdout,
         "services ['back', 'consul', 'front']\nb-1 /hello canary=\nblocked True index True\nservices ['back', 'consul']\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmodified_nacos_client_discovers_and_calls_through_the_mesh() {
+    let mesh = mesh_for_a_client().await;
+    let (front, front_app) = (&mesh.front, &mesh.front_app);
+    let registry = front.config().await["listeners"]["registry"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/nacos_client.py");
+    let output = tokio::process::Command::new("python3")
+        .args([script, &registry, &front_app.port.to_string()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "registered True\nbeat 10200\nb-1 /hello canary=\nremoved True\nbeat 20404\n"
     );
 }
