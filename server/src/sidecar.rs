@@ -100,25 +100,16 @@ pub async fn run(
         .with_graceful_shutdown(until_stopped(stop.clone()))
         .into_future(),
     );
+    let discovery = registries::Discovery::new(
+        &identity.service,
+        listeners.egress.port(),
+        catalog.clone(),
+        tables.clone(),
+    );
     let registries = registries::Registries {
-        eureka: eureka::Eureka::new(
-            &identity.service,
-            listeners.egress.port(),
-            catalog.clone(),
-            tables.clone(),
-        ),
-        consul: consul::Consul::new(
-            &identity.service,
-            listeners.egress.port(),
-            catalog.clone(),
-            tables.clone(),
-        ),
-        nacos: nacos::Nacos::new(
-            &identity.service,
-            listeners.egress.port(),
-            catalog.clone(),
-            tables.clone(),
-        ),
+        eureka: eureka::Eureka::new(discovery.clone()),
+        consul: consul::Consul::new(discovery.clone()),
+        nacos: nacos::Nacos::new(discovery),
     };
     let registry_server = tokio::spawn(
         axum::serve(registry, registries::router(registries))

@@ -14,12 +14,10 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use meshlib::kind::Kind;
-use meshlib::routing::Table;
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
-use super::catalog::Catalog;
+use super::registries::Discovery;
 
 /// A service instance the app registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +33,8 @@ struct Registered {
 /// The emulator's state.
 #[derive(Clone)]
 pub struct Consul {
-    service: String,
-    egress_port: u16,
+    discovery: Discovery,
     own: Arc<Mutex<BTreeMap<String, Registered>>>,
-    catalog: watch::Receiver<Arc<Catalog>>,
-    tables: watch::Receiver<Arc<Table>>,
     index: watch::Sender<u64>,
 }
 
@@ -53,65 +48,52 @@ struct Entry {
     passing: bool,
 }
 
+impl From<&Registered> for Entry {
+    fn from(r: &Registered) -> Self {
+        Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            address: r.address.clone(),
+            port: r.port,
+            tags: r.tags.clone(),
+            meta: r.meta.clone(),
+            passing: true,
+        }
+    }
+}
+
 impl Consul {
-    /// An emulator for the app of `service`; its index moves with every catalog change.
-    pub fn new(
-        service: &str,
-        egress_port: u16,
-        catalog: watch::Receiver<Arc<Catalog>>,
-        tables: watch::Receiver<Arc<Table>>,
-    ) -> Self {
+    /// An emulator answering from `discovery`; its index moves with every configuration change.
+    pub fn new(discovery: Discovery) -> Self {
         let (index, _) = watch::channel(1);
-        let consul = Self {
-            service: service.to_owned(),
-            egress_port,
-            own: Arc::default(),
-            catalog,
-            tables,
-            index,
-        };
-        let (mut changes, index) = (consul.catalog.clone(), consul.index.clone());
+        let (mut changes, bump) = (discovery.changes(), index.clone());
         tokio::spawn(async move {
             while changes.changed().await.is_ok() {
-                index.send_modify(|i| *i += 1);
+                bump.send_modify(|i| *i += 1);
             }
         });
-        consul
+        Self {
+            discovery,
+            own: Arc::default(),
+            index,
+        }
     }
 
     fn entries(&self) -> BTreeMap<String, Vec<Entry>> {
-        let catalog = Arc::clone(&self.catalog.borrow());
-        let table = Arc::clone(&self.tables.borrow());
-        let services: Vec<_> = catalog.of(Kind::Service).cloned().collect();
-        let targets: Vec<_> = catalog.of(Kind::TrafficTarget).cloned().collect();
         let mut out: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
-        for service in meshlib::visibility::visible_services(&self.service, &services, &targets) {
-            let Some(address) = table.addresses().get(&service) else {
-                continue;
-            };
-            let passing = catalog
-                .of(Kind::ServiceInstance)
-                .any(|i| i.spec["serviceName"] == service.as_str() && i.spec["status"] == "UP");
-            out.entry(service.clone()).or_default().push(Entry {
-                id: format!("{service}@mesh"),
-                name: service,
-                address: address.to_string(),
-                port: self.egress_port,
+        for s in self.discovery.services() {
+            out.entry(s.name.clone()).or_default().push(Entry {
+                id: format!("{}@mesh", s.name),
+                address: s.address.to_string(),
+                port: s.port,
                 tags: Vec::new(),
                 meta: BTreeMap::new(),
-                passing,
+                passing: s.up,
+                name: s.name,
             });
         }
         for r in self.own.lock().expect("consul lock").values() {
-            out.entry(r.name.clone()).or_default().push(Entry {
-                id: r.id.clone(),
-                name: r.name.clone(),
-                address: r.address.clone(),
-                port: r.port,
-                tags: r.tags.clone(),
-                meta: r.meta.clone(),
-                passing: true,
-            });
+            out.entry(r.name.clone()).or_default().push(Entry::from(r));
         }
         out
     }
@@ -307,18 +289,7 @@ pub async fn handle(consul: &Consul, method: &Method, uri: &Uri, _headers: &Head
             let own = consul.own.lock().expect("consul lock").clone();
             let services: Map<String, Value> = own
                 .values()
-                .map(|r| {
-                    let entry = Entry {
-                        id: r.id.clone(),
-                        name: r.name.clone(),
-                        address: r.address.clone(),
-                        port: r.port,
-                        tags: r.tags.clone(),
-                        meta: r.meta.clone(),
-                        passing: true,
-                    };
-                    (r.id.clone(), service_json(&entry))
-                })
+                .map(|r| (r.id.clone(), service_json(&Entry::from(r))))
                 .collect();
             axum::Json(Value::Object(services)).into_response()
         }

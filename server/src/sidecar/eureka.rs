@@ -15,13 +15,10 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use meshlib::kind::Kind;
-use meshlib::routing::Table;
 use quick_xml::escape::escape;
 use serde_json::{Value, json};
-use tokio::sync::watch;
 
-use super::catalog::Catalog;
+use super::registries::Discovery;
 
 /// One instance as Eureka shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,59 +42,42 @@ pub struct Instance {
 /// The emulator's state.
 #[derive(Clone)]
 pub struct Eureka {
-    service: String,
-    egress_port: u16,
+    discovery: Discovery,
     own: Arc<Mutex<BTreeMap<String, Instance>>>,
-    catalog: watch::Receiver<Arc<Catalog>>,
-    tables: watch::Receiver<Arc<Table>>,
 }
 
 impl Eureka {
-    /// An emulator for the app of `service`, handing out addresses on `egress_port`.
-    pub fn new(
-        service: &str,
-        egress_port: u16,
-        catalog: watch::Receiver<Arc<Catalog>>,
-        tables: watch::Receiver<Arc<Table>>,
-    ) -> Self {
+    /// An emulator answering from `discovery`.
+    pub fn new(discovery: Discovery) -> Self {
         Self {
-            service: service.to_owned(),
-            egress_port,
+            discovery,
             own: Arc::default(),
-            catalog,
-            tables,
         }
     }
 
     /// Every app the client may see, sorted.
     pub fn apps(&self) -> Vec<(String, Vec<Instance>)> {
-        let catalog = Arc::clone(&self.catalog.borrow());
-        let table = Arc::clone(&self.tables.borrow());
-        let services: Vec<_> = catalog.of(Kind::Service).cloned().collect();
-        let targets: Vec<_> = catalog.of(Kind::TrafficTarget).cloned().collect();
-        let mut apps = Vec::new();
-        for service in meshlib::visibility::visible_services(&self.service, &services, &targets) {
-            let Some(address) = table.addresses().get(&service) else {
-                continue;
-            };
-            let up = catalog
-                .of(Kind::ServiceInstance)
-                .any(|i| i.spec["serviceName"] == service.as_str() && i.spec["status"] == "UP");
-            let app = service.to_ascii_uppercase();
-            let instance = Instance {
-                id: format!("{service}@mesh"),
-                app: app.clone(),
-                host: address.to_string(),
-                port: self.egress_port,
-                status: if up { "UP" } else { "DOWN" }.to_owned(),
-                vip: service.clone(),
-                metadata: BTreeMap::new(),
-            };
-            apps.push((app, vec![instance]));
-        }
+        let mut apps: Vec<(String, Vec<Instance>)> = self
+            .discovery
+            .services()
+            .into_iter()
+            .map(|s| {
+                let app = s.name.to_ascii_uppercase();
+                let instance = Instance {
+                    id: format!("{}@mesh", s.name),
+                    app: app.clone(),
+                    host: s.address.to_string(),
+                    port: s.port,
+                    status: if s.up { "UP" } else { "DOWN" }.to_owned(),
+                    vip: s.name,
+                    metadata: BTreeMap::new(),
+                };
+                (app, vec![instance])
+            })
+            .collect();
         let own: Vec<Instance> = self.own.lock().expect("eureka lock").values().cloned().collect();
         if !own.is_empty() {
-            apps.push((self.service.to_ascii_uppercase(), own));
+            apps.push((self.discovery.service.to_ascii_uppercase(), own));
         }
         apps.sort_by(|a, b| a.0.cmp(&b.0));
         apps

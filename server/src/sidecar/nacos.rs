@@ -14,12 +14,9 @@ use std::time::SystemTime;
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use meshlib::kind::Kind;
-use meshlib::routing::Table;
 use serde_json::{Value, json};
-use tokio::sync::watch;
 
-use super::catalog::Catalog;
+use super::registries::Discovery;
 
 const DEFAULT_GROUP: &str = "DEFAULT_GROUP";
 /// How often clients re-query (`cacheMillis`), and beat (`clientBeatInterval`).
@@ -38,12 +35,9 @@ struct Host {
 /// The emulator's state.
 #[derive(Clone)]
 pub struct Nacos {
-    service: String,
-    egress_port: u16,
+    discovery: Discovery,
     /// `group@@name` → hosts the app registered.
     own: Arc<Mutex<BTreeMap<String, Vec<Host>>>>,
-    catalog: watch::Receiver<Arc<Catalog>>,
-    tables: watch::Receiver<Arc<Table>>,
 }
 
 /// Query string and form body, percent-decoded (`+` is a space in forms).
@@ -91,50 +85,34 @@ fn bad(message: &str) -> Response {
 }
 
 impl Nacos {
-    /// An emulator for the app of `service`.
-    pub fn new(
-        service: &str,
-        egress_port: u16,
-        catalog: watch::Receiver<Arc<Catalog>>,
-        tables: watch::Receiver<Arc<Table>>,
-    ) -> Self {
+    /// An emulator answering from `discovery`.
+    pub fn new(discovery: Discovery) -> Self {
         Self {
-            service: service.to_owned(),
-            egress_port,
+            discovery,
             own: Arc::default(),
-            catalog,
-            tables,
         }
     }
 
     fn visible(&self) -> Vec<String> {
-        let catalog = Arc::clone(&self.catalog.borrow());
-        let services: Vec<_> = catalog.of(Kind::Service).cloned().collect();
-        let targets: Vec<_> = catalog.of(Kind::TrafficTarget).cloned().collect();
-        meshlib::visibility::visible_services(&self.service, &services, &targets)
+        self.discovery.services().into_iter().map(|s| s.name).collect()
     }
 
     fn hosts(&self, group: &str, name: &str) -> Vec<Host> {
         if let Some(own) = self.own.lock().expect("nacos lock").get(&format!("{group}@@{name}")) {
             return own.clone();
         }
-        if !self.visible().iter().any(|s| s == name) {
-            return Vec::new();
-        }
-        let catalog = Arc::clone(&self.catalog.borrow());
-        let Some(address) = self.tables.borrow().addresses().get(name).copied() else {
-            return Vec::new();
-        };
-        let healthy = catalog
-            .of(Kind::ServiceInstance)
-            .any(|i| i.spec["serviceName"] == name && i.spec["status"] == "UP");
-        vec![Host {
-            ip: address.to_string(),
-            port: self.egress_port,
-            healthy,
-            weight: 1.0,
-            metadata: json!({}),
-        }]
+        self.discovery
+            .services()
+            .into_iter()
+            .filter(|s| s.name == name)
+            .map(|s| Host {
+                ip: s.address.to_string(),
+                port: s.port,
+                healthy: s.up,
+                weight: 1.0,
+                metadata: json!({}),
+            })
+            .collect()
     }
 }
 

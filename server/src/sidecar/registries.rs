@@ -1,17 +1,94 @@
 //! The registry port: Consul's `/v1/...` API, Nacos's `/nacos/...` and Eureka's (any other
 //! prefix), at once, so an app keeps whichever client it has.
 
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 
+use meshlib::kind::Kind;
+use meshlib::routing::Table;
+use tokio::sync::watch;
+
+use super::catalog::Catalog;
 use super::consul::{self, Consul};
 use super::eureka::{self, Eureka};
 use super::nacos::{self, Nacos};
 
-/// Both emulators.
+/// A service the app may call, as every emulated registry presents it: one instance at the
+/// service's own loopback address on the egress port, up when the service has an UP instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeshService {
+    /// Service name.
+    pub name: String,
+    /// Its loopback address.
+    pub address: Ipv4Addr,
+    /// The egress port.
+    pub port: u16,
+    /// Whether any instance is UP.
+    pub up: bool,
+}
+
+/// What the emulators answer from.
+#[derive(Clone)]
+pub struct Discovery {
+    /// The app's own service.
+    pub service: String,
+    egress_port: u16,
+    catalog: watch::Receiver<Arc<Catalog>>,
+    tables: watch::Receiver<Arc<Table>>,
+}
+
+impl Discovery {
+    /// Discovery for the app of `service`, handing out addresses on `egress_port`.
+    pub fn new(
+        service: &str,
+        egress_port: u16,
+        catalog: watch::Receiver<Arc<Catalog>>,
+        tables: watch::Receiver<Arc<Table>>,
+    ) -> Self {
+        Self {
+            service: service.to_owned(),
+            egress_port,
+            catalog,
+            tables,
+        }
+    }
+
+    /// The services the app may call (its tenant, `global`, TrafficTarget grants), sorted.
+    pub fn services(&self) -> Vec<MeshService> {
+        let catalog = Arc::clone(&self.catalog.borrow());
+        let table = Arc::clone(&self.tables.borrow());
+        let services: Vec<_> = catalog.of(Kind::Service).cloned().collect();
+        let targets: Vec<_> = catalog.of(Kind::TrafficTarget).cloned().collect();
+        meshlib::visibility::visible_services(&self.service, &services, &targets)
+            .into_iter()
+            .filter_map(|name| {
+                let address = *table.addresses().get(&name)?;
+                let up = catalog
+                    .of(Kind::ServiceInstance)
+                    .any(|i| i.spec["serviceName"] == name.as_str() && i.spec["status"] == "UP");
+                Some(MeshService {
+                    name,
+                    address,
+                    port: self.egress_port,
+                    up,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes of the configuration (for Consul's index).
+    pub fn changes(&self) -> watch::Receiver<Arc<Catalog>> {
+        self.catalog.clone()
+    }
+}
+
+/// The three emulators.
 #[derive(Clone)]
 pub struct Registries {
     /// Eureka.

@@ -311,6 +311,25 @@ async fn mesh_for_a_client() -> ClientMesh {
     }
 }
 
+/// Runs a registry client script from `tests/e2e` with `args`; returns its stdout, failing the
+/// test with its output when it fails.
+async fn run_client(script: &str, args: &[&str]) -> String {
+    let script = format!("{}/tests/e2e/{script}", env!("CARGO_MANIFEST_DIR"));
+    let output = tokio::process::Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{script}: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 /// Calls `path` through a sidecar's egress with `headers`; returns status and body.
 async fn call(egress: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut request = reqwest::Client::new().get(format!("http://{egress}{path}"));
@@ -484,18 +503,7 @@ async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
         .unwrap()
         .to_owned();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/eureka_client.py");
-    let output = tokio::process::Command::new("python3")
-        .args([script, &registry, &front_app.port.to_string()])
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_client("eureka_client.py", &[&registry, &front_app.port.to_string()]).await;
     assert_eq!(stdout, "b-1 /hello canary=\nb-1 /via-client canary=\n");
 
     // The client deregistered on stop; the front's own registration is gone.
@@ -528,18 +536,7 @@ async fn an_unmodified_consul_client_discovers_and_calls_through_the_mesh() {
         .to_owned();
     let (host, port) = registry.rsplit_once(':').unwrap();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/consul_client.py");
-    let output = tokio::process::Command::new("python3")
-        .args([script, host, port, &front_app.port.to_string()])
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_client("consul_client.py", &[host, port, &front_app.port.to_string()]).await;
     assert_eq!(
         stdout,
         "services ['back', 'consul', 'front']\nb-1 /hello canary=\nblocked True index True\nservices ['back', 'consul']\n"
@@ -554,18 +551,7 @@ async fn an_unmodified_nacos_client_discovers_and_calls_through_the_mesh() {
         .as_str()
         .unwrap()
         .to_owned();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/nacos_client.py");
-    let output = tokio::process::Command::new("python3")
-        .args([script, &registry, &front_app.port.to_string()])
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_client("nacos_client.py", &[&registry, &front_app.port.to_string()]).await;
     assert_eq!(
         stdout,
         "registered True\nbeat 10200\nb-1 /hello canary=\nremoved True\nbeat 20404\n"
