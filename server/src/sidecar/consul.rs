@@ -207,12 +207,7 @@ pub async fn handle(consul: &Consul, method: &Method, uri: &Uri, _headers: &Head
                 .collect()
         })
         .unwrap_or_default();
-    let segments: Vec<String> = uri
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
+    let segments = super::registries::segments(uri);
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
     let bump = || consul.index.send_modify(|i| *i += 1);
     match (method, path.as_slice()) {

@@ -285,12 +285,7 @@ fn xml_fields(text: &str) -> Result<BTreeMap<String, Value>, String> {
 
 /// Answers one Eureka call.
 pub fn handle(eureka: &Eureka, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
-    let segments: Vec<String> = uri
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
+    let segments = super::registries::segments(uri);
     let Some(start) = segments
         .iter()
         .position(|s| matches!(s.as_str(), "apps" | "instances" | "vips" | "svips"))

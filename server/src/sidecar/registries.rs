@@ -88,6 +88,15 @@ impl Discovery {
     }
 }
 
+/// The path's segments, percent-decoded (clients encode the `:` of instance ids).
+pub fn segments(uri: &Uri) -> Vec<String> {
+    uri.path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect()
+}
+
 /// The three emulators.
 #[derive(Clone)]
 pub struct Registries {
