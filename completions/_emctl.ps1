@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit a resource in $EDITOR and apply the result')
             [CompletionResult]::new('offline', 'offline', [CompletionResultType]::ParameterValue, 'Take service instances offline: callers stop using them until they are put online')
             [CompletionResult]::new('online', 'online', [CompletionResultType]::ParameterValue, 'Put service instances taken offline back online')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
@@ -206,6 +207,22 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'emctl;demo' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address of the demo''s control plane')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Keep the demo''s store here (a temporary directory otherwise)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long instead of waiting for Ctrl-C (Go duration)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'emctl;api-resources' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
@@ -255,6 +272,7 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit a resource in $EDITOR and apply the result')
             [CompletionResult]::new('offline', 'offline', [CompletionResultType]::ParameterValue, 'Take service instances offline: callers stop using them until they are put online')
             [CompletionResult]::new('online', 'online', [CompletionResultType]::ParameterValue, 'Put service instances taken offline back online')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
@@ -283,6 +301,9 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             break
         }
         'emctl;help;online' {
+            break
+        }
+        'emctl;help;demo' {
             break
         }
         'emctl;help;api-resources' {

@@ -31,6 +31,9 @@ _emctl() {
             emctl,delete)
                 cmd="emctl__subcmd__delete"
                 ;;
+            emctl,demo)
+                cmd="emctl__subcmd__demo"
+                ;;
             emctl,describe)
                 cmd="emctl__subcmd__describe"
                 ;;
@@ -70,6 +73,9 @@ _emctl() {
             emctl__subcmd__help,delete)
                 cmd="emctl__subcmd__help__subcmd__delete"
                 ;;
+            emctl__subcmd__help,demo)
+                cmd="emctl__subcmd__help__subcmd__demo"
+                ;;
             emctl__subcmd__help,describe)
                 cmd="emctl__subcmd__help__subcmd__describe"
                 ;;
@@ -98,7 +104,7 @@ _emctl() {
 
     case "${cmd}" in
         emctl)
-            opts="-s -t -h -V --server --token --context --timeout --help --version apply create get list describe delete edit offline online api-resources version completion help"
+            opts="-s -t -h -V --server --token --context --timeout --help --version apply create get list describe delete edit offline online demo api-resources version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +371,56 @@ _emctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        emctl__subcmd__demo)
+            opts="-s -t -h -V --listen --data-dir --duration --server --token --context --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         emctl__subcmd__describe)
             opts="-s -t -h -V --server --token --context --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -516,7 +572,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__help)
-            opts="apply create get describe delete edit offline online api-resources version completion help"
+            opts="apply create get describe delete edit offline online demo api-resources version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,6 +642,20 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        emctl__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand edit 'Edit a resource in $EDITOR and apply the result'
             cand offline 'Take service instances offline: callers stop using them until they are put online'
             cand online 'Put service instances taken offline back online'
+            cand demo 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
             cand api-resources 'List the resource kinds, their short names and columns'
             cand version 'Print client and control-plane versions'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -193,6 +194,21 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'emctl;demo'= {
+            cand --listen 'Address of the demo''s control plane'
+            cand --data-dir 'Keep the demo''s store here (a temporary directory otherwise)'
+            cand --duration 'Stop after this long instead of waiting for Ctrl-C (Go duration)'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'emctl;api-resources'= {
             cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
@@ -239,6 +255,7 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand edit 'Edit a resource in $EDITOR and apply the result'
             cand offline 'Take service instances offline: callers stop using them until they are put online'
             cand online 'Put service instances taken offline back online'
+            cand demo 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
             cand api-resources 'List the resource kinds, their short names and columns'
             cand version 'Print client and control-plane versions'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -259,6 +276,8 @@ set edit:completion:arg-completer[emctl] = {|@words|
         &'emctl;help;offline'= {
         }
         &'emctl;help;online'= {
+        }
+        &'emctl;help;demo'= {
         }
         &'emctl;help;api-resources'= {
         }

@@ -39,6 +39,7 @@ complete -c emctl -n "__fish_emctl_needs_command" -f -a "delete" -d 'Delete reso
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "online" -d 'Put service instances taken offline back online'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "demo" -d 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "version" -d 'Print client and control-plane versions'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -134,6 +135,15 @@ complete -c emctl -n "__fish_emctl_using_subcommand online" -l context -d 'Named
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -l listen -d 'Address of the demo\'s control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -l data-dir -d 'Keep the demo\'s store here (a temporary directory otherwise)' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -l duration -d 'Stop after this long instead of waiting for Ctrl-C (Go duration)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
@@ -153,15 +163,16 @@ complete -c emctl -n "__fish_emctl_using_subcommand completion" -l context -d 'N
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "online" -d 'Put service instances taken offline back online'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "online" -d 'Put service instances taken offline back online'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "demo" -d 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -59,6 +59,8 @@ pub enum Command {
     Offline(InstanceArgs),
     /// Put service instances taken offline back online.
     Online(InstanceArgs),
+    /// Run the whole mesh on this machine: control plane, three services with sidecars, a canary.
+    Demo(DemoArgs),
     /// List the resource kinds, their short names and columns.
     ApiResources,
     /// Print client and control-plane versions.
@@ -165,6 +167,20 @@ pub struct InstanceArgs {
     /// Instances as `SERVICE/ID`.
     #[arg(required = true)]
     pub names: Vec<String>,
+}
+
+/// `emctl demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Address of the demo's control plane.
+    #[arg(long, default_value = "127.0.0.1:2381")]
+    pub listen: String,
+    /// Keep the demo's store here (a temporary directory otherwise).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Stop after this long instead of waiting for Ctrl-C (Go duration).
+    #[arg(long, hide = true, value_parser = |s: &str| meshlib::duration::parse(s).map_err(|e| e.to_string()))]
+    pub duration: Option<std::time::Duration>,
 }
 
 /// `emctl describe`.

@@ -4,6 +4,7 @@ mod api_resources;
 mod apply;
 pub mod completion;
 mod delete;
+mod demo;
 mod describe;
 mod edit;
 mod get;
@@ -71,6 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::ApiResources => Ok(api_resources::run()),
         Command::Completion(args) => completion::run(args.shell),
+        Command::Demo(args) => demo::run(args).await,
         Command::Version(args) if args.client => Ok(version::client_only()),
         command => {
             let ctx = Ctx::new(&cli)?;
@@ -84,7 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Command::Version(_) => version::run(&ctx).await,
                 Command::Offline(args) => instances::set_offline(&ctx, args, true).await,
                 Command::Online(args) => instances::set_offline(&ctx, args, false).await,
-                Command::ApiResources | Command::Completion(_) => unreachable!("handled above"),
+                Command::ApiResources | Command::Completion(_) | Command::Demo(_) => unreachable!("handled above"),
             }
         }
     }

@@ -2,5 +2,6 @@
 //! sidecar. The binary in `main.rs` only parses arguments and calls in here.
 
 pub mod control_plane;
+pub mod demo_app;
 pub mod sidecar;
 pub mod store;

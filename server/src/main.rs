@@ -27,6 +27,8 @@ enum Command {
     ControlPlane(ControlPlaneArgs),
     /// Run beside one app instance: registration, health checks, heartbeats, configuration.
     Sidecar(server::sidecar::SidecarArgs),
+    /// A small demo service with a Eureka client (used by `emctl demo`).
+    DemoApp(server::demo_app::DemoAppArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -114,6 +116,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::ControlPlane(args) => control_plane(args).await,
             Command::Sidecar(args) => server::sidecar::run(args, shutdown_signal()).await,
+            Command::DemoApp(args) => server::demo_app::run(args, shutdown_signal()).await,
         }
     });
     match result {
