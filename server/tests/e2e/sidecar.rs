@@ -557,3 +557,61 @@ async fn an_unmodified_nacos_client_discovers_and_calls_through_the_mesh() {
         "registered True\nbeat 10200\nb-1 /hello canary=\nremoved True\nbeat 20404\n"
     );
 }
+
+/// Open file descriptors of a process (sockets included).
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aborted_calls_leave_no_connections_behind() {
+    let mesh = mesh_for_a_client().await;
+    let egress = mesh.front.config().await["listeners"]["egress"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let egress = format!("127.0.0.1:{egress}");
+    let (code, _) = call(&egress, "/", &[("X-Mesh-Rpc-Service", "back")]).await;
+    assert_eq!(code, 200);
+    let front_pid = mesh.front.child.id();
+    let baseline = open_fds(front_pid);
+    // Clients that give up while the app is still answering (/slow takes 3 s).
+    let mut aborted = Vec::new();
+    for _ in 0..40 {
+        let egress = egress.clone();
+        aborted.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_millis(200))
+                .build()
+                .unwrap();
+            let _ = client
+                .get(format!("http://{egress}/slow"))
+                .header("X-Mesh-Rpc-Service", "back")
+                .send()
+                .await;
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let during = open_fds(front_pid);
+    assert!(
+        during >= baseline + 40,
+        "the calls were not in flight: {baseline} → {during} descriptors"
+    );
+    for task in aborted {
+        task.await.unwrap();
+    }
+    // Once the app's answers are due, every connection of the aborted calls is gone.
+    eventually(
+        Duration::from_secs(15),
+        "file descriptors back to the baseline",
+        async || (open_fds(front_pid) <= baseline + 2).then_some(()),
+    )
+    .await;
+    let (code, _) = call(&egress, "/", &[("X-Mesh-Rpc-Service", "back")]).await;
+    assert_eq!(code, 200, "the sidecar still serves after the aborts");
+}
