@@ -105,7 +105,13 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // A sidecar runs beside every instance: one thread keeps its memory small; the control plane
+    // uses every core.
+    let runtime = match &cli.command {
+        Command::Sidecar(_) | Command::DemoApp(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        Command::ControlPlane(_) => tokio::runtime::Runtime::new(),
+    };
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
