@@ -1,5 +1,7 @@
 //! meshd end to end: the real binary on 127.0.0.1:0 with a temporary store.
 
+#[path = "e2e/mesh.rs"]
+mod mesh;
 #[path = "e2e/support.rs"]
 mod support;
 
@@ -7,6 +9,8 @@ mod support;
 mod crash;
 #[path = "e2e/easemesh_api.rs"]
 mod easemesh_api;
+#[path = "e2e/registry_clients.rs"]
+mod registry_clients;
 #[path = "e2e/shutdown.rs"]
 mod shutdown;
 #[path = "e2e/sidecar.rs"]

@@ -1,0 +1,230 @@
+//! Building blocks of the sidecar tests: a switchable test app, sidecar processes, a small mesh.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use meshlib::kind::{Kind, ResourceKind};
+use meshlib::resource::Resource;
+use serde_json::{Value, json};
+
+use crate::support::{Meshd, eventually};
+
+/// An app answering `/health` with 200 or 503 (switchable), `/slow` after 3 s, and anything else
+/// with `NAME PATH canary=<X-Mesh-Service-Canary>`.
+pub struct App {
+    pub port: u16,
+    pub healthy: Arc<AtomicBool>,
+}
+
+pub fn app(name: &str) -> App {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let healthy = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&healthy);
+    let name = name.to_owned();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (flag, name) = (Arc::clone(&flag), name.clone());
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let n = stream.read(&mut request).unwrap_or(0);
+                let text = String::from_utf8_lossy(&request[..n]).into_owned();
+                let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let canary = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("x-mesh-service-canary:")
+                            .map(|v| v.trim().to_owned())
+                    })
+                    .unwrap_or_default();
+                let (status, body) = if path == "/health" {
+                    if flag.load(Ordering::SeqCst) {
+                        ("200 OK", "UP".to_owned())
+                    } else {
+                        ("503 Service Unavailable", "DOWN".to_owned())
+                    }
+                } else {
+                    if path == "/slow" {
+                        std::thread::sleep(Duration::from_secs(3));
+                    }
+                    ("200 OK", format!("{name} {path} canary={canary}"))
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    App { port, healthy }
+}
+
+pub struct Sidecar {
+    pub child: Child,
+    pub admin: String,
+}
+
+impl Sidecar {
+    pub fn start(control_plane: &str, app: &App) -> Self {
+        Self::spawn(
+            control_plane,
+            "order",
+            "order-1",
+            app,
+            &["--labels", "release=v2", "--health-body", "^UP$"],
+        )
+    }
+
+    pub fn spawn(control_plane: &str, service: &str, id: &str, app: &App, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
+            .args([
+                "sidecar",
+                "--control-plane",
+                control_plane,
+                "--service",
+                service,
+                "--instance-id",
+                id,
+            ])
+            .args([
+                "--app-port",
+                &app.port.to_string(),
+                "--admin-port",
+                "0",
+                "--ingress-port",
+                "0",
+                "--egress-port",
+                "0",
+            ])
+            .args(["--ingress-address", "127.0.0.1", "--registry-port", "0"])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let admin = line.trim().rsplit(' ').next().unwrap().to_owned();
+        Self { child, admin }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        match reqwest::get(format!("{}{path}", self.admin)).await {
+            Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+            Err(_) => (0, String::new()),
+        }
+    }
+
+    pub async fn config(&self) -> Value {
+        serde_json::from_str(&self.get("/config").await.1).unwrap()
+    }
+}
+
+impl Drop for Sidecar {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn status(meshd: &Meshd) -> Option<String> {
+    status_of(meshd, "order/order-1").await
+}
+
+pub async fn status_of(meshd: &Meshd, name: &str) -> Option<String> {
+    let instance = meshd
+        .client()
+        .get_opt(&ResourceKind::Builtin(Kind::ServiceInstance), name)
+        .await
+        .ok()??;
+    instance.spec["status"].as_str().map(str::to_owned)
+}
+
+pub fn object(kind: Kind, name: &str, spec: Value) -> Resource {
+    Resource::new(&ResourceKind::Builtin(kind), name, spec)
+}
+
+/// A mesh with `back` (one instance, UP) and `front`, whose sidecar an app's registry client
+/// talks to. Processes stop before the store's directory goes (fields drop in order).
+pub struct ClientMesh {
+    pub front: Sidecar,
+    pub front_app: App,
+    _back: Sidecar,
+    _meshd: Meshd,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn mesh_for_a_client() -> ClientMesh {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    client
+        .apply(&object(
+            Kind::MeshController,
+            "mesh",
+            json!({"heartbeatInterval": "1s"}),
+        ))
+        .await
+        .unwrap();
+    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
+    for name in ["front", "back"] {
+        client
+            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
+            .await
+            .unwrap();
+    }
+    let (back_app, front_app) = (app("b-1"), app("front"));
+    let back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
+    eventually(Duration::from_secs(10), "back UP in the front's catalog", async || {
+        let config = front.config().await;
+        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
+    })
+    .await;
+    ClientMesh {
+        front,
+        front_app,
+        _back: back,
+        _meshd: meshd,
+        _dir: dir,
+    }
+}
+
+/// Runs a registry client script from `tests/e2e` with `args`; returns its stdout, failing the
+/// test with its output when it fails.
+pub async fn run_client(script: &str, args: &[&str]) -> String {
+    let script = format!("{}/tests/e2e/{script}", env!("CARGO_MANIFEST_DIR"));
+    let output = tokio::process::Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{script}: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Calls `path` through a sidecar's egress with `headers`; returns status and body.
+pub async fn call(egress: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut request = reqwest::Client::new().get(format!("http://{egress}{path}"));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
