@@ -164,10 +164,8 @@ pub struct ClientMesh {
     _dir: tempfile::TempDir,
 }
 
-pub async fn mesh_for_a_client() -> ClientMesh {
-    let dir = tempfile::tempdir().unwrap();
-    let meshd = Meshd::start(dir.path());
-    let client = meshd.client();
+/// A 1 s heartbeat interval, tenant `shop`, and services `front` and `back` in it.
+pub async fn shop(client: &meshlib::client::Client) {
     client
         .apply(&object(
             Kind::MeshController,
@@ -183,6 +181,13 @@ pub async fn mesh_for_a_client() -> ClientMesh {
             .await
             .unwrap();
     }
+}
+
+pub async fn mesh_for_a_client() -> ClientMesh {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    shop(&client).await;
     let (back_app, front_app) = (app("b-1"), app("front"));
     let back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
     let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use meshlib::kind::Kind;
 use serde_json::{Value, json};
 
-use crate::mesh::{Sidecar, app, call, mesh_for_a_client, object, status, status_of};
+use crate::mesh::{Sidecar, app, call, mesh_for_a_client, object, shop, status, status_of};
 use crate::support::{Meshd, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,21 +127,7 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
     let dir = tempfile::tempdir().unwrap();
     let meshd = Meshd::start(dir.path());
     let client = meshd.client();
-    client
-        .apply(&object(
-            Kind::MeshController,
-            "mesh",
-            json!({"heartbeatInterval": "1s"}),
-        ))
-        .await
-        .unwrap();
-    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
-    for name in ["front", "back"] {
-        client
-            .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
-            .await
-            .unwrap();
-    }
+    shop(&client).await;
     let canary = json!({"selector": {"matchServices": ["back"], "matchInstanceLabels": {"release": "v2"}},
                         "trafficRules": {"headers": {"X-Canary": {"exact": "yes"}}}});
     client
