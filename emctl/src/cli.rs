@@ -179,7 +179,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Stop after this long instead of waiting for Ctrl-C (Go duration).
-    #[arg(long, hide = true, value_parser = |s: &str| meshlib::duration::parse(s).map_err(|e| e.to_string()))]
+    #[arg(long, hide = true, value_parser = meshlib::duration::parse_flag)]
     pub duration: Option<std::time::Duration>,
 }
 

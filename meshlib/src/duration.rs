@@ -71,6 +71,14 @@ pub fn parse(text: &str) -> Result<Duration, Error> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// [`parse`] for command-line flags (clap's `value_parser`).
+///
+/// # Errors
+/// The message of [`Error`].
+pub fn parse_flag(text: &str) -> Result<Duration, String> {
+    parse(text).map_err(|err| err.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

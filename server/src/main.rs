@@ -46,12 +46,8 @@ struct ControlPlaneArgs {
     #[arg(long, conflicts_with = "token_file")]
     insecure_no_auth: bool,
     /// How long an instance record lives without a heartbeat before it is removed (Go duration).
-    #[arg(long, env = "MESHD_INSTANCE_LEASE", default_value = "20m", value_parser = parse_duration)]
+    #[arg(long, env = "MESHD_INSTANCE_LEASE", default_value = "20m", value_parser = meshlib::duration::parse_flag)]
     instance_lease: std::time::Duration,
-}
-
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    meshlib::duration::parse(text).map_err(|err| err.to_string())
 }
 
 async fn shutdown_signal() {

@@ -148,13 +148,11 @@ pub async fn run(
         status,
         metrics,
     };
-    let server = axum::serve(listener, admin::router(admin_state)).with_graceful_shutdown({
-        let mut stop = stop.clone();
-        async move {
-            let _ = stop.changed().await;
-        }
-    });
-    let served = tokio::spawn(async move { server.await });
+    let served = tokio::spawn(
+        axum::serve(listener, admin::router(admin_state))
+            .with_graceful_shutdown(until_stopped(stop.clone()))
+            .into_future(),
+    );
     shutdown.await;
     tracing::info!("sidecar shutting down");
     let _ = stop_tx.send(true);

@@ -52,7 +52,7 @@ pub struct SidecarArgs {
     #[arg(long, env = "MESH_REGISTRY_PORT", default_value_t = 13009)]
     pub registry_port: u16,
     /// How long a proxied call may take before the caller gets 504 (Go duration).
-    #[arg(long, env = "MESH_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, env = "MESH_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = meshlib::duration::parse_flag)]
     pub upstream_timeout: std::time::Duration,
     /// Instance labels, `k=v,k=v` (canaries select instances by them).
     #[arg(long, env = "MESH_SERVICE_LABELS", default_value = "")]
@@ -66,10 +66,6 @@ pub struct SidecarArgs {
     /// Health check: a regular expression the body must match.
     #[arg(long, env = "MESH_HEALTH_BODY")]
     pub health_body: Option<String>,
-}
-
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    meshlib::duration::parse(text).map_err(|err| err.to_string())
 }
 
 /// Who this instance is.

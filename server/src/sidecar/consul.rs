@@ -194,19 +194,7 @@ async fn block(consul: &Consul, query: &BTreeMap<String, String>) -> u64 {
 
 /// Answers one `/v1/...` call.
 pub async fn handle(consul: &Consul, method: &Method, uri: &Uri, _headers: &HeaderMap, body: &Bytes) -> Response {
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .map(|q| {
-            q.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
-                    (decode(k), decode(v))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let query: BTreeMap<String, String> = super::registries::pairs(uri.query().unwrap_or_default()).collect();
     let segments = super::registries::segments(uri);
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
     let bump = || consul.index.send_modify(|i| *i += 1);

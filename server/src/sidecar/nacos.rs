@@ -42,22 +42,11 @@ pub struct Nacos {
 
 /// Query string and form body, percent-decoded (`+` is a space in forms).
 fn params(uri: &Uri, body: &Bytes) -> BTreeMap<String, String> {
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
+    use super::registries::pairs;
     let body = std::str::from_utf8(body).unwrap_or_default();
-    uri.query()
-        .unwrap_or_default()
-        .split('&')
-        .chain(body.split('&'))
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let v = decode(v);
-            (v != "None").then(|| (decode(k), v))
-        })
+    pairs(uri.query().unwrap_or_default())
+        .chain(pairs(body))
+        .filter(|(_, v)| v != "None")
         .collect()
 }
 

@@ -97,6 +97,20 @@ pub fn segments(uri: &Uri) -> Vec<String> {
         .collect()
 }
 
+/// `key=value` pairs of a query string or form body, percent-decoded (`+` is a space, as in Go's
+/// `url.ParseQuery` that Consul and Nacos servers use).
+pub fn pairs(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    text.split('&').filter(|p| !p.is_empty()).map(move |p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (decode(k), decode(v))
+    })
+}
+
 /// The three emulators.
 #[derive(Clone)]
 pub struct Registries {

@@ -174,18 +174,13 @@ async fn egress(
         state.metrics.failure(Direction::Egress, "", err.reason());
         return err.rescue();
     };
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
     let client_ip = peer.ip().to_string();
     let decision = {
-        let view = routing::Request::new(
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            &client_ip,
-            fastrand_u64(),
-        );
+        let headers = request
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        let view = routing::Request::new(headers, &client_ip, random_u64());
         table.route(&service, &view)
     };
     let route = match decision {
@@ -215,12 +210,11 @@ async fn egress(
     .await
 }
 
-/// A cheap random number for balancing (not for anything secret).
-fn fastrand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(u64::from(std::process::id()));
-    hasher.finish()
+/// A cheap random number for balancing and splits (not for anything secret): every
+/// `RandomState` gets fresh keys, so hashing nothing yields a new value each call.
+fn random_u64() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(())
 }
 
 /// Egress: calls from the app to other services.
