@@ -6,12 +6,14 @@
 //! - [`resource`]: the envelope every kind shares; [`spec`]: per-kind shapes and rules.
 //! - [`decode`]: YAML/JSON documents → validated resources; [`yaml`]: the YAML boundary.
 //! - [`validate`], [`schema`], [`duration`]: problems with field paths, structural checks, durations.
+//! - [`install`]: the Kubernetes objects of `emctl install`.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
 
 pub mod api;
 pub mod client;
 pub mod decode;
 pub mod duration;
+pub mod install;
 pub mod kind;
 pub mod part;
 pub mod registry;

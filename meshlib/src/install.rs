@@ -1,0 +1,308 @@
+//! What `emctl install` puts into a cluster: the options, the stages, and every Kubernetes object
+//! rendered from them. Pure: rendering needs no cluster, so `--dry-run -o yaml` and the snapshot
+//! tests see exactly what an install applies.
+
+mod objects;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use objects::render;
+
+/// Label every object the mesh installs carries; uninstall and check find them by it.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "emctl");
+/// Second ownership label.
+pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "easemesh");
+/// Field manager for server-side apply.
+pub const FIELD_MANAGER: &str = "emctl";
+/// Name of the control plane's StatefulSet and Service.
+pub const CONTROL_PLANE: &str = "easemesh-control-plane";
+/// Name of the MutatingWebhookConfiguration.
+pub const INJECTOR: &str = "easemesh-injector";
+/// Secret holding the webhook's CA, serving certificate and key (`ca.crt`, `tls.crt`, `tls.key`).
+pub const TLS_SECRET: &str = "easemesh-control-plane-tls";
+/// Secret holding the control plane's token file (key `tokens`, lines `token,name,role`).
+pub const TOKEN_SECRET: &str = "easemesh-control-plane-tokens";
+/// The control plane's API port inside the cluster.
+pub const API_PORT: u16 = 2381;
+/// The control plane's webhook (HTTPS) port inside the cluster.
+pub const WEBHOOK_PORT: u16 = 9443;
+
+/// Install stages, in the order they run (uninstall runs them backwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// The mesh namespace.
+    Namespace,
+    /// The control plane's service account and its permissions.
+    Rbac,
+    /// Secrets, Services and the StatefulSet of `meshd control-plane`.
+    ControlPlane,
+    /// The mutating webhook that injects sidecars.
+    Injector,
+}
+
+impl Stage {
+    /// Every stage, in install order.
+    pub const ALL: [Stage; 4] = [Stage::Namespace, Stage::Rbac, Stage::ControlPlane, Stage::Injector];
+
+    /// Human name for progress lines.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Namespace => "namespace",
+            Stage::Rbac => "RBAC",
+            Stage::ControlPlane => "control plane",
+            Stage::Injector => "injector",
+        }
+    }
+}
+
+/// Where the control plane keeps its store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Storage {
+    /// A PersistentVolumeClaim per replica.
+    Pvc {
+        /// StorageClass; the cluster's default when absent.
+        storage_class: Option<String>,
+        /// Requested size, e.g. `1Gi`.
+        size: String,
+    },
+    /// An emptyDir: the store is lost with the pod. For development only.
+    EmptyDir,
+}
+
+/// How the API server reaches the injector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WebhookTarget {
+    /// The control plane's Service in the mesh namespace.
+    InCluster,
+    /// An injector running outside the cluster, e.g. `https://127.0.0.1:9443/mutate`.
+    Url(String),
+}
+
+/// TLS material for the webhook listener, PEM encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebhookTls {
+    /// CA that signed the serving certificate; becomes the webhook's `caBundle`.
+    pub ca: String,
+    /// Serving certificate.
+    pub cert: String,
+    /// Its private key.
+    pub key: String,
+}
+
+/// Everything an install is made of. Flags and `-f install.yaml` fill it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct InstallOptions {
+    /// Namespace of the mesh's own workloads.
+    pub namespace: String,
+    /// `meshd` image for the control plane (and the sidecar, unless `sidecarImage` is set).
+    pub image: String,
+    /// Sidecar image written into the MeshController (what the webhook injects).
+    pub sidecar_image: Option<String>,
+    /// Init-container (agent initializer) image written into the MeshController.
+    pub init_image: Option<String>,
+    /// Registry prefix for images without a host part.
+    pub image_registry_url: String,
+    /// Pull policy of the control plane and injected containers.
+    pub image_pull_policy: String,
+    /// Control-plane replicas. The embedded store serves one; several need the etcd store.
+    pub replicas: i32,
+    /// The control plane's store.
+    pub storage: Storage,
+    /// Registry protocol apps speak to their sidecar.
+    pub registry_type: String,
+    /// Heartbeat interval (Go duration).
+    pub heartbeat_interval: String,
+    /// Sidecar ports injected into meshed pods.
+    pub sidecar_ports: SidecarPorts,
+    /// How the API server reaches the injector.
+    pub webhook: WebhookTarget,
+    /// What the webhook does when the injector does not answer: `Fail` or `Ignore`.
+    pub webhook_failure_policy: String,
+}
+
+/// Ports of the injected sidecar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct SidecarPorts {
+    /// Ingress (other sidecars call it).
+    pub ingress: u16,
+    /// Egress (the app calls other services through it).
+    pub egress: u16,
+    /// Emulated registries (the app's Eureka/Consul/Nacos client).
+    pub registry: u16,
+    /// Admin API.
+    pub admin: u16,
+}
+
+impl Default for SidecarPorts {
+    fn default() -> Self {
+        Self {
+            ingress: 13001,
+            egress: 13002,
+            registry: 13009,
+            admin: 13090,
+        }
+    }
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        Self {
+            namespace: "easemesh".into(),
+            image: format!("megaease/meshd:{}", crate::VERSION),
+            sidecar_image: None,
+            init_image: None,
+            image_registry_url: "docker.io".into(),
+            image_pull_policy: "IfNotPresent".into(),
+            replicas: 1,
+            storage: Storage::Pvc {
+                storage_class: None,
+                size: "1Gi".into(),
+            },
+            registry_type: "eureka".into(),
+            heartbeat_interval: "5s".into(),
+            sidecar_ports: SidecarPorts::default(),
+            webhook: WebhookTarget::InCluster,
+            webhook_failure_policy: "Fail".into(),
+        }
+    }
+}
+
+impl InstallOptions {
+    /// Problems that make these options uninstallable, each naming its option.
+    #[must_use]
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.replicas != 1 {
+            problems.push(format!(
+                "replicas: {} asked, but the embedded store serves exactly one replica (several replicas need the etcd store)",
+                self.replicas
+            ));
+        }
+        if crate::validate::check_name(&self.namespace).is_err() {
+            problems.push(format!(
+                "namespace: {:?} is not a valid Kubernetes name",
+                self.namespace
+            ));
+        }
+        if !["Always", "IfNotPresent", "Never"].contains(&self.image_pull_policy.as_str()) {
+            problems.push(format!(
+                "imagePullPolicy: {:?}, expected Always, IfNotPresent or Never",
+                self.image_pull_policy
+            ));
+        }
+        if !["eureka", "consul", "nacos"].contains(&self.registry_type.as_str()) {
+            problems.push(format!(
+                "registryType: {:?}, expected eureka, consul or nacos",
+                self.registry_type
+            ));
+        }
+        if crate::duration::parse(&self.heartbeat_interval).is_err() {
+            problems.push(format!(
+                "heartbeatInterval: {:?} is not a duration like 5s",
+                self.heartbeat_interval
+            ));
+        }
+        if !["Fail", "Ignore"].contains(&self.webhook_failure_policy.as_str()) {
+            problems.push(format!(
+                "webhookFailurePolicy: {:?}, expected Fail or Ignore",
+                self.webhook_failure_policy
+            ));
+        }
+        if let WebhookTarget::Url(url) = &self.webhook
+            && !url.starts_with("https://")
+        {
+            problems.push(format!(
+                "webhook url: {url:?} must start with https:// (the API server only calls webhooks over TLS)"
+            ));
+        }
+        problems
+    }
+
+    /// The address sidecars in the cluster reach the control plane on.
+    #[must_use]
+    pub fn in_cluster_url(&self) -> String {
+        format!("http://{CONTROL_PLANE}.{}.svc:{API_PORT}", self.namespace)
+    }
+
+    /// The MeshController the install creates (flat EaseMesh form, as `emctl apply` accepts it).
+    #[must_use]
+    pub fn mesh_controller(&self) -> Value {
+        let mut spec = serde_json::json!({
+            "name": "easemesh-controller",
+            "kind": "MeshController",
+            "heartbeatInterval": self.heartbeat_interval,
+            "registryType": self.registry_type,
+            "apiPort": self.sidecar_ports.registry,
+            "imageRegistryURL": self.image_registry_url,
+            "imagePullPolicy": self.image_pull_policy,
+            "sidecarImageName": self.sidecar_image.clone().unwrap_or_else(|| self.image.clone()),
+        });
+        if let Some(init) = &self.init_image {
+            spec["agentInitializerImageName"] = Value::String(init.clone());
+        }
+        spec
+    }
+
+    /// Fully qualified image: names whose first segment has a dot or colon (a registry host)
+    /// are used as they are, others get the registry prefix.
+    #[must_use]
+    pub fn qualified(&self, image: &str) -> String {
+        let first = image.split('/').next().unwrap_or_default();
+        if image.contains('/') && (first.contains('.') || first.contains(':')) || self.image_registry_url.is_empty() {
+            image.to_string()
+        } else {
+            format!("{}/{image}", self.image_registry_url.trim_end_matches('/'))
+        }
+    }
+}
+
+/// One object to apply, with the stage it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// Install stage.
+    pub stage: Stage,
+    /// The object, with `apiVersion`, `kind` and `metadata`.
+    pub object: Value,
+}
+
+impl Manifest {
+    /// `kind/name` (with namespace when namespaced), for progress and error lines.
+    #[must_use]
+    pub fn display_name(&self) -> String {
+        let meta = &self.object["metadata"];
+        let kind = self.object["kind"].as_str().unwrap_or_default();
+        match meta["namespace"].as_str() {
+            Some(ns) => format!("{kind}/{ns}/{}", meta["name"].as_str().unwrap_or_default()),
+            None => format!("{kind}/{}", meta["name"].as_str().unwrap_or_default()),
+        }
+    }
+}
+
+/// The ownership labels, plus a component.
+#[must_use]
+pub fn labels(component: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string()),
+        (PART_OF.0.to_string(), PART_OF.1.to_string()),
+        ("app.kubernetes.io/component".to_string(), component.to_string()),
+        ("app.kubernetes.io/version".to_string(), crate::VERSION.to_string()),
+    ])
+}
+
+/// Label selector matching everything the mesh installed.
+#[must_use]
+pub fn ownership_selector() -> String {
+    format!("{}={},{}={}", MANAGED_BY.0, MANAGED_BY.1, PART_OF.0, PART_OF.1)
+}
+
+#[cfg(test)]
+mod tests;

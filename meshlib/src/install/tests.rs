@@ -1,0 +1,84 @@
+use super::*;
+
+fn tls() -> WebhookTls {
+    WebhookTls {
+        ca: "CA PEM".into(),
+        cert: "CERT PEM".into(),
+        key: "KEY PEM".into(),
+    }
+}
+
+fn yaml(manifests: &[Manifest]) -> String {
+    manifests
+        .iter()
+        .map(|m| {
+            format!(
+                "# stage: {}\n{}",
+                m.stage.title(),
+                crate::yaml::to_string(&m.object).unwrap()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+#[test]
+fn default_install_renders_every_object_with_ownership_labels() {
+    let manifests = render(&InstallOptions::default(), &tls(), "TOKEN");
+    for manifest in &manifests {
+        let labels = &manifest.object["metadata"]["labels"];
+        assert_eq!(labels[MANAGED_BY.0], MANAGED_BY.1, "{}", manifest.display_name());
+        assert_eq!(labels[PART_OF.0], PART_OF.1, "{}", manifest.display_name());
+    }
+    let stages: Vec<Stage> = manifests.iter().map(|m| m.stage).collect();
+    assert!(stages.is_sorted(), "objects come in stage order: {stages:?}");
+    insta::assert_snapshot!("install_default", yaml(&manifests).replace(crate::VERSION, "VERSION"));
+}
+
+#[test]
+fn development_install_with_an_outside_injector() {
+    let options = InstallOptions {
+        namespace: "mesh-dev".into(),
+        storage: Storage::EmptyDir,
+        webhook: WebhookTarget::Url("https://127.0.0.1:9443/mutate".into()),
+        image_registry_url: "registry.local:5000".into(),
+        ..InstallOptions::default()
+    };
+    let manifests = render(&options, &tls(), "TOKEN");
+    insta::assert_snapshot!("install_dev", yaml(&manifests).replace(crate::VERSION, "VERSION"));
+}
+
+#[test]
+fn bad_options_are_named() {
+    let options = InstallOptions {
+        replicas: 3,
+        namespace: "Bad_NS".into(),
+        image_pull_policy: "Sometimes".into(),
+        registry_type: "zookeeper".into(),
+        heartbeat_interval: "often".into(),
+        webhook_failure_policy: "Maybe".into(),
+        webhook: WebhookTarget::Url("http://127.0.0.1/mutate".into()),
+        ..InstallOptions::default()
+    };
+    insta::assert_snapshot!(options.problems().join("\n"));
+    assert!(InstallOptions::default().problems().is_empty());
+}
+
+#[test]
+fn images_get_the_registry_prefix_unless_they_name_a_host() {
+    let options = InstallOptions::default();
+    assert_eq!(options.qualified("megaease/meshd:1"), "docker.io/megaease/meshd:1");
+    assert_eq!(options.qualified("ghcr.io/x/meshd:1"), "ghcr.io/x/meshd:1");
+    assert_eq!(options.qualified("localhost:5000/meshd"), "localhost:5000/meshd");
+    assert_eq!(options.qualified("meshd"), "docker.io/meshd");
+}
+
+#[test]
+fn install_options_files_use_camel_case_and_refuse_unknown_keys() {
+    let options: InstallOptions =
+        serde_json::from_value(serde_json::json!({"namespace": "m", "storage": {"type": "emptyDir"}})).unwrap();
+    assert_eq!(options.namespace, "m");
+    assert_eq!(options.storage, Storage::EmptyDir);
+    let err = serde_json::from_value::<InstallOptions>(serde_json::json!({"namespaces": "m"})).unwrap_err();
+    assert!(err.to_string().contains("unknown field `namespaces`"), "{err}");
+}
