@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod cluster;
+
+pub use cluster::*;
+
 /// Exit codes, documented in `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -61,6 +65,15 @@ pub enum Command {
     Online(InstanceArgs),
     /// Run the whole mesh on this machine: control plane, three services with sidecars, a canary.
     Demo(DemoArgs),
+    /// Install the mesh into a Kubernetes cluster (again: update it; nothing changes when nothing differs).
+    Install(Box<InstallArgs>),
+    /// Remove the mesh from a Kubernetes cluster.
+    #[command(visible_alias = "reset")]
+    Uninstall(UninstallArgs),
+    /// Check a cluster before an install (--pre), or the installed mesh.
+    Check(CheckArgs),
+    /// Move existing Deployments into the mesh (or one out again with --rollback).
+    Migrate(MigrateArgs),
     /// List the resource kinds, their short names and columns.
     ApiResources,
     /// Print client and control-plane versions.

@@ -2,13 +2,18 @@
 
 mod api_resources;
 mod apply;
+mod check;
 pub mod completion;
 mod delete;
 mod demo;
 mod describe;
 mod edit;
 mod get;
+mod install;
+mod install_tls;
 mod instances;
+mod migrate;
+mod uninstall;
 mod version;
 
 use meshlib::client::{Client, Config};
@@ -74,6 +79,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Completion(args) => completion::run(args.shell),
         Command::Demo(args) => demo::run(args).await,
         Command::Version(args) if args.client => Ok(version::client_only()),
+        Command::Install(args) => install::run(args).await,
+        Command::Uninstall(args) => uninstall::run(args).await,
+        Command::Check(args) => {
+            let ctx = if args.pre { None } else { Ctx::new(&cli).ok() };
+            check::run(args, ctx.as_ref()).await
+        }
         command => {
             let ctx = Ctx::new(&cli)?;
             match command {
@@ -86,7 +97,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Command::Version(_) => version::run(&ctx).await,
                 Command::Offline(args) => instances::set_offline(&ctx, args, true).await,
                 Command::Online(args) => instances::set_offline(&ctx, args, false).await,
-                Command::ApiResources | Command::Completion(_) | Command::Demo(_) => unreachable!("handled above"),
+                Command::Migrate(args) => migrate::run(&ctx, args).await,
+                Command::ApiResources
+                | Command::Completion(_)
+                | Command::Demo(_)
+                | Command::Install(_)
+                | Command::Uninstall(_)
+                | Command::Check(_) => unreachable!("handled above"),
             }
         }
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cli::{GlobalArgs, rc_path};
 
@@ -13,22 +13,25 @@ use crate::cli::{GlobalArgs, rc_path};
 pub const DEFAULT_SERVER: &str = "127.0.0.1:2381";
 
 /// `~/.emctlrc`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RcFile {
     /// Control plane (EaseMesh's only key).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     /// Bearer token.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Context used when `--context` is not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_context: Option<String>,
     /// Named contexts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contexts: Vec<NamedContext>,
 }
 
 /// A named control plane.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedContext {
     /// Name.
@@ -36,6 +39,7 @@ pub struct NamedContext {
     /// Control plane.
     pub server: String,
     /// Bearer token.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 
@@ -64,6 +68,32 @@ fn read_rc(path: &Path) -> anyhow::Result<RcFile> {
         Some(Err(err)) => bail!("{}: invalid YAML: {err}", path.display()),
     };
     serde_json::from_value(value).with_context(|| format!("{}: unexpected content", path.display()))
+}
+
+/// Points the rc file's top-level `server:` and `token:` at a control plane (what `emctl install`
+/// does), keeping its named contexts.
+///
+/// # Errors
+/// Unreadable or unwritable rc file.
+pub fn write_server(server: &str, token: &str) -> anyhow::Result<()> {
+    let path = rc_path().context("no home directory for ~/.emctlrc (set EMCTL_CONFIG)")?;
+    let mut rc = read_rc(&path)?;
+    rc.server = Some(server.to_string());
+    rc.token = Some(token.to_string());
+    if let Some(current) = &rc.current_context {
+        eprintln!(
+            "note: {} selects context {current:?}; `--context` or removing current-context uses the new server",
+            path.display()
+        );
+    }
+    let text = meshlib::yaml::to_string(&rc)?;
+    // It holds a token: readable by its owner only.
+    let mut file = std::fs::OpenOptions::new();
+    std::os::unix::fs::OpenOptionsExt::mode(file.write(true).create(true).truncate(true), 0o600);
+    let mut file = file
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Resolves flags > environment (via clap) > rc file > default.

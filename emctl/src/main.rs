@@ -2,6 +2,7 @@
 //! `cmd`.
 
 mod cli;
+mod cluster;
 mod cmd;
 mod config;
 mod output;

@@ -39,6 +39,18 @@ pub enum ApplyOutcome {
     Unchanged,
 }
 
+impl ApplyOutcome {
+    /// The word kubectl prints for it.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            ApplyOutcome::Created => "created",
+            ApplyOutcome::Configured => "configured",
+            ApplyOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// A control-plane client.
 #[derive(Debug, Clone)]
 pub struct Client {

@@ -153,14 +153,6 @@ fn coalesce(documents: Vec<Decoded>) -> (Vec<Decoded>, HashMap<String, Vec<Merge
     (out, merged)
 }
 
-fn outcome_word(outcome: ApplyOutcome) -> &'static str {
-    match outcome {
-        ApplyOutcome::Created => "created",
-        ApplyOutcome::Configured => "configured",
-        ApplyOutcome::Unchanged => "unchanged",
-    }
-}
-
 /// What happened to a merged part, judged against the Service as it was before.
 fn part_outcome(
     before: Option<&Resource>,
@@ -252,7 +244,7 @@ pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit>
                     if args.output == Some(NameOutput::Name) {
                         println!("{name}");
                     } else {
-                        println!("{name} {}", outcome_word(outcome));
+                        println!("{name} {}", outcome.word());
                     }
                 }
             }

@@ -106,6 +106,7 @@ fn service(ns: &str, name: &str, headless: bool) -> Service {
         name: Some(name.into()),
         port: i32::from(port),
         target_port: Some(IntOrString::String(name.into())),
+        protocol: Some("TCP".into()),
         ..ServicePort::default()
     };
     Service {
@@ -184,6 +185,7 @@ fn stateful_set(options: &InstallOptions) -> StatefulSet {
     let port = |name: &str, port: u16| ContainerPort {
         name: Some(name.into()),
         container_port: i32::from(port),
+        protocol: Some("TCP".into()),
         ..ContainerPort::default()
     };
     StatefulSet {

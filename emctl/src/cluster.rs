@@ -1,0 +1,135 @@
+//! The Kubernetes side of emctl: connecting with a kubeconfig, and applying, reading and deleting
+//! any object by its `apiVersion`/`kind` (server-side apply with emctl's field manager).
+
+use anyhow::Context as _;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
+use kube::core::GroupVersionKind;
+use kube::discovery::{ApiCapabilities, ApiResource, Scope};
+use kube::{Client, Config};
+use meshlib::client::ApplyOutcome as Applied;
+use serde_json::Value;
+
+use crate::cli::KubeArgs;
+
+/// A connected cluster.
+#[derive(Clone)]
+pub struct Cluster {
+    /// The client.
+    pub client: Client,
+    /// The API server's URL, for messages.
+    pub server: String,
+}
+
+impl Cluster {
+    /// Connects with `--kubeconfig` (else `KUBECONFIG`, else `~/.kube/config`) and `--kube-context`.
+    ///
+    /// # Errors
+    /// No usable kubeconfig, or an unknown context.
+    pub async fn connect(args: &KubeArgs) -> anyhow::Result<Self> {
+        let options = kube::config::KubeConfigOptions {
+            context: args.kube_context.clone(),
+            ..Default::default()
+        };
+        let config = match &args.kubeconfig {
+            Some(path) => {
+                let file = kube::config::Kubeconfig::read_from(path)
+                    .with_context(|| format!("cannot read kubeconfig {}", path.display()))?;
+                Config::from_custom_kubeconfig(file, &options).await
+            }
+            None => Config::from_kubeconfig(&options).await,
+        }
+        .context("no usable kubeconfig (hint: pass --kubeconfig or set KUBECONFIG)")?;
+        let server = config.cluster_url.to_string();
+        let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
+        Ok(Self { client, server })
+    }
+
+    /// The API for an object's kind (and namespace).
+    ///
+    /// # Errors
+    /// The kind is not served by this cluster.
+    pub async fn api_for(&self, object: &Value) -> anyhow::Result<(Api<DynamicObject>, ApiResource)> {
+        let api_version = object["apiVersion"].as_str().unwrap_or_default();
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        let (resource, caps): (ApiResource, ApiCapabilities) =
+            kube::discovery::pinned_kind(&self.client, &gvk)
+                .await
+                .with_context(|| format!("the cluster does not serve {api_version} {kind}"))?;
+        let api = match (&caps.scope, object["metadata"]["namespace"].as_str()) {
+            (Scope::Namespaced, Some(ns)) => Api::namespaced_with(self.client.clone(), ns, &resource),
+            (Scope::Namespaced, None) => Api::default_namespaced_with(self.client.clone(), &resource),
+            (Scope::Cluster, _) => Api::all_with(self.client.clone(), &resource),
+        };
+        Ok((api, resource))
+    }
+
+    /// Server-side applies `object` as emctl, telling whether it was created, changed or not.
+    ///
+    /// # Errors
+    /// The API server refused it.
+    pub async fn apply(&self, object: &Value) -> anyhow::Result<Applied> {
+        let (api, _) = self.api_for(object).await?;
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        let before = api.get_opt(name).await.map_err(api_error)?;
+        let params = PatchParams::apply(meshlib::install::FIELD_MANAGER).force();
+        let after = api
+            .patch(name, &params, &Patch::Apply(object))
+            .await
+            .map_err(api_error)?;
+        Ok(match before {
+            None => Applied::Created,
+            Some(before) if before.metadata.resource_version == after.metadata.resource_version => Applied::Unchanged,
+            Some(_) => Applied::Configured,
+        })
+    }
+
+    /// Reads an object named like `object`, if it exists.
+    ///
+    /// # Errors
+    /// The API server failed.
+    pub async fn get(&self, object: &Value) -> anyhow::Result<Option<DynamicObject>> {
+        let (api, _) = self.api_for(object).await?;
+        Ok(api
+            .get_opt(object["metadata"]["name"].as_str().unwrap_or_default())
+            .await?)
+    }
+
+    /// Deletes an object named like `object` (dependents in the foreground). True when it existed.
+    ///
+    /// # Errors
+    /// The API server failed.
+    pub async fn delete(&self, object: &Value) -> anyhow::Result<bool> {
+        let (api, _) = self.api_for(object).await?;
+        let params = DeleteParams {
+            propagation_policy: Some(PropagationPolicy::Background),
+            ..Default::default()
+        };
+        match api
+            .delete(object["metadata"]["name"].as_str().unwrap_or_default(), &params)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+            Err(err) => Err(api_error(err)),
+        }
+    }
+}
+
+/// The API server's own message for its refusals (kube's Display repeats it with debug output).
+pub fn api_error(err: kube::Error) -> anyhow::Error {
+    match err {
+        kube::Error::Api(status) => anyhow::anyhow!("{} (HTTP {})", status.message, status.code),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// A bare object reference (apiVersion, kind, name, namespace) to look up or delete.
+pub fn reference(api_version: &str, kind: &str, name: &str, namespace: Option<&str>) -> Value {
+    let mut meta = serde_json::json!({ "name": name });
+    if let Some(ns) = namespace {
+        meta["namespace"] = Value::String(ns.to_string());
+    }
+    serde_json::json!({ "apiVersion": api_version, "kind": kind, "metadata": meta })
+}

@@ -1,0 +1,456 @@
+//! `emctl check [--pre]`: one ✔/‼/× line per check with a hint, or JSON; non-zero on ×.
+
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::ApiResource;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::Exit;
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::cluster::{Cluster, reference};
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Serialize)]
+struct Check {
+    name: String,
+    status: Status,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    hint: String,
+}
+
+impl Check {
+    fn new(name: impl Into<String>, status: Status, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            status,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+/// Runs `emctl check`.
+pub async fn run(args: &CheckArgs, control_plane: Option<&super::Ctx>) -> anyhow::Result<Exit> {
+    let mut checks = Vec::new();
+    match Cluster::connect(&args.kube).await {
+        Err(err) => checks.push(Check::new(
+            "cluster reachable",
+            Status::Fail,
+            format!("{err:#}"),
+            "pass --kubeconfig / --kube-context",
+        )),
+        Ok(cluster) => match cluster.client.apiserver_version().await {
+            Err(err) => checks.push(Check::new(
+                "cluster reachable",
+                Status::Fail,
+                format!("{}: {err}", cluster.server),
+                "is the API server up, and the kubeconfig's credentials valid?",
+            )),
+            Ok(version) => {
+                checks.push(Check::new("cluster reachable", Status::Ok, cluster.server.clone(), ""));
+                checks.push(version_check(&version));
+                if args.pre {
+                    pre_checks(&cluster, &args.kube.mesh_namespace, &mut checks).await;
+                } else {
+                    mesh_checks(&cluster, &args.kube.mesh_namespace, control_plane, &mut checks).await;
+                }
+            }
+        },
+    }
+    let failed = checks.iter().any(|c| c.status == Status::Fail);
+    match args.output {
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&checks)?),
+        CheckFormat::Text => {
+            for check in &checks {
+                let mark = match check.status {
+                    Status::Ok => "✔",
+                    Status::Warn => "‼",
+                    Status::Fail => "×",
+                };
+                let detail = if check.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", check.message)
+                };
+                println!("{mark} {}{detail}", check.name);
+                if check.status != Status::Ok && !check.hint.is_empty() {
+                    println!("    hint: {}", check.hint);
+                }
+            }
+            let word = if failed {
+                "some checks failed"
+            } else {
+                "all checks passed"
+            };
+            println!("\n{word}");
+        }
+    }
+    Ok(Exit::from_failed(failed))
+}
+
+fn version_check(version: &k8s_openapi::apimachinery::pkg::version::Info) -> Check {
+    let minor: u32 = version.minor.trim_end_matches('+').parse().unwrap_or(0);
+    let text = format!("v{}.{}", version.major, version.minor);
+    if version.major == "1" && minor >= 20 {
+        Check::new("Kubernetes version", Status::Ok, text, "")
+    } else {
+        Check::new(
+            "Kubernetes version",
+            Status::Fail,
+            text,
+            "the mesh needs Kubernetes 1.20 or later",
+        )
+    }
+}
+
+/// What an install creates, as (group, resource, namespaced).
+const WRITES: &[(&str, &str, bool)] = &[
+    ("", "namespaces", false),
+    ("", "serviceaccounts", true),
+    ("", "secrets", true),
+    ("", "services", true),
+    ("apps", "statefulsets", true),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", false),
+];
+
+async fn pre_checks(cluster: &Cluster, namespace: &str, checks: &mut Vec<Check>) {
+    let mut denied = Vec::new();
+    for (group, resource, namespaced) in WRITES {
+        let review = json!({
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {
+                "group": group, "resource": resource, "verb": "create",
+                "namespace": if *namespaced { namespace } else { "" },
+            }},
+        });
+        let api: Api<DynamicObject> = Api::all_with(
+            cluster.client.clone(),
+            &ApiResource::from_gvk(&kube::core::GroupVersionKind::gvk(
+                "authorization.k8s.io",
+                "v1",
+                "SelfSubjectAccessReview",
+            )),
+        );
+        let allowed = match serde_json::from_value::<DynamicObject>(review) {
+            Ok(object) => api
+                .create(&Default::default(), &object)
+                .await
+                .map(|answer| answer.data["status"]["allowed"].as_bool() == Some(true))
+                .unwrap_or(false),
+            Err(_) => false,
+        };
+        if !allowed {
+            denied.push(format!("create {resource}"));
+        }
+    }
+    checks.push(if denied.is_empty() {
+        Check::new("permissions", Status::Ok, "can create everything an install needs", "")
+    } else {
+        Check::new(
+            "permissions",
+            Status::Fail,
+            format!("not allowed: {}", denied.join(", ")),
+            "run as a cluster admin",
+        )
+    });
+    let ns = cluster.get(&reference("v1", "Namespace", namespace, None)).await;
+    checks.push(match ns {
+        Ok(None) => Check::new("namespace free", Status::Ok, namespace, ""),
+        Ok(Some(object)) if owned(&object.metadata.labels) => Check::new(
+            "namespace free",
+            Status::Warn,
+            format!("{namespace} holds an existing install"),
+            "install again to update it, or `emctl uninstall --purge` first",
+        ),
+        Ok(Some(_)) => Check::new(
+            "namespace free",
+            Status::Fail,
+            format!("{namespace} exists and is not the mesh's"),
+            "choose another with --mesh-namespace",
+        ),
+        Err(err) => Check::new("namespace free", Status::Fail, format!("{err:#}"), ""),
+    });
+}
+
+fn owned(labels: &Option<std::collections::BTreeMap<String, String>>) -> bool {
+    let (key, value) = meshlib::install::MANAGED_BY;
+    labels.as_ref().and_then(|l| l.get(key)).is_some_and(|v| v == value)
+}
+
+async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&super::Ctx>, checks: &mut Vec<Check>) {
+    let set = reference(
+        "apps/v1",
+        "StatefulSet",
+        meshlib::install::CONTROL_PLANE,
+        Some(namespace),
+    );
+    checks.push(match cluster.get(&set).await {
+        Ok(Some(object)) => {
+            let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
+            let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
+            if ready >= want {
+                Check::new(
+                    "control plane ready",
+                    Status::Ok,
+                    format!("{ready}/{want} replicas"),
+                    "",
+                )
+            } else {
+                let reasons = unready_pods(cluster, namespace).await.unwrap_or_default();
+                Check::new(
+                    "control plane ready",
+                    Status::Fail,
+                    format!(
+                        "{ready}/{want} replicas ready{}",
+                        if reasons.is_empty() {
+                            String::new()
+                        } else {
+                            format!("\n{}", reasons.join("\n"))
+                        }
+                    ),
+                    format!("kubectl -n {namespace} describe pods"),
+                )
+            }
+        }
+        Ok(None) => Check::new(
+            "control plane ready",
+            Status::Fail,
+            "not installed",
+            "run `emctl install`",
+        ),
+        Err(err) => Check::new("control plane ready", Status::Fail, format!("{err:#}"), ""),
+    });
+    let hook = reference(
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+        meshlib::install::INJECTOR,
+        None,
+    );
+    match cluster.get(&hook).await {
+        Ok(Some(object)) => {
+            let config = &object.data["webhooks"][0]["clientConfig"];
+            let has_ca = config["caBundle"].as_str().is_some_and(|ca| !ca.is_empty());
+            checks.push(if has_ca {
+                Check::new("webhook registered", Status::Ok, meshlib::install::INJECTOR, "")
+            } else {
+                Check::new(
+                    "webhook registered",
+                    Status::Fail,
+                    "no caBundle",
+                    "run `emctl install` again",
+                )
+            });
+            checks.push(webhook_reachable(config).await);
+        }
+        Ok(None) => checks.push(Check::new(
+            "webhook registered",
+            Status::Fail,
+            "not registered",
+            "run `emctl install`",
+        )),
+        Err(err) => checks.push(Check::new("webhook registered", Status::Fail, format!("{err:#}"), "")),
+    }
+    let instances = match control_plane {
+        None => None,
+        Some(ctx) => match ctx.client.version().await {
+            Ok(version) => {
+                checks.push(Check::new(
+                    "control plane answering",
+                    Status::Ok,
+                    format!("{} ({})", ctx.config.server, version.version),
+                    "",
+                ));
+                ctx.client
+                    .list(
+                        &meshlib::kind::ResourceKind::Builtin(meshlib::kind::Kind::ServiceInstance),
+                        None,
+                    )
+                    .await
+                    .ok()
+            }
+            Err(err) => {
+                checks.push(Check::new(
+                    "control plane answering",
+                    Status::Fail,
+                    format!("{}: {err}", ctx.config.server),
+                    "point ~/.emctlrc or --server at it (`emctl install --control-plane-url` writes it)",
+                ));
+                None
+            }
+        },
+    };
+    checks.push(injected_pods_registered(cluster, instances.as_ref()).await);
+}
+
+async fn webhook_reachable(config: &Value) -> Check {
+    let Some(url) = config["url"].as_str() else {
+        return Check::new(
+            "webhook reachable",
+            Status::Ok,
+            "in-cluster Service (the API server calls it; covered by the control plane being ready)",
+            "",
+        );
+    };
+    let ca = config["caBundle"]
+        .as_str()
+        .and_then(|ca| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, ca).ok())
+        .and_then(|pem| reqwest::Certificate::from_pem(&pem).ok());
+    let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5));
+    if let Some(ca) = ca {
+        builder = builder.add_root_certificate(ca);
+    }
+    let health = reqwest::Url::parse(url).map(|mut u| {
+        u.set_path("/healthz");
+        u
+    });
+    match (builder.build(), health) {
+        (Ok(client), Ok(health)) => match client.get(health).send().await {
+            Ok(answer) if answer.status().is_success() => Check::new("webhook reachable", Status::Ok, url, ""),
+            Ok(answer) => Check::new(
+                "webhook reachable",
+                Status::Fail,
+                format!("{url}: HTTP {}", answer.status()),
+                "",
+            ),
+            Err(err) => Check::new(
+                "webhook reachable",
+                Status::Fail,
+                format!("{url}: {}", crate::report::root_cause(&err)),
+                "is the injector running there with the certificate emctl created?",
+            ),
+        },
+        _ => Check::new("webhook reachable", Status::Fail, format!("bad url {url}"), ""),
+    }
+}
+
+async fn injected_pods_registered(cluster: &Cluster, instances: Option<&meshlib::api::List>) -> Check {
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::all(cluster.client.clone());
+    let list = match pods.list(&ListParams::default()).await {
+        Ok(list) => list,
+        Err(err) => return Check::new("injected pods registered", Status::Fail, err.to_string(), ""),
+    };
+    let ids: std::collections::BTreeSet<String> = instances
+        .map(|list| {
+            list.items
+                .iter()
+                .filter_map(|i| i.spec["instanceID"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut running = 0;
+    let mut missing = Vec::new();
+    let mut pending = 0;
+    for pod in &list.items {
+        let injected = pod
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.containers.iter().any(|c| c.name == super::migrate::SIDECAR));
+        if !injected {
+            continue;
+        }
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        if pod.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Running") {
+            pending += 1;
+        } else {
+            running += 1;
+            if !ids.contains(&name) {
+                missing.push(format!("{}/{name}", pod.metadata.namespace.clone().unwrap_or_default()));
+            }
+        }
+    }
+    match (instances, missing.is_empty()) {
+        (None, _) if running > 0 => Check::new(
+            "injected pods registered",
+            Status::Warn,
+            "control plane not reachable",
+            "",
+        ),
+        (_, true) if pending > 0 => Check::new(
+            "injected pods registered",
+            Status::Warn,
+            format!("{running} running pods registered; {pending} injected pods not running yet"),
+            "",
+        ),
+        (_, true) => Check::new(
+            "injected pods registered",
+            Status::Ok,
+            format!("{running} running pods"),
+            "",
+        ),
+        (_, false) => Check::new(
+            "injected pods registered",
+            Status::Fail,
+            format!("not registered: {}", missing.join(", ")),
+            "see the sidecar's log: kubectl logs POD -c easemesh-sidecar",
+        ),
+    }
+}
+
+/// One line per pod of the control plane that is not ready, with the reason.
+///
+/// # Errors
+/// The API server failed.
+pub async fn unready_pods(cluster: &Cluster, namespace: &str) -> anyhow::Result<Vec<String>> {
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(cluster.client.clone(), namespace);
+    let selector = format!("app.kubernetes.io/name={}", meshlib::install::CONTROL_PLANE);
+    let list = pods.list(&ListParams::default().labels(&selector)).await?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(|pod| {
+            let status = pod.status.as_ref()?;
+            let ready = status
+                .conditions
+                .iter()
+                .flatten()
+                .any(|c| c.type_ == "Ready" && c.status == "True");
+            if ready {
+                return None;
+            }
+            let waiting = status
+                .container_statuses
+                .iter()
+                .flatten()
+                .filter_map(|c| c.state.as_ref()?.waiting.as_ref())
+                .map(|w| {
+                    format!(
+                        "{} {}",
+                        w.reason.clone().unwrap_or_default(),
+                        w.message.clone().unwrap_or_default()
+                    )
+                })
+                .next();
+            let condition = status
+                .conditions
+                .iter()
+                .flatten()
+                .find(|c| c.status != "True" && c.message.is_some())
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c.reason.clone().unwrap_or_default(),
+                        c.message.clone().unwrap_or_default()
+                    )
+                });
+            let why = waiting
+                .or(condition)
+                .unwrap_or_else(|| format!("{} (no node has started it)", status.phase.clone().unwrap_or_default()));
+            Some(format!(
+                "  pod/{}: {}",
+                pod.metadata.name.clone().unwrap_or_default(),
+                why.trim()
+            ))
+        })
+        .collect())
+}

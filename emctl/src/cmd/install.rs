@@ -1,0 +1,243 @@
+//! `emctl install`: render the mesh's objects, server-side apply them stage by stage with
+//! progress, wait for the control plane, roll back this run's creations on failure, then create
+//! the MeshController and write ~/.emctlrc.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use meshlib::client::ApplyOutcome as Applied;
+use meshlib::install::{InstallOptions, Manifest, Stage, Storage, WebhookTarget};
+use serde_json::Value;
+
+use super::Exit;
+use super::install_tls;
+use crate::cli::{InstallArgs, ManifestFormat, StorageKind};
+use crate::cluster::{Cluster, reference};
+
+/// Runs `emctl install`.
+pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
+    let options = options(args)?;
+    let problems = options.problems();
+    if !problems.is_empty() {
+        eprintln!("error: the install options are invalid:");
+        for problem in problems {
+            eprintln!("  - {problem}");
+        }
+        return Ok(Exit::Failure);
+    }
+    if args.dry_run {
+        let secrets = install_tls::Secrets::offline(&options, args.webhook_tls_dir.as_deref())?;
+        let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.token);
+        print_manifests(&manifests, args.output)?;
+        return Ok(Exit::Success);
+    }
+    let cluster = Cluster::connect(&args.kube).await?;
+    let secrets = install_tls::Secrets::load_or_create(&cluster, &options, args.webhook_tls_dir.as_deref()).await?;
+    let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.token);
+    let mut created: Vec<Value> = Vec::new();
+    if let Err(err) = apply_stages(&cluster, &manifests, &mut created, args).await {
+        eprintln!("error: {err:#}");
+        if args.keep_on_failure || created.is_empty() {
+            if !created.is_empty() {
+                eprintln!("  kept what this run created (--keep-on-failure)");
+            }
+        } else {
+            eprintln!("rolling back what this run created:");
+            for object in created.iter().rev() {
+                let name = Manifest {
+                    stage: Stage::Namespace,
+                    object: object.clone(),
+                }
+                .display_name();
+                match cluster.delete(object).await {
+                    Ok(_) => eprintln!("  {name} deleted"),
+                    Err(err) => eprintln!("  {name}: cannot delete: {err:#}"),
+                }
+            }
+        }
+        return Ok(Exit::Failure);
+    }
+    finish(args, &options, &secrets.token).await
+}
+
+/// Flags over `-f` file over defaults.
+fn options(args: &InstallArgs) -> anyhow::Result<InstallOptions> {
+    let mut options = match &args.file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let value = match meshlib::yaml::documents(&text).into_iter().next() {
+                Some(Ok(value)) => value,
+                Some(Err(err)) => bail!("{}: invalid YAML: {err}", path.display()),
+                None => Value::Object(serde_json::Map::new()),
+            };
+            serde_json::from_value(value).with_context(|| format!("{}: not install options", path.display()))?
+        }
+        None => InstallOptions::default(),
+    };
+    options.namespace.clone_from(&args.kube.mesh_namespace);
+    let set = |target: &mut String, value: &Option<String>| {
+        if let Some(value) = value {
+            target.clone_from(value);
+        }
+    };
+    set(&mut options.image, &args.image);
+    set(&mut options.image_registry_url, &args.image_registry_url);
+    set(&mut options.image_pull_policy, &args.image_pull_policy);
+    set(&mut options.registry_type, &args.registry_type);
+    set(&mut options.heartbeat_interval, &args.heartbeat_interval);
+    set(&mut options.webhook_failure_policy, &args.webhook_failure_policy);
+    if args.sidecar_image.is_some() {
+        options.sidecar_image.clone_from(&args.sidecar_image);
+    }
+    if args.init_image.is_some() {
+        options.init_image.clone_from(&args.init_image);
+    }
+    if let Some(replicas) = args.replicas {
+        options.replicas = replicas;
+    }
+    if let Some(url) = &args.webhook_url {
+        options.webhook = WebhookTarget::Url(url.clone());
+    }
+    match (args.storage, &mut options.storage) {
+        (Some(StorageKind::EmptyDir), storage) => *storage = Storage::EmptyDir,
+        (Some(StorageKind::Pvc), storage @ Storage::EmptyDir) => {
+            *storage = Storage::Pvc {
+                storage_class: None,
+                size: "1Gi".into(),
+            };
+        }
+        _ => {}
+    }
+    if let Storage::Pvc { storage_class, size } = &mut options.storage {
+        if args.storage_class.is_some() {
+            storage_class.clone_from(&args.storage_class);
+        }
+        set(size, &args.storage_size);
+    }
+    Ok(options)
+}
+
+fn print_manifests(manifests: &[Manifest], format: ManifestFormat) -> anyhow::Result<()> {
+    match format {
+        ManifestFormat::Yaml => {
+            for manifest in manifests {
+                println!("---\n{}", meshlib::yaml::to_string(&manifest.object)?.trim_end());
+            }
+        }
+        ManifestFormat::Json => {
+            let items: Vec<&Value> = manifests.iter().map(|m| &m.object).collect();
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+    }
+    Ok(())
+}
+
+fn spinner(message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message);
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+async fn apply_stages(
+    cluster: &Cluster,
+    manifests: &[Manifest],
+    created: &mut Vec<Value>,
+    args: &InstallArgs,
+) -> anyhow::Result<()> {
+    for stage in Stage::ALL {
+        let bar = spinner(stage.title().to_string());
+        let mut lines = Vec::new();
+        for manifest in manifests.iter().filter(|m| m.stage == stage) {
+            let name = manifest.display_name();
+            bar.set_message(format!("{}: {name}", stage.title()));
+            let outcome = cluster.apply(&manifest.object).await.map_err(|err| {
+                bar.finish_and_clear();
+                err.context(format!("{name}: cannot apply"))
+            })?;
+            if outcome == Applied::Created {
+                created.push(manifest.object.clone());
+            }
+            lines.push(format!("  {name} {}", outcome.word()));
+        }
+        if stage == Stage::ControlPlane && args.wait {
+            bar.set_message(format!("{}: waiting until ready", stage.title()));
+            let waited = wait_ready(cluster, &args.kube.mesh_namespace, args.wait_timeout).await;
+            if let Err(err) = waited {
+                bar.finish_and_clear();
+                return Err(err);
+            }
+        }
+        bar.finish_and_clear();
+        eprintln!("✔ {}", stage.title());
+        for line in lines {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the control plane's StatefulSet has all replicas ready; on timeout names the pods
+/// that are not, and why.
+async fn wait_ready(cluster: &Cluster, namespace: &str, timeout: Duration) -> anyhow::Result<()> {
+    let set = reference(
+        "apps/v1",
+        "StatefulSet",
+        meshlib::install::CONTROL_PLANE,
+        Some(namespace),
+    );
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(object) = cluster.get(&set).await? {
+            let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
+            let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
+            if ready >= want {
+                return Ok(());
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let reasons = super::check::unready_pods(cluster, namespace).await?;
+            bail!(
+                "StatefulSet/{namespace}/{} not ready after {}:\n{}",
+                meshlib::install::CONTROL_PLANE,
+                humantime::format_duration(timeout),
+                if reasons.is_empty() {
+                    "  no pods yet".to_string()
+                } else {
+                    reasons.join("\n")
+                }
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Creates the MeshController and writes ~/.emctlrc when the control plane is reachable.
+async fn finish(args: &InstallArgs, options: &InstallOptions, token: &str) -> anyhow::Result<Exit> {
+    let Some(url) = &args.control_plane_url else {
+        eprintln!(
+            "the control plane listens on {} inside the cluster. To reach it from here:\n  kubectl -n {} port-forward svc/{} 2381\n  emctl install ... --control-plane-url http://127.0.0.1:2381   (creates the MeshController, writes ~/.emctlrc)",
+            options.in_cluster_url(),
+            options.namespace,
+            meshlib::install::CONTROL_PLANE
+        );
+        return Ok(Exit::Success);
+    };
+    let client = meshlib::client::Client::new(&meshlib::client::Config {
+        server: url.clone(),
+        token: Some(token.to_string()),
+        timeout: Duration::from_secs(10),
+    })?;
+    let resource = meshlib::decode::normalize(options.mesh_controller())
+        .map_err(|err| anyhow::anyhow!("the MeshController of these options is invalid: {}", err.report()))?;
+    let (outcome, _) = client
+        .apply(&resource)
+        .await
+        .with_context(|| format!("cannot create the MeshController at {url}"))?;
+    println!("  meshcontroller/{} {}", resource.metadata.name, outcome.word());
+    crate::config::write_server(url, token)?;
+    eprintln!("✔ mesh ready; ~/.emctlrc points at {url}");
+    Ok(Exit::Success)
+}

@@ -1,0 +1,265 @@
+//! `emctl migrate`: pick Deployments not yet in the mesh, show the plan (annotations, mesh Service
+//! and Tenant), confirm, apply, and verify the injector put the sidecar into the pod template;
+//! `--rollback NAME` takes one out again.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use meshlib::kind::{Kind, ResourceKind};
+use serde_json::json;
+
+use super::{Ctx, Exit};
+use crate::cli::MigrateArgs;
+use crate::cluster::Cluster;
+
+/// The annotation that puts a workload into the mesh.
+pub const ENABLE: &str = "mesh.megaease.com/enable";
+/// The annotation naming its mesh Service.
+pub const SERVICE_NAME: &str = "mesh.megaease.com/service-name";
+/// Name of the injected sidecar container.
+pub const SIDECAR: &str = "easemesh-sidecar";
+
+/// Runs `emctl migrate`.
+pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
+    let cluster = Cluster::connect(&args.kube).await?;
+    if let Some(name) = &args.rollback {
+        return rollback(&cluster, args, name).await;
+    }
+    let all = list(&cluster, args.namespace.as_deref()).await?;
+    let candidates: Vec<&Deployment> = all.iter().filter(|d| !meshed(d)).collect();
+    let chosen = choose(args, &all, &candidates)?;
+    if chosen.is_empty() {
+        eprintln!("nothing to migrate");
+        return Ok(Exit::Success);
+    }
+    let tenant_kind = ResourceKind::Builtin(Kind::Tenant);
+    let service_kind = ResourceKind::Builtin(Kind::Service);
+    let tenant_exists = ctx.client.get_opt(&tenant_kind, &args.tenant).await?.is_some();
+    println!("Plan:");
+    if !tenant_exists {
+        println!("  create tenant/{}", args.tenant);
+    }
+    for deployment in &chosen {
+        let name = deployment.metadata.name.clone().unwrap_or_default();
+        if ctx.client.get_opt(&service_kind, &name).await?.is_none() {
+            println!("  create service/{name} (tenant {})", args.tenant);
+        }
+        println!(
+            "  annotate deployment/{}: {ENABLE}=true, {SERVICE_NAME}={name}",
+            qualified(deployment)
+        );
+    }
+    if !args.yes && !confirm("Apply this plan?")? {
+        eprintln!("nothing changed");
+        return Ok(Exit::Failure);
+    }
+    if !tenant_exists {
+        apply_mesh(
+            ctx,
+            json!({"name": args.tenant, "kind": "Tenant", "description": "created by emctl migrate"}),
+        )
+        .await?;
+    }
+    let mut failed = false;
+    for deployment in chosen {
+        let name = deployment.metadata.name.clone().unwrap_or_default();
+        apply_mesh(
+            ctx,
+            json!({"name": name, "kind": "Service", "registerTenant": args.tenant}),
+        )
+        .await?;
+        let annotations = json!({ ENABLE: "true", SERVICE_NAME: name });
+        annotate(&cluster, deployment, annotations).await?;
+        match wait_for_sidecar(&cluster, deployment, true, args.wait_timeout).await {
+            Ok(()) => println!(
+                "deployment/{} migrated: the pod template carries the sidecar",
+                qualified(deployment)
+            ),
+            Err(err) => {
+                eprintln!("error: deployment/{}: {err:#}", qualified(deployment));
+                failed = true;
+            }
+        }
+    }
+    Ok(Exit::from_failed(failed))
+}
+
+fn qualified(deployment: &Deployment) -> String {
+    format!(
+        "{}/{}",
+        deployment.metadata.namespace.clone().unwrap_or_default(),
+        deployment.metadata.name.clone().unwrap_or_default()
+    )
+}
+
+fn meshed(deployment: &Deployment) -> bool {
+    deployment
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(ENABLE))
+        .is_some_and(|v| v == "true")
+}
+
+fn has_sidecar(deployment: &Deployment) -> bool {
+    deployment
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.template.spec.as_ref())
+        .is_some_and(|pod| pod.containers.iter().any(|c| c.name == SIDECAR))
+}
+
+async fn list(cluster: &Cluster, namespace: Option<&str>) -> anyhow::Result<Vec<Deployment>> {
+    let api: Api<Deployment> = match namespace {
+        Some(ns) => Api::namespaced(cluster.client.clone(), ns),
+        None => Api::all(cluster.client.clone()),
+    };
+    let mut items = api
+        .list(&ListParams::default())
+        .await
+        .context("cannot list Deployments")?
+        .items;
+    items.retain(|d| {
+        let ns = d.metadata.namespace.as_deref().unwrap_or_default();
+        !matches!(ns, "kube-system" | "kube-public")
+            && !d
+                .metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key(meshlib::install::PART_OF.0))
+    });
+    items.sort_by_key(qualified);
+    Ok(items)
+}
+
+/// Named with --deployment, else picked interactively.
+fn choose<'a>(
+    args: &MigrateArgs,
+    all: &'a [Deployment],
+    candidates: &[&'a Deployment],
+) -> anyhow::Result<Vec<&'a Deployment>> {
+    if !args.deployments.is_empty() {
+        let mut chosen = Vec::new();
+        for wanted in &args.deployments {
+            let found = find(all, wanted)?;
+            if meshed(found) {
+                eprintln!("deployment/{} is already in the mesh", qualified(found));
+            } else {
+                chosen.push(found);
+            }
+        }
+        return Ok(chosen);
+    }
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!("name the Deployments with --deployment NAME (no terminal to pick them in)");
+    }
+    let items: Vec<String> = candidates.iter().map(|d| qualified(d)).collect();
+    let picked = dialoguer::MultiSelect::new()
+        .with_prompt("Deployments to move into the mesh (space selects, enter confirms)")
+        .items(&items)
+        .interact()?;
+    Ok(picked.into_iter().map(|i| candidates[i]).collect())
+}
+
+fn find<'a>(all: &'a [Deployment], wanted: &str) -> anyhow::Result<&'a Deployment> {
+    let matches: Vec<&Deployment> = all
+        .iter()
+        .filter(|d| qualified(d) == wanted || d.metadata.name.as_deref() == Some(wanted))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => bail!("deployment {wanted:?} not found"),
+        _ => bail!("deployment {wanted:?} exists in several namespaces: name it as NAMESPACE/NAME"),
+    }
+}
+
+fn confirm(prompt: &str) -> anyhow::Result<bool> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!("no terminal to confirm in: pass --yes");
+    }
+    Ok(dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact()?)
+}
+
+async fn apply_mesh(ctx: &Ctx, flat: serde_json::Value) -> anyhow::Result<()> {
+    let resource = meshlib::decode::normalize(flat).map_err(|err| anyhow::anyhow!("{}", err.report()))?;
+    let (outcome, _) = ctx
+        .client
+        .apply(&resource)
+        .await
+        .map_err(|err| anyhow::anyhow!(crate::report::client_error("", &err, &ctx.config)))?;
+    println!(
+        "{}/{} {}",
+        resource.kind.to_lowercase(),
+        resource.metadata.name,
+        outcome.word()
+    );
+    Ok(())
+}
+
+async fn annotate(cluster: &Cluster, deployment: &Deployment, annotations: serde_json::Value) -> anyhow::Result<()> {
+    let api: Api<Deployment> = Api::namespaced(
+        cluster.client.clone(),
+        deployment.metadata.namespace.as_deref().unwrap_or("default"),
+    );
+    let name = deployment.metadata.name.as_deref().unwrap_or_default();
+    let patch = json!({"metadata": {"annotations": annotations}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .with_context(|| format!("cannot annotate deployment/{}", qualified(deployment)))?;
+    Ok(())
+}
+
+async fn wait_for_sidecar(
+    cluster: &Cluster,
+    deployment: &Deployment,
+    present: bool,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let api: Api<Deployment> = Api::namespaced(
+        cluster.client.clone(),
+        deployment.metadata.namespace.as_deref().unwrap_or("default"),
+    );
+    let name = deployment.metadata.name.as_deref().unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if has_sidecar(&api.get(name).await?) == present {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!(
+                "the pod template {} the sidecar after {}: is the injector registered and reachable? (`emctl check`)",
+                if present { "still lacks" } else { "still has" },
+                humantime::format_duration(timeout)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn rollback(cluster: &Cluster, args: &MigrateArgs, wanted: &str) -> anyhow::Result<Exit> {
+    let all = list(cluster, args.namespace.as_deref()).await?;
+    let deployment = find(&all, wanted)?;
+    if !meshed(deployment) && !has_sidecar(deployment) {
+        eprintln!("deployment/{} is not in the mesh", qualified(deployment));
+        return Ok(Exit::Success);
+    }
+    if !args.yes && !confirm(&format!("Take deployment/{} out of the mesh?", qualified(deployment)))? {
+        eprintln!("nothing changed");
+        return Ok(Exit::Failure);
+    }
+    annotate(cluster, deployment, json!({ ENABLE: "false" })).await?;
+    wait_for_sidecar(cluster, deployment, false, args.wait_timeout).await?;
+    println!(
+        "deployment/{} rolled back: the pod template has no sidecar",
+        qualified(deployment)
+    );
+    Ok(Exit::Success)
+}

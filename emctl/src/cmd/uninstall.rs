@@ -1,0 +1,96 @@
+//! `emctl uninstall` (alias `reset`): the webhook first (so no new pod waits on a vanishing
+//! injector), then workloads, services, secrets and RBAC; `--purge` also the volumes and the
+//! namespace, waiting until it is gone.
+
+use std::time::Duration;
+
+use kube::api::{Api, DeleteParams, ListParams};
+use meshlib::install::{InstallOptions, Manifest, Stage, WebhookTls};
+
+use super::Exit;
+use crate::cli::UninstallArgs;
+use crate::cluster::{Cluster, reference};
+
+/// Runs `emctl uninstall`.
+pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
+    let cluster = Cluster::connect(&args.kube).await?;
+    let ns = args.kube.mesh_namespace.as_str();
+    let options = InstallOptions {
+        namespace: ns.to_string(),
+        ..InstallOptions::default()
+    };
+    let manifests = meshlib::install::render(&options, &WebhookTls::default(), "");
+    let mut removed = 0;
+    let mut failed = false;
+    for stage in Stage::ALL
+        .iter()
+        .rev()
+        .filter(|s| args.purge || **s != Stage::Namespace)
+    {
+        for manifest in manifests.iter().rev().filter(|m| m.stage == *stage) {
+            removed += usize::from(delete(&cluster, manifest, &mut failed).await);
+        }
+    }
+    if args.purge {
+        let claims: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
+            Api::namespaced(cluster.client.clone(), ns);
+        let selector = meshlib::install::ownership_selector();
+        match claims
+            .delete_collection(&DeleteParams::default(), &ListParams::default().labels(&selector))
+            .await
+        {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(err) => {
+                eprintln!("error: volumes of {ns}: {err}");
+                failed = true;
+            }
+        }
+        failed |= !wait_gone(&cluster, ns).await?;
+    }
+    if failed {
+        return Ok(Exit::Failure);
+    }
+    if removed == 0 {
+        eprintln!("nothing to uninstall in {ns}");
+    } else if args.purge {
+        eprintln!("✔ uninstall complete (namespace {ns} and its volumes removed)");
+    } else {
+        eprintln!("✔ uninstall complete (namespace {ns} and the control plane's volumes kept; --purge removes them)");
+    }
+    Ok(Exit::Success)
+}
+
+async fn delete(cluster: &Cluster, manifest: &Manifest, failed: &mut bool) -> bool {
+    let name = manifest.display_name();
+    match cluster.delete(&manifest.object).await {
+        Ok(true) => {
+            println!("  {name} deleted");
+            true
+        }
+        Ok(false) => false,
+        Err(err) => {
+            eprintln!("error: {name}: {err:#}");
+            *failed = true;
+            false
+        }
+    }
+}
+
+/// Waits for the namespace to disappear; names what holds it when it does not.
+async fn wait_gone(cluster: &Cluster, ns: &str) -> anyhow::Result<bool> {
+    let namespace = reference("v1", "Namespace", ns, None);
+    for _ in 0..240 {
+        if cluster.get(&namespace).await?.is_none() {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let held = cluster
+        .get(&namespace)
+        .await?
+        .map(|object| object.data["status"]["conditions"].to_string())
+        .unwrap_or_default();
+    eprintln!("error: namespace {ns} is still terminating after 60s: {held}");
+    Ok(false)
+}
