@@ -28,3 +28,7 @@ if ! python3 -c "import nacos" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore nacos-sdk-python==2.0.11
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+# A real Kubernetes control plane for the cluster tests (kube-apiserver and
+# kube-controller-manager built from Debian's source package, etcd from Debian); cached under
+# ~/.cache/emesh/kubernetes, so this is quick after the first build.
+"$(dirname "$0")/kube-local.sh" build

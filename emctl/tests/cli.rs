@@ -6,6 +6,8 @@ mod support;
 
 #[path = "cli/auth.rs"]
 mod auth;
+#[path = "cli/cluster.rs"]
+mod cluster;
 #[path = "cli/edit.rs"]
 mod edit;
 #[path = "cli/instances.rs"]
