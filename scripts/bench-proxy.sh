@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Data-path benchmark (issue 4): app -> sidecar -> sidecar -> app against direct and against a pair
+# of Debian nginx proxies with upstream keep-alive, all measured in the same rounds. Prints added
+# p50/p99 at fixed rates (oha, open loop with latency correction), requests per second per core
+# (wrk, closed loop; CPU from /proc) and RSS. Record results in docs/benchmarks.md with the command.
+#
+#   ROUNDS=5 SECONDS_PER_RUN=10 RATES="200 1000 2000" scripts/bench-proxy.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools="${EMESH_TOOLS:-$HOME/.cache/emesh/tools}"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}" >&2
+  as_root apt-get update -qq
+  # Debian starts nginx on port 80 after installing it; the benchmark runs its own instances.
+  as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ! -x "$tools/bin/oha" ]; then
+  echo "== installing oha 1.16.0 (fixed-rate load generator) into $tools" >&2
+  cargo install --quiet --locked oha --version 1.16.0 --root "$tools"
+fi
+cargo build --release --quiet --bins
+exec python3 scripts/bench_proxy.py --bin target/release --oha "$tools/bin/oha" \
+  --nginx "$(command -v nginx || echo /usr/sbin/nginx)" "$@"
