@@ -41,6 +41,11 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('offline', 'offline', [CompletionResultType]::ParameterValue, 'Take service instances offline: callers stop using them until they are put online')
             [CompletionResult]::new('online', 'online', [CompletionResultType]::ParameterValue, 'Put service instances taken offline back online')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the mesh into a Kubernetes cluster (again: update it; nothing changes when nothing differs)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the mesh from a Kubernetes cluster')
+            [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Remove the mesh from a Kubernetes cluster')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a cluster before an install (--pre), or the installed mesh')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move existing Deployments into the mesh (or one out again with --rollback)')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
@@ -223,6 +228,122 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'emctl;install' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--kube-context', '--kube-context', [CompletionResultType]::ParameterName, 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)')
+            [CompletionResult]::new('--mesh-namespace', '--mesh-namespace', [CompletionResultType]::ParameterName, 'Namespace of the mesh''s own workloads')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Install options file (camelCase keys, see `--dry-run -o yaml`); flags override it')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Install options file (camelCase keys, see `--dry-run -o yaml`); flags override it')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'meshd image of the control plane')
+            [CompletionResult]::new('--sidecar-image', '--sidecar-image', [CompletionResultType]::ParameterName, 'Sidecar image the webhook injects [default: the meshd image]')
+            [CompletionResult]::new('--init-image', '--init-image', [CompletionResultType]::ParameterName, 'Init-container (agent initializer) image the webhook injects [default: none]')
+            [CompletionResult]::new('--image-registry-url', '--image-registry-url', [CompletionResultType]::ParameterName, 'Registry prefix for images without a host part [default: docker.io]')
+            [CompletionResult]::new('--image-pull-policy', '--image-pull-policy', [CompletionResultType]::ParameterName, 'Always, IfNotPresent or Never')
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Control-plane replicas (the embedded store serves one)')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Control-plane storage')
+            [CompletionResult]::new('--storage-class', '--storage-class', [CompletionResultType]::ParameterName, 'StorageClass of the control plane''s volume [default: the cluster''s default]')
+            [CompletionResult]::new('--storage-size', '--storage-size', [CompletionResultType]::ParameterName, 'Size of the control plane''s volume [default: 1Gi]')
+            [CompletionResult]::new('--registry-type', '--registry-type', [CompletionResultType]::ParameterName, 'Registry protocol apps speak to their sidecar: eureka, consul or nacos')
+            [CompletionResult]::new('--heartbeat-interval', '--heartbeat-interval', [CompletionResultType]::ParameterName, 'Heartbeat interval of the sidecars (Go duration) [default: 5s]')
+            [CompletionResult]::new('--webhook-url', '--webhook-url', [CompletionResultType]::ParameterName, 'Injector outside the cluster, called by the API server at this https URL')
+            [CompletionResult]::new('--webhook-failure-policy', '--webhook-failure-policy', [CompletionResultType]::ParameterName, 'Fail or Ignore: what the API server does when the injector does not answer')
+            [CompletionResult]::new('--webhook-tls-dir', '--webhook-tls-dir', [CompletionResultType]::ParameterName, 'Directory with the webhook''s ca.crt, tls.crt and tls.key; created there when missing [default: kept in the cluster only]')
+            [CompletionResult]::new('--control-plane-url', '--control-plane-url', [CompletionResultType]::ParameterName, 'Control-plane URL reachable from here, written to ~/.emctlrc and used to create the MeshController [default: a node''s address and the public NodePort]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output of --dry-run')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output of --dry-run')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long --wait waits (Go duration)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every manifest instead of applying')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the control plane is ready')
+            [CompletionResult]::new('--keep-on-failure', '--keep-on-failure', [CompletionResultType]::ParameterName, 'On failure, keep what this run created instead of removing it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'emctl;uninstall' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--kube-context', '--kube-context', [CompletionResultType]::ParameterName, 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)')
+            [CompletionResult]::new('--mesh-namespace', '--mesh-namespace', [CompletionResultType]::ParameterName, 'Namespace of the mesh''s own workloads')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Also remove the namespace and the control plane''s volumes (the mesh''s data)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'emctl;reset' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--kube-context', '--kube-context', [CompletionResultType]::ParameterName, 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)')
+            [CompletionResult]::new('--mesh-namespace', '--mesh-namespace', [CompletionResultType]::ParameterName, 'Namespace of the mesh''s own workloads')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Also remove the namespace and the control plane''s volumes (the mesh''s data)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'emctl;check' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--kube-context', '--kube-context', [CompletionResultType]::ParameterName, 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)')
+            [CompletionResult]::new('--mesh-namespace', '--mesh-namespace', [CompletionResultType]::ParameterName, 'Namespace of the mesh''s own workloads')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Checks before an install: cluster reachable, version, permissions, namespace free')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'emctl;migrate' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]')
+            [CompletionResult]::new('--kube-context', '--kube-context', [CompletionResultType]::ParameterName, 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)')
+            [CompletionResult]::new('--mesh-namespace', '--mesh-namespace', [CompletionResultType]::ParameterName, 'Namespace of the mesh''s own workloads')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only Deployments in this namespace [default: all namespaces]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only Deployments in this namespace [default: all namespaces]')
+            [CompletionResult]::new('--deployment', '--deployment', [CompletionResultType]::ParameterName, 'Deployments to migrate, as NAME or NAMESPACE/NAME (repeatable); no prompt to pick')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant of the mesh Services created for them')
+            [CompletionResult]::new('--rollback', '--rollback', [CompletionResultType]::ParameterName, 'Take this Deployment (NAME or NAMESPACE/NAME) out of the mesh again')
+            [CompletionResult]::new('--wait-timeout', '--wait-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the sidecar to appear in the pod template (Go duration)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'emctl;api-resources' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
@@ -273,6 +394,10 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('offline', 'offline', [CompletionResultType]::ParameterValue, 'Take service instances offline: callers stop using them until they are put online')
             [CompletionResult]::new('online', 'online', [CompletionResultType]::ParameterValue, 'Put service instances taken offline back online')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the mesh into a Kubernetes cluster (again: update it; nothing changes when nothing differs)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove the mesh from a Kubernetes cluster')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a cluster before an install (--pre), or the installed mesh')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move existing Deployments into the mesh (or one out again with --rollback)')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
@@ -304,6 +429,18 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             break
         }
         'emctl;help;demo' {
+            break
+        }
+        'emctl;help;install' {
+            break
+        }
+        'emctl;help;uninstall' {
+            break
+        }
+        'emctl;help;check' {
+            break
+        }
+        'emctl;help;migrate' {
             break
         }
         'emctl;help;api-resources' {

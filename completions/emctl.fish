@@ -40,6 +40,11 @@ complete -c emctl -n "__fish_emctl_needs_command" -f -a "edit" -d 'Edit a resour
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "online" -d 'Put service instances taken offline back online'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "demo" -d 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "install" -d 'Install the mesh into a Kubernetes cluster (again: update it; nothing changes when nothing differs)'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "uninstall" -d 'Remove the mesh from a Kubernetes cluster'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "reset" -d 'Remove the mesh from a Kubernetes cluster'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "check" -d 'Check a cluster before an install (--pre), or the installed mesh'
+complete -c emctl -n "__fish_emctl_needs_command" -f -a "migrate" -d 'Move existing Deployments into the mesh (or one out again with --rollback)'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "version" -d 'Print client and control-plane versions'
 complete -c emctl -n "__fish_emctl_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
@@ -144,6 +149,85 @@ complete -c emctl -n "__fish_emctl_using_subcommand demo" -l context -d 'Named c
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -s f -l filename -d 'Install options file (camelCase keys, see `--dry-run -o yaml`); flags override it' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l image -d 'meshd image of the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l sidecar-image -d 'Sidecar image the webhook injects [default: the meshd image]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l init-image -d 'Init-container (agent initializer) image the webhook injects [default: none]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l image-registry-url -d 'Registry prefix for images without a host part [default: docker.io]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l image-pull-policy -d 'Always, IfNotPresent or Never' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l replicas -d 'Control-plane replicas (the embedded store serves one)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l storage -d 'Control-plane storage' -r -f -a "pvc\t'A PersistentVolumeClaim per replica'
+empty-dir\t'An emptyDir: the store is lost with the pod (development only)'"
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l storage-class -d 'StorageClass of the control plane\'s volume [default: the cluster\'s default]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l storage-size -d 'Size of the control plane\'s volume [default: 1Gi]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l registry-type -d 'Registry protocol apps speak to their sidecar: eureka, consul or nacos' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l heartbeat-interval -d 'Heartbeat interval of the sidecars (Go duration) [default: 5s]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-url -d 'Injector outside the cluster, called by the API server at this https URL' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-failure-policy -d 'Fail or Ignore: what the API server does when the injector does not answer' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-tls-dir -d 'Directory with the webhook\'s ca.crt, tls.crt and tls.key; created there when missing [default: kept in the cluster only]' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here, written to ~/.emctlrc and used to create the MeshController [default: a node\'s address and the public NodePort]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -s o -l output -d 'Output of --dry-run' -r -f -a "yaml\t'YAML documents'
+json\t'A JSON `List`'"
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait-timeout -d 'How long --wait waits (Go duration)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l dry-run -d 'Print every manifest instead of applying'
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait -d 'Wait until the control plane is ready'
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l keep-on-failure -d 'On failure, keep what this run created instead of removing it'
+complete -c emctl -n "__fish_emctl_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand install" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l purge -d 'Also remove the namespace and the control plane\'s volumes (the mesh\'s data)'
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l purge -d 'Also remove the namespace and the control plane\'s volumes (the mesh\'s data)'
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -s o -l output -d 'Output format' -r -f -a "text\t'One line per check'
+json\t'A JSON array'"
+complete -c emctl -n "__fish_emctl_using_subcommand check" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l pre -d 'Checks before an install: cluster reachable, version, permissions, namespace free'
+complete -c emctl -n "__fish_emctl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c emctl -n "__fish_emctl_using_subcommand check" -s V -l version -d 'Print version'
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s n -l namespace -d 'Only Deployments in this namespace [default: all namespaces]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l deployment -d 'Deployments to migrate, as NAME or NAMESPACE/NAME (repeatable); no prompt to pick' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l tenant -d 'Tenant of the mesh Services created for them' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l rollback -d 'Take this Deployment (NAME or NAMESPACE/NAME) out of the mesh again' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l wait-timeout -d 'How long to wait for the sidecar to appear in the pod template (Go duration)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l token -d 'Bearer token for the control plane' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s y -l yes -d 'Do not ask for confirmation'
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s h -l help -d 'Print help'
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
@@ -163,16 +247,20 @@ complete -c emctl -n "__fish_emctl_using_subcommand completion" -l context -d 'N
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "online" -d 'Put service instances taken offline back online'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "demo" -d 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "apply" -d 'Create or update resources from files, directories, URLs or stdin'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "create" -d 'Create resources; fails for those that exist'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "get" -d 'List resources of a kind, or show some by name'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "describe" -d 'Show one resource in detail'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "delete" -d 'Delete resources by kind and name, or those in files'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "edit" -d 'Edit a resource in $EDITOR and apply the result'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "offline" -d 'Take service instances offline: callers stop using them until they are put online'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "online" -d 'Put service instances taken offline back online'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "demo" -d 'Run the whole mesh on this machine: control plane, three services with sidecars, a canary'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "install" -d 'Install the mesh into a Kubernetes cluster (again: update it; nothing changes when nothing differs)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "uninstall" -d 'Remove the mesh from a Kubernetes cluster'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "check" -d 'Check a cluster before an install (--pre), or the installed mesh'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "migrate" -d 'Move existing Deployments into the mesh (or one out again with --rollback)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "api-resources" -d 'List the resource kinds, their short names and columns'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "version" -d 'Print client and control-plane versions'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c emctl -n "__fish_emctl_using_subcommand help; and not __fish_seen_subcommand_from apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
