@@ -17,16 +17,25 @@ async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
     let stdout = run_client("eureka_client.py", &[&registry, &front_app.port.to_string()]).await;
     assert_eq!(stdout, "b-1 /hello canary=\nb-1 /via-client canary=\n");
 
-    // The client deregistered on stop; the front's own registration is gone.
-    let apps: Value = reqwest::Client::new()
-        .get(format!("http://{registry}/eureka/apps/"))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The client deregistered on stop; the front's own registration is gone. BACK is UP: with a
+    // 1 s heartbeat interval a beat delayed on a loaded machine can expire it for a moment, so the
+    // status is read until it settles (a few intervals at most).
+    let mut apps = Value::Null;
+    for _ in 0..50 {
+        apps = reqwest::Client::new()
+            .get(format!("http://{registry}/eureka/apps/"))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if apps["applications"]["apps__hashcode"] == "UP_1_" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let names: Vec<&str> = apps["applications"]["application"]
         .as_array()
         .unwrap()
