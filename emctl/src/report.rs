@@ -36,13 +36,7 @@ pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> Stri
             }
         }
         ClientError::Transport { source, .. } => {
-            let mut cause: Option<&dyn std::error::Error> = Some(source);
-            let mut last = String::new();
-            while let Some(c) = cause {
-                last = c.to_string();
-                cause = c.source();
-            }
-            out.push_str(&format!("\n  caused by: {last}"));
+            out.push_str(&format!("\n  caused by: {}", root_cause(source)));
             out.push_str(&format!(
                 "\n  hint: the address comes from {}; start a control plane with `meshd control-plane` or point emctl at yours with --server, EMCTL_SERVER or ~/.emctlrc",
                 config.origin
@@ -55,6 +49,15 @@ pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> Stri
         }
     }
     out
+}
+
+/// The innermost cause of `err` (`connection refused` rather than `error sending request`).
+pub fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut last = err;
+    while let Some(cause) = last.source() {
+        last = cause;
+    }
+    last.to_string()
 }
 
 /// A refused document.

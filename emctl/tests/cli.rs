@@ -6,6 +6,10 @@ mod support;
 
 #[path = "cli/auth.rs"]
 mod auth;
+#[path = "cli/completion.rs"]
+mod completion;
+#[path = "cli/dashboard.rs"]
+mod dashboard;
 #[path = "cli/edit.rs"]
 mod edit;
 #[path = "cli/instances.rs"]
