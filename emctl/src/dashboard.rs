@@ -6,6 +6,7 @@
 //! clock tick and signals, applies what arrived as actions, carries out the effects (network
 //! work is spawned; only `$EDITOR` takes the terminal over), and redraws at most every 30 ms.
 
+pub mod action;
 pub mod app;
 mod feed;
 #[cfg(test)]
@@ -28,7 +29,8 @@ use meshlib::kind::{Kind, ResourceKind};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
-use self::app::{Action, App, Effect, Settings};
+use self::action::{Action, Effect};
+use self::app::{App, Settings};
 use crate::cli::{DashboardArgs, EditFormat};
 use crate::cmd::{Ctx, Exit};
 

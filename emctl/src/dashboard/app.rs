@@ -1,14 +1,12 @@
-//! The dashboard's state and its transitions: `update(Action) -> Option<Effect>`, with no I/O.
-//! Keys, terminal events and data from the feed all arrive as [`Action`]s; what needs the
-//! outside world (deleting, editing, watching one more kind, quitting) leaves as an [`Effect`].
+//! The dashboard's state and its transitions: `update(Action) -> Option<Effect>`, with no I/O
+//! (the messages are in [`super::action`]).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use meshlib::api::WatchEvent;
 use meshlib::kind::{KINDS, Kind, ResourceKind};
-use meshlib::resource::Resource;
 
+use super::action::{Action, Effect, Target};
 use super::list::KindList;
 use super::metrics::Golden;
 use super::theme::Theme;
@@ -26,117 +24,6 @@ pub const ALWAYS_WATCHED: &[Kind] = &[
 const FLASH_FOR: Duration = Duration::from_secs(5);
 /// How deep the back stack goes.
 const MAX_STACK: usize = 32;
-
-/// Everything that changes the state.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// Selection (or text) one line up.
-    Up,
-    /// One line down.
-    Down,
-    /// One page up.
-    PageUp,
-    /// One page down.
-    PageDown,
-    /// To the first line.
-    Top,
-    /// To the last line.
-    Bottom,
-    /// Drill down: a service's instances; describe for other kinds.
-    Enter,
-    /// Back to the previous view; at the first one, clear its filter.
-    Back,
-    /// Describe the selected object.
-    Describe,
-    /// Show the selected object as YAML.
-    Yaml,
-    /// Edit the selected object in `$EDITOR`.
-    Edit,
-    /// Delete the selected object (asks first).
-    Delete,
-    /// Watch the current kind again from scratch.
-    Refresh,
-    /// Open the help.
-    Help,
-    /// Open the command bar (`:`).
-    Command,
-    /// Open the filter bar (`/`).
-    Filter,
-    /// Quit.
-    Quit,
-    /// A typed character (command bar, filter bar).
-    Input(char),
-    /// Erase the last typed character.
-    Erase,
-    /// Complete the kind being typed in the command bar.
-    Complete,
-    /// Run the command bar or keep the filter.
-    Submit,
-    /// Close the bar or overlay without acting.
-    Cancel,
-    /// The answer to the delete question.
-    Confirm(bool),
-    /// The terminal's new size.
-    Resize {
-        /// Columns.
-        width: u16,
-        /// Rows.
-        height: u16,
-    },
-    /// The clock moved.
-    Tick(SystemTime),
-    /// Every object of a kind (the start of a watch).
-    Synced(ResourceKind, Vec<Resource>),
-    /// Changes of a kind.
-    Changed(ResourceKind, Vec<WatchEvent>),
-    /// The server refused to list a kind.
-    Refused(ResourceKind, String),
-    /// The control-plane version (it answers).
-    Version(String),
-    /// The control plane cannot be reached; the next try is at `retry_at`.
-    Unreachable {
-        /// What failed.
-        message: String,
-        /// When the feed tries again.
-        retry_at: SystemTime,
-    },
-    /// Golden metrics per service.
-    Golden(BTreeMap<String, Golden>),
-    /// How an effect ended: a message, or what went wrong (may span lines).
-    Done(Result<String, String>),
-}
-
-/// What the event loop does for the state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Start watching a kind.
-    Watch(ResourceKind),
-    /// Watch a kind again from scratch.
-    Resync(ResourceKind),
-    /// Open an object in the editor (the terminal is handed over meanwhile).
-    Edit(Target),
-    /// Delete an object.
-    Delete(Target),
-    /// Leave.
-    Quit,
-}
-
-/// An object acted on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Its kind.
-    pub kind: ResourceKind,
-    /// Its name.
-    pub name: String,
-}
-
-impl Target {
-    /// `kind/name` as emctl prints it.
-    #[must_use]
-    pub fn reference(&self) -> String {
-        format!("{}/{}", self.kind.name().to_ascii_lowercase(), self.name)
-    }
-}
 
 /// One entry of the back stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -666,7 +553,7 @@ impl App {
         new.then_some(Effect::Watch(kind))
     }
 
-    /// Instances to scrape changed since `generation`.
+    /// Changes with every change of `kind`'s data (0 before it is watched).
     #[must_use]
     pub fn generation(&self, kind: &ResourceKind) -> u64 {
         self.lists.get(kind).map_or(0, KindList::generation)

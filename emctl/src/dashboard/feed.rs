@@ -14,7 +14,7 @@ use meshlib::kind::ResourceKind;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
-use super::app::Action;
+use super::action::Action;
 
 /// First wait after a failure.
 const FIRST_RETRY: Duration = Duration::from_millis(500);

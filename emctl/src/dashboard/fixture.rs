@@ -8,7 +8,8 @@ use meshlib::kind::{Kind, ResourceKind};
 use meshlib::resource::Resource;
 use serde_json::{Value, json};
 
-use super::app::{Action, App, Settings};
+use super::action::Action;
+use super::app::{App, Settings};
 use super::metrics::Golden;
 use super::theme::Theme;
 
@@ -129,11 +130,21 @@ pub fn mesh(readonly: bool) -> App {
 }
 
 /// Feeds `actions` to `app`, returning the effects.
-pub fn run(app: &mut App, actions: impl IntoIterator<Item = Action>) -> Vec<super::app::Effect> {
+pub fn run(app: &mut App, actions: impl IntoIterator<Item = Action>) -> Vec<super::action::Effect> {
     actions.into_iter().filter_map(|a| app.update(a)).collect()
 }
 
 /// The actions of typing `text` in a bar.
 pub fn typed(text: &str) -> Vec<Action> {
     text.chars().map(Action::Input).collect()
+}
+
+/// The actions of `:text` and enter.
+pub fn command(text: &str) -> Vec<Action> {
+    [vec![Action::Command], typed(text), vec![Action::Submit]].concat()
+}
+
+/// The actions of `/text` and enter.
+pub fn filter(text: &str) -> Vec<Action> {
+    [vec![Action::Filter], typed(text), vec![Action::Submit]].concat()
 }

@@ -3,7 +3,8 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::{Action, Mode};
+use super::action::Action;
+use super::app::Mode;
 
 /// A key with its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +181,7 @@ mod tests {
         assert_eq!(action(&bar, &press(plain('d'))), Some(Action::Input('d')));
         assert_eq!(action(&bar, &press(code(KeyCode::Esc))), Some(Action::Cancel));
         assert_eq!(action(&bar, &press(ctrl('c'))), Some(Action::Quit));
-        let question = Mode::Confirm(super::super::app::Target {
+        let question = Mode::Confirm(super::super::action::Target {
             kind: meshlib::kind::ResourceKind::Custom("x".into()),
             name: "y".into(),
         });

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use meshlib::resource::Resource;
 use tokio::sync::{mpsc, watch};
 
-use super::app::Action;
+use super::action::Action;
 use super::metrics::{self, Scrape, Window};
 
 /// How long one scrape may take.
@@ -51,8 +51,12 @@ pub fn targets<'a>(instances: impl Iterator<Item = &'a Resource>) -> Vec<Target>
         .collect()
 }
 
-/// Scrapes the current targets every `every` until the event loop is gone.
+/// Shortest pause between two rounds.
+const MIN_EVERY: Duration = Duration::from_millis(500);
+
+/// Scrapes the current targets every `every` (at least 0.5 s) until the event loop is gone.
 pub async fn run(targets: watch::Receiver<Vec<Target>>, tx: mpsc::Sender<Action>, every: Duration) {
+    let every = every.max(MIN_EVERY);
     let Ok(http) = reqwest::Client::builder().timeout(TIMEOUT).no_proxy().build() else {
         return;
     };

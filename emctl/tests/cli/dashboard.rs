@@ -140,7 +140,7 @@ fn dashboard_in_a_real_terminal() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("services(1/4) </vets>");
     tmux.keys(&[":q", "Enter"]);
-    let after = tmux.wait_for("exit=");
+    let after = tmux.wait_for("icanon");
     assert!(after.contains("exit=0"), "{after}");
     let mode = after.lines().find(|l| l.ends_with("icanon")).unwrap_or_default();
     assert_eq!(mode, "icanon", "the terminal is back in canonical mode:\n{after}");

@@ -5,24 +5,10 @@ use std::time::Duration;
 use meshlib::kind::{Kind, ResourceKind};
 
 use super::*;
-use crate::dashboard::fixture::{instance, mesh, now, run, typed};
+use crate::dashboard::fixture::{command, filter, instance, mesh, now, run, typed};
 
 fn builtin(kind: Kind) -> ResourceKind {
     ResourceKind::Builtin(kind)
-}
-
-fn command(text: &str) -> Vec<Action> {
-    let mut actions = vec![Action::Command];
-    actions.extend(typed(text));
-    actions.push(Action::Submit);
-    actions
-}
-
-fn filter(text: &str) -> Vec<Action> {
-    let mut actions = vec![Action::Filter];
-    actions.extend(typed(text));
-    actions.push(Action::Submit);
-    actions
 }
 
 fn visible(app: &App) -> Vec<String> {

@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::cli::Output;
-use crate::dashboard::app::{App, DetailView, Target};
+use crate::dashboard::action::Target;
+use crate::dashboard::app::{App, DetailView};
 
 /// The text shown for `target`.
 #[must_use]

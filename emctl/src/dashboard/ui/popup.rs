@@ -6,7 +6,8 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::dashboard::app::{self, App, Target};
+use crate::dashboard::action::Target;
+use crate::dashboard::app::{self, App};
 use crate::dashboard::keys::BINDINGS;
 
 /// A box of `width` × `height` in the middle of the screen (smaller on a small screen), cleared.

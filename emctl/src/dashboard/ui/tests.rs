@@ -7,8 +7,9 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 use super::render;
-use crate::dashboard::app::{Action, App};
-use crate::dashboard::fixture::{mesh, now, run, typed};
+use crate::dashboard::action::Action;
+use crate::dashboard::app::App;
+use crate::dashboard::fixture::{command, mesh, now, run, typed};
 
 fn frame(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     app.update(Action::Resize { width, height });
@@ -23,13 +24,6 @@ fn snapshot(name: &str, app: &mut App) {
         let terminal = frame(app, width, height);
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
     }
-}
-
-fn command(text: &str) -> Vec<Action> {
-    let mut actions = vec![Action::Command];
-    actions.extend(typed(text));
-    actions.push(Action::Submit);
-    actions
 }
 
 #[test]
