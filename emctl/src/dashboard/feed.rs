@@ -255,6 +255,30 @@ async fn poll_version(client: Client, tx: mpsc::Sender<Action>) {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn an_unreachable_server_is_reported_with_the_next_try() {
+        // Nothing listens on port 1 of loopback: connections are refused at once.
+        let client = Client::new(&meshlib::client::Config {
+            server: "127.0.0.1:1".into(),
+            token: None,
+            timeout: Duration::from_secs(1),
+        })
+        .unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        let mut feed = Feed::start(client, tx);
+        feed.watch(&ResourceKind::Builtin(meshlib::kind::Kind::Service));
+        for _ in 0..2 {
+            let Some(Action::Unreachable { message, retry_at }) = rx.recv().await else {
+                panic!("an outage expected")
+            };
+            assert!(
+                message.starts_with("cannot reach the control plane at http://127.0.0.1:1/"),
+                "{message}"
+            );
+            assert!(retry_at > SystemTime::now(), "the next try is ahead");
+        }
+    }
+
     #[test]
     fn backoff_doubles_up_to_ten_seconds_and_resets() {
         let mut backoff = Backoff::default();

@@ -98,6 +98,64 @@ mod tests {
 
     use super::*;
 
+    /// A sidecar's admin port that serves `/metrics` with 10 more inbound requests (one a 5xx)
+    /// at every scrape.
+    async fn fake_sidecar() -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            for scrape in 1.. {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut request = [0; 1024];
+                let _ = socket.read(&mut request).await;
+                let body = format!(
+                    "mesh_sidecar_requests_total{{direction=\"ingress\",service=\"order\",class=\"2xx\"}} {}\n\
+                     mesh_sidecar_requests_total{{direction=\"ingress\",service=\"order\",class=\"5xx\"}} {scrape}\n\
+                     mesh_sidecar_request_duration_seconds_bucket{{direction=\"ingress\",service=\"order\",le=\"0.01\"}} {}\n\
+                     mesh_sidecar_request_duration_seconds_bucket{{direction=\"ingress\",service=\"order\",le=\"+Inf\"}} {}\n",
+                    scrape * 9,
+                    scrape * 10,
+                    scrape * 10
+                );
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn two_scrapes_make_golden_metrics() {
+        let port = fake_sidecar().await;
+        let target = Target {
+            instance: "order/order-1".into(),
+            service: "order".into(),
+            url: format!("http://127.0.0.1:{port}/metrics"),
+        };
+        let (_targets, targets_rx) = watch::channel(vec![target]);
+        let (tx, mut rx) = mpsc::channel(4);
+        let scraper = tokio::spawn(run(targets_rx, tx, Duration::ZERO));
+        let first = rx.recv().await.unwrap();
+        assert_eq!(
+            first,
+            Action::Golden([("order".to_owned(), metrics::Golden::default())].into())
+        );
+        let Some(Action::Golden(second)) = rx.recv().await else {
+            panic!("golden metrics expected")
+        };
+        let golden = second["order"];
+        assert!(golden.rps.is_some_and(|rps| rps > 0.0), "{golden:?}");
+        assert_eq!(golden.success, Some(0.9));
+        assert!(golden.p99.is_some_and(|p99| p99 <= 0.01), "{golden:?}");
+        scraper.abort();
+    }
+
     #[test]
     fn only_up_instances_with_an_admin_port_are_scraped() {
         let instance = |id: &str, spec: serde_json::Value| {
