@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move existing Deployments into the mesh (or one out again with --rollback)')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
+            [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Full-screen live view of the mesh: services with golden metrics, instances, canaries, tenants and every other kind; describe, edit and delete from there')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -371,6 +372,23 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'emctl;dashboard' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The view to start with: a kind, plural or short name')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'The view to start with: a kind, plural or short name')
+            [CompletionResult]::new('--metrics-interval', '--metrics-interval', [CompletionResultType]::ParameterName, 'How often to scrape the sidecars'' metrics (Go duration)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Named context from ~/.emctlrc to use instead of its current one')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--readonly', '--readonly', [CompletionResultType]::ParameterName, 'Disable changes: edit and delete only say "read-only"')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'emctl;completion' {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]')
@@ -400,6 +418,7 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move existing Deployments into the mesh (or one out again with --rollback)')
             [CompletionResult]::new('api-resources', 'api-resources', [CompletionResultType]::ParameterValue, 'List the resource kinds, their short names and columns')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print client and control-plane versions')
+            [CompletionResult]::new('dashboard', 'dashboard', [CompletionResultType]::ParameterValue, 'Full-screen live view of the mesh: services with golden metrics, instances, canaries, tenants and every other kind; describe, edit and delete from there')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -447,6 +466,9 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             break
         }
         'emctl;help;version' {
+            break
+        }
+        'emctl;help;dashboard' {
             break
         }
         'emctl;help;completion' {

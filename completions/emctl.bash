@@ -31,6 +31,9 @@ _emctl() {
             emctl,create)
                 cmd="emctl__subcmd__create"
                 ;;
+            emctl,dashboard)
+                cmd="emctl__subcmd__dashboard"
+                ;;
             emctl,delete)
                 cmd="emctl__subcmd__delete"
                 ;;
@@ -88,6 +91,9 @@ _emctl() {
             emctl__subcmd__help,create)
                 cmd="emctl__subcmd__help__subcmd__create"
                 ;;
+            emctl__subcmd__help,dashboard)
+                cmd="emctl__subcmd__help__subcmd__dashboard"
+                ;;
             emctl__subcmd__help,delete)
                 cmd="emctl__subcmd__help__subcmd__delete"
                 ;;
@@ -131,7 +137,7 @@ _emctl() {
 
     case "${cmd}" in
         emctl)
-            opts="-s -t -h -V --server --token --context --timeout --help --version apply create get list describe delete edit offline online demo install uninstall reset check migrate api-resources version completion help"
+            opts="-s -t -h -V --server --token --context --timeout --help --version apply create get list describe delete edit offline online demo install uninstall reset check migrate api-resources version dashboard completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -377,6 +383,56 @@ _emctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "name" -- "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        emctl__subcmd__dashboard)
+            opts="-c -s -t -h -V --readonly --command --metrics-interval --server --token --context --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -657,7 +713,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__help)
-            opts="apply create get describe delete edit offline online demo install uninstall check migrate api-resources version completion help"
+            opts="apply create get describe delete edit offline online demo install uninstall check migrate api-resources version dashboard completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -727,6 +783,20 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        emctl__subcmd__help__subcmd__dashboard)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

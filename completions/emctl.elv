@@ -45,6 +45,7 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand migrate 'Move existing Deployments into the mesh (or one out again with --rollback)'
             cand api-resources 'List the resource kinds, their short names and columns'
             cand version 'Print client and control-plane versions'
+            cand dashboard 'Full-screen live view of the mesh: services with golden metrics, instances, canaries, tenants and every other kind; describe, edit and delete from there'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -350,6 +351,22 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'emctl;dashboard'= {
+            cand -c 'The view to start with: a kind, plural or short name'
+            cand --command 'The view to start with: a kind, plural or short name'
+            cand --metrics-interval 'How often to scrape the sidecars'' metrics (Go duration)'
+            cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
+            cand --token 'Bearer token for the control plane'
+            cand --context 'Named context from ~/.emctlrc to use instead of its current one'
+            cand -t 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --readonly 'Disable changes: edit and delete only say "read-only"'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'emctl;completion'= {
             cand -s 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
             cand --server 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]'
@@ -378,6 +395,7 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand migrate 'Move existing Deployments into the mesh (or one out again with --rollback)'
             cand api-resources 'List the resource kinds, their short names and columns'
             cand version 'Print client and control-plane versions'
+            cand dashboard 'Full-screen live view of the mesh: services with golden metrics, instances, canaries, tenants and every other kind; describe, edit and delete from there'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -410,6 +428,8 @@ set edit:completion:arg-completer[emctl] = {|@words|
         &'emctl;help;api-resources'= {
         }
         &'emctl;help;version'= {
+        }
+        &'emctl;help;dashboard'= {
         }
         &'emctl;help;completion'= {
         }

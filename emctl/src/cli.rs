@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
+
+use crate::complete;
 
 mod cluster;
 
@@ -78,6 +81,10 @@ pub enum Command {
     ApiResources,
     /// Print client and control-plane versions.
     Version(VersionArgs),
+    /// Full-screen live view of the mesh: services with golden metrics, instances, canaries,
+    /// tenants and every other kind; describe, edit and delete from there.
+    #[command(after_help = crate::dashboard::keys::help())]
+    Dashboard(DashboardArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = COMPLETION_HELP)]
     Completion(CompletionArgs),
@@ -85,12 +92,35 @@ pub enum Command {
 
 /// How to install completions.
 pub const COMPLETION_HELP: &str = "\
-Install:
+Install (static: commands and flags):
   bash        emctl completion bash > ~/.local/share/bash-completion/completions/emctl
   zsh         emctl completion zsh > \"${fpath[1]}/_emctl\"
   fish        emctl completion fish > ~/.config/fish/completions/emctl.fish
   powershell  emctl completion powershell >> $PROFILE
-  elvish      emctl completion elvish >> ~/.config/elvish/rc.elv";
+  elvish      emctl completion elvish >> ~/.config/elvish/rc.elv
+
+Or dynamic: also kinds and resource names from the server (1 s timeout, silent on failure):
+  bash        echo 'source <(COMPLETE=bash emctl)' >> ~/.bashrc
+  zsh         echo 'source <(COMPLETE=zsh emctl)' >> ~/.zshrc
+  fish        echo 'COMPLETE=fish emctl | source' > ~/.config/fish/completions/emctl.fish
+  elvish      eval (E:COMPLETE=elvish emctl | slurp)
+  powershell  in $PROFILE:
+    $env:COMPLETE = \"powershell\"; emctl | Out-String | Invoke-Expression; Remove-Item Env:\\COMPLETE";
+
+/// `emctl dashboard`.
+#[derive(Debug, Clone, Args)]
+pub struct DashboardArgs {
+    /// Disable changes: edit and delete only say "read-only".
+    #[arg(long)]
+    pub readonly: bool,
+    /// The view to start with: a kind, plural or short name.
+    #[arg(short = 'c', long = "command", value_name = "KIND", default_value = "services",
+          add = ArgValueCompleter::new(complete::kinds))]
+    pub view: String,
+    /// How often to scrape the sidecars' metrics (Go duration).
+    #[arg(long, default_value = "3s", value_parser = meshlib::duration::parse_flag)]
+    pub metrics_interval: std::time::Duration,
+}
 
 /// `emctl completion`.
 #[derive(Debug, Clone, Args)]
@@ -142,8 +172,10 @@ pub enum Output {
 #[derive(Debug, Clone, Args)]
 pub struct GetArgs {
     /// Kind: name, plural or short name (see `emctl api-resources`), or a custom kind.
+    #[arg(add = ArgValueCompleter::new(complete::kinds))]
     pub kind: String,
     /// Names; all objects when omitted.
+    #[arg(add = ArgValueCompleter::new(complete::names))]
     pub names: Vec<String>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
@@ -176,9 +208,10 @@ pub struct GetArgs {
 #[derive(Debug, Clone, Args)]
 pub struct InstanceArgs {
     /// `serviceinstance` (or `si`).
+    #[arg(add = ArgValueCompleter::new(complete::kinds))]
     pub kind: String,
     /// Instances as `SERVICE/ID`.
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCompleter::new(complete::names))]
     pub names: Vec<String>,
 }
 
@@ -200,8 +233,10 @@ pub struct DemoArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DescribeArgs {
     /// Kind.
+    #[arg(add = ArgValueCompleter::new(complete::kinds))]
     pub kind: String,
     /// Name.
+    #[arg(add = ArgValueCompleter::new(complete::names))]
     pub name: String,
 }
 
@@ -209,10 +244,10 @@ pub struct DescribeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DeleteArgs {
     /// Kind (with names), unless -f is given.
-    #[arg(required_unless_present = "files", conflicts_with = "files")]
+    #[arg(required_unless_present = "files", conflicts_with = "files", add = ArgValueCompleter::new(complete::kinds))]
     pub kind: Option<String>,
     /// Names.
-    #[arg(requires = "kind")]
+    #[arg(requires = "kind", add = ArgValueCompleter::new(complete::names))]
     pub names: Vec<String>,
     /// Delete the objects described in these locations.
     #[arg(short = 'f', long = "filename", value_name = "LOCATION")]
@@ -229,8 +264,10 @@ pub struct DeleteArgs {
 #[derive(Debug, Clone, Args)]
 pub struct EditArgs {
     /// Kind.
+    #[arg(add = ArgValueCompleter::new(complete::kinds))]
     pub kind: String,
     /// Name.
+    #[arg(add = ArgValueCompleter::new(complete::names))]
     pub name: String,
     /// Edit as JSON instead of YAML.
     #[arg(short = 'o', long, value_enum, default_value = "yaml")]

@@ -4,10 +4,10 @@ mod api_resources;
 mod apply;
 mod check;
 pub mod completion;
-mod delete;
+pub mod delete;
 mod demo;
-mod describe;
-mod edit;
+pub mod describe;
+pub mod edit;
 mod get;
 mod install;
 mod install_tls;
@@ -95,6 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Command::Delete(args) => delete::run(&ctx, args).await,
                 Command::Edit(args) => edit::run(&ctx, args).await,
                 Command::Version(_) => version::run(&ctx).await,
+                Command::Dashboard(args) => crate::dashboard::run(&ctx, args).await,
                 Command::Offline(args) => instances::set_offline(&ctx, args, true).await,
                 Command::Online(args) => instances::set_offline(&ctx, args, false).await,
                 Command::Migrate(args) => migrate::run(&ctx, args).await,

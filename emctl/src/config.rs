@@ -50,6 +50,8 @@ pub struct Resolved {
     pub server: String,
     /// Where the server came from, for error hints.
     pub origin: &'static str,
+    /// The named context in use, if any.
+    pub context: Option<String>,
     /// Bearer token.
     pub token: Option<String>,
     /// Per-request timeout.
@@ -139,6 +141,7 @@ pub fn resolve(global: &GlobalArgs) -> anyhow::Result<Resolved> {
     Ok(Resolved {
         server: meshlib::client::server_url(&server),
         origin,
+        context: context.map(|c| c.name.clone()),
         token,
         timeout,
     })

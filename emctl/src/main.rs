@@ -1,13 +1,5 @@
-//! `emctl`: argument parsing, the async runtime and the exit-code table. Everything else is in
-//! `cmd`.
-
-mod cli;
-mod cluster;
-mod cmd;
-mod config;
-mod output;
-mod report;
-mod source;
+//! `emctl`: shell completion requests, argument parsing, the async runtime and the exit-code
+//! table. Everything else is in the library (`cmd`).
 
 /// mimalloc: listing and decoding thousands of objects is allocation-bound, and glibc malloc
 /// spent a quarter of `get serviceinstance` over 10k instances in malloc/free.
@@ -16,8 +8,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use emctl::{cli, cmd};
 
 /// Exit code of wrong usage (BSD `EX_USAGE`).
 const EXIT_USAGE: u8 = 64;
@@ -44,6 +37,8 @@ fn install_panic_hook() {
 }
 
 fn main() -> ExitCode {
+    // `COMPLETE=<shell> emctl ...` is a completion request from the shell: answer and exit.
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
     install_panic_hook();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

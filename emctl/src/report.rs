@@ -51,13 +51,13 @@ pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> Stri
     out
 }
 
-/// The innermost cause of an error chain (what actually went wrong, e.g. "Connection refused").
-pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause: &dyn std::error::Error = err;
-    while let Some(inner) = cause.source() {
-        cause = inner;
+/// The innermost cause of `err` (`connection refused` rather than `error sending request`).
+pub fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut last = err;
+    while let Some(cause) = last.source() {
+        last = cause;
     }
-    cause.to_string()
+    last.to_string()
 }
 
 /// A refused document.

@@ -8,6 +8,10 @@ mod support;
 mod auth;
 #[path = "cli/cluster.rs"]
 mod cluster;
+#[path = "cli/completion.rs"]
+mod completion;
+#[path = "cli/dashboard.rs"]
+mod dashboard;
 #[path = "cli/edit.rs"]
 mod edit;
 #[path = "cli/instances.rs"]

@@ -23,6 +23,9 @@ pub struct Registration {
     pub ip: String,
     /// Ingress port of the sidecar.
     pub port: u16,
+    /// Admin port of the sidecar (`/metrics`), on the same address; omitted by older sidecars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_port: Option<u16>,
     /// Instance labels.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,

@@ -17,50 +17,83 @@ fn named(kind: &ResourceKind) -> bool {
     kind.builtin().is_none_or(|k| k.info().scope != Scope::Registry)
 }
 
-fn shown(columns: &[Column], wide: bool) -> impl Iterator<Item = &Column> {
-    columns.iter().filter(move |c| wide || !c.wide)
+/// One column of a table: NAME, one of the kind's columns, AGE or LABELS.
+#[derive(Debug, Clone, Copy)]
+pub enum TableColumn {
+    /// The object's name.
+    Name,
+    /// A column of the kind table.
+    Spec(&'static Column),
+    /// Time since the object was created (appended when the kind has no AGE column of its own).
+    Age,
+    /// The object's labels (wide tables).
+    Labels,
+}
+
+impl TableColumn {
+    /// Upper-case header.
+    #[must_use]
+    pub fn header(&self) -> &'static str {
+        match self {
+            Self::Name => "NAME",
+            Self::Spec(column) => column.header,
+            Self::Age => "AGE",
+            Self::Labels => "LABELS",
+        }
+    }
+
+    /// The cell of `resource` in this column at `now`.
+    #[must_use]
+    pub fn value(&self, resource: &Resource, now: SystemTime) -> String {
+        let created = || age(resource.metadata.creation_timestamp.as_deref(), now);
+        match self {
+            Self::Name => resource.metadata.name.clone(),
+            Self::Spec(Column { cell: Cell::Age, .. }) | Self::Age => created(),
+            Self::Spec(column) => cell(&column.cell, &resource.spec, now),
+            Self::Labels => text(&serde_json::to_value(&resource.metadata.labels).unwrap_or_default()),
+        }
+    }
+
+    /// True when the cell changes with the clock alone (ages), so a cached row only needs these
+    /// cells computed again as time passes.
+    #[must_use]
+    pub fn is_timed(&self) -> bool {
+        match self {
+            Self::Age => true,
+            Self::Spec(column) => matches!(column.cell, Cell::Age | Cell::Since(_)),
+            Self::Name | Self::Labels => false,
+        }
+    }
+}
+
+/// The columns of a table of `kind`: NAME, its columns, AGE (and LABELS when wide).
+#[must_use]
+pub fn columns(kind: &ResourceKind, wide: bool) -> Vec<TableColumn> {
+    let spec = kind.columns();
+    let mut out = Vec::new();
+    if named(kind) {
+        out.push(TableColumn::Name);
+    }
+    out.extend(spec.iter().filter(|c| wide || !c.wide).map(TableColumn::Spec));
+    if !spec.iter().any(|c| matches!(c.cell, Cell::Age)) {
+        out.push(TableColumn::Age);
+    }
+    if wide && named(kind) {
+        out.push(TableColumn::Labels);
+    }
+    out
 }
 
 /// Headers of a table of `kind`: NAME, its columns, AGE (and LABELS when wide).
 #[must_use]
 pub fn headers(kind: &ResourceKind, wide: bool) -> Vec<&'static str> {
-    let columns = kind.columns();
-    let mut out = Vec::new();
-    if named(kind) {
-        out.push("NAME");
-    }
-    out.extend(shown(columns, wide).map(|c| c.header));
-    if !columns.iter().any(|c| matches!(c.cell, Cell::Age)) {
-        out.push("AGE");
-    }
-    if wide && named(kind) {
-        out.push("LABELS");
-    }
-    out
+    columns(kind, wide).iter().map(TableColumn::header).collect()
 }
 
 /// One row, matching [`headers`].
 #[must_use]
 pub fn row(kind: &ResourceKind, resource: &Resource, wide: bool, now: SystemTime) -> Vec<String> {
-    let columns = kind.columns();
-    let created = || age(resource.metadata.creation_timestamp.as_deref(), now);
-    let mut out = Vec::new();
-    if named(kind) {
-        out.push(resource.metadata.name.clone());
-    }
-    out.extend(shown(columns, wide).map(|c| match c.cell {
-        Cell::Age => created(),
-        _ => cell(&c.cell, &resource.spec, now),
-    }));
-    if !columns.iter().any(|c| matches!(c.cell, Cell::Age)) {
-        out.push(created());
-    }
-    if wide && named(kind) {
-        out.push(text(
-            &serde_json::to_value(&resource.metadata.labels).unwrap_or_default(),
-        ));
-    }
-    out
+    columns(kind, wide).iter().map(|c| c.value(resource, now)).collect()
 }
 
 /// The text of one cell.
@@ -139,8 +172,13 @@ pub fn age(created: Option<&str>, now: SystemTime) -> String {
     let Some(created) = created.and_then(|c| humantime::parse_rfc3339_weak(c).ok()) else {
         return NONE.to_owned();
     };
-    let elapsed = now.duration_since(created).unwrap_or(Duration::ZERO).as_secs();
-    match elapsed {
+    short(now.duration_since(created).unwrap_or(Duration::ZERO))
+}
+
+/// A duration as ages are shown: `45s`, `12m`, `5h`, `3d`.
+#[must_use]
+pub fn short(elapsed: Duration) -> String {
+    match elapsed.as_secs() {
         s if s < 120 => format!("{s}s"),
         s if s < 2 * 3600 => format!("{}m", s / 60),
         s if s < 2 * 86400 => format!("{}h", s / 3600),
@@ -175,6 +213,25 @@ mod tests {
         assert_eq!(cell_at(&Cell::Names("/objs", "name"), &spec), "m1,m2");
         assert_eq!(cell_at(&Cell::Entries("/objs", "name", "w"), &spec), "m1=90,m2=10");
         assert_eq!(cell_at(&Cell::Matchers("/h"), &spec), "X-Loc=BJ,X-Ver~=v.*");
+    }
+
+    #[test]
+    fn only_ages_are_timed() {
+        use crate::kind::Kind;
+        let timed = |kind: Kind, wide: bool| -> Vec<&str> {
+            columns(&ResourceKind::Builtin(kind), wide)
+                .iter()
+                .filter(|c| c.is_timed())
+                .map(TableColumn::header)
+                .collect()
+        };
+        assert_eq!(timed(Kind::ServiceInstance, true), ["AGE", "LAST HEARTBEAT"]);
+        assert!(timed(Kind::ServiceInstance, false).is_empty());
+        assert_eq!(timed(Kind::Service, false), ["AGE"]);
+        assert_eq!(
+            headers(&ResourceKind::Builtin(Kind::Tenant), true),
+            ["NAME", "SERVICES", "DESCRIPTION", "AGE", "LABELS"]
+        );
     }
 
     #[test]

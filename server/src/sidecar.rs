@@ -49,6 +49,8 @@ pub async fn run(
         .await
         .map_err(|err| anyhow::anyhow!("cannot listen on admin address {}: {err}", args.admin_address()))?;
     let admin_address = listener.local_addr()?;
+    // Registered with the instance, so dashboards can scrape `/metrics`.
+    identity.admin_port = Some(admin_address.port());
     // The one line on stdout: tests and scripts read the admin address from it.
     println!("meshd sidecar for {} admin on http://{admin_address}", identity.service);
     tracing::info!(service = %identity.service, instance = %identity.instance_id, %admin_address, "sidecar started");

@@ -8,6 +8,16 @@ use super::{Ctx, Exit, dependency_rank};
 use crate::cli::DeleteArgs;
 use crate::report;
 
+/// What deleting `kind/name` did, as the user is told (instances are taken offline).
+pub fn deleted(kind: &ResourceKind, name: &str) -> String {
+    let subject = format!("{}/{name}", kind.name().to_ascii_lowercase());
+    if *kind == ResourceKind::Builtin(meshlib::kind::Kind::ServiceInstance) {
+        format!("{subject} taken offline (its sidecar removes it; `emctl online` undoes this)")
+    } else {
+        format!("{subject} deleted")
+    }
+}
+
 /// Runs `delete`.
 pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
     let mut failed = false;
@@ -40,10 +50,7 @@ pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
     for (at, kind, name) in targets {
         let subject = format!("{}/{name}", kind.name().to_ascii_lowercase());
         match ctx.client.delete(&kind, &name).await {
-            Ok(_) if kind == ResourceKind::Builtin(meshlib::kind::Kind::ServiceInstance) => {
-                println!("{subject} taken offline (its sidecar removes it; `emctl online` undoes this)");
-            }
-            Ok(_) => println!("{subject} deleted"),
+            Ok(_) => println!("{}", deleted(&kind, &name)),
             Err(err) if err.is_not_found() && args.ignore_not_found => {}
             Err(err) => {
                 let message = super::get::unknown_kind(&kind, &err)

@@ -44,20 +44,55 @@ fn strip_comments(text: &str) -> String {
         .join("\n")
 }
 
+/// How an edit ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Saved; `kind/name edited`.
+    Saved(String),
+    /// Nothing changed.
+    Cancelled,
+    /// Not saved: what went wrong, and where the changes are kept (`error: ...`, may span lines).
+    Failed(String),
+}
+
+impl Outcome {
+    /// The message for the user, and whether it is an error.
+    pub fn message(&self) -> (String, bool) {
+        match self {
+            Self::Saved(name) => (format!("{name} edited"), false),
+            Self::Cancelled => ("Edit cancelled, no changes made.".to_owned(), false),
+            Self::Failed(message) => (message.clone(), true),
+        }
+    }
+}
+
 /// Runs `edit`.
 pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
-    let kind = ResourceKind::lookup(&args.kind);
-    let live = match ctx.client.get(&kind, &args.name).await {
+    let outcome = edit(ctx, &ResourceKind::lookup(&args.kind), &args.name, args.output).await?;
+    let (message, failed) = outcome.message();
+    if failed {
+        eprintln!("{message}");
+    } else {
+        println!("{message}");
+    }
+    Ok(Exit::from_failed(failed))
+}
+
+/// Opens `kind/name` in the editor until the edit is saved, cancelled or given up on (the
+/// flow of `emctl edit`, also used by the dashboard's `e`).
+///
+/// # Errors
+/// The editor cannot run or the temporary file cannot be written.
+pub async fn edit(ctx: &Ctx, kind: &ResourceKind, name: &str, format: EditFormat) -> anyhow::Result<Outcome> {
+    let live = match ctx.client.get(kind, name).await {
         Ok(live) => live,
         Err(err) => {
-            eprintln!(
-                "{}",
-                super::get::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
-            );
-            return Ok(Exit::Failure);
+            return Ok(Outcome::Failed(
+                super::get::unknown_kind(kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config)),
+            ));
         }
     };
-    let format = match args.output {
+    let format = match format {
         EditFormat::Yaml => Output::Yaml,
         EditFormat::Json => Output::Json,
     };
@@ -75,8 +110,7 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
         open(&editor, &path)?;
         let edited = strip_comments(&std::fs::read_to_string(&path)?);
         if edited.trim().is_empty() || edited.trim() == original.trim() {
-            println!("Edit cancelled, no changes made.");
-            return Ok(Exit::Success);
+            return Ok(Outcome::Cancelled);
         }
         let problems = match check(&edited, &live) {
             Ok(resource) => return save(ctx, resource, &edited, file).await,
@@ -88,14 +122,11 @@ pub async fn run(ctx: &Ctx, args: &EditArgs) -> anyhow::Result<Exit> {
             .is_some_and(|(text, previous)| *text == edited || *previous == problems)
         {
             let kept = file.keep()?.1;
-            eprintln!(
-                "error: the edit is still invalid; your changes are kept in {}",
-                kept.display()
-            );
-            for line in problems.lines() {
-                eprintln!("{line}");
-            }
-            return Ok(Exit::Failure);
+            return Ok(Outcome::Failed(format!(
+                "error: the edit is still invalid; your changes are kept in {}\n{}",
+                kept.display(),
+                problems.trim_end()
+            )));
         }
         let comments: String = problems.lines().map(|l| format!("# {l}\n")).collect();
         std::fs::write(&path, format!("{HEADER}# The edit was refused:\n{comments}{edited}\n"))?;
@@ -120,7 +151,12 @@ fn check(edited: &str, live: &Resource) -> Result<Resource, String> {
     Ok(resource)
 }
 
-async fn save(ctx: &Ctx, mut resource: Resource, edited: &str, file: tempfile::NamedTempFile) -> anyhow::Result<Exit> {
+async fn save(
+    ctx: &Ctx,
+    mut resource: Resource,
+    edited: &str,
+    file: tempfile::NamedTempFile,
+) -> anyhow::Result<Outcome> {
     let name = crate::output::name_of(&resource);
     // Keep the version that was read, unless the user removed it on purpose.
     if resource.metadata.resource_version.is_none() {
@@ -128,10 +164,7 @@ async fn save(ctx: &Ctx, mut resource: Resource, edited: &str, file: tempfile::N
     }
     resource.metadata.creation_timestamp = None;
     match ctx.client.update(&resource).await {
-        Ok(_) => {
-            println!("{name} edited");
-            Ok(Exit::Success)
-        }
+        Ok(_) => Ok(Outcome::Saved(name)),
         Err(err) => {
             let kept = file.keep()?.1;
             std::fs::write(&kept, edited)?;
@@ -141,8 +174,10 @@ async fn save(ctx: &Ctx, mut resource: Resource, edited: &str, file: tempfile::N
                     "\n  hint: someone changed it while you edited; run `emctl edit` again and redo your change",
                 );
             }
-            eprintln!("{message}\n  your changes are kept in {}", kept.display());
-            Ok(Exit::Failure)
+            Ok(Outcome::Failed(format!(
+                "{message}\n  your changes are kept in {}",
+                kept.display()
+            )))
         }
     }
 }

@@ -43,6 +43,12 @@ fn informational_commands_and_usage() {
     insta::assert_snapshot!("api_resources", cp.emctl(&["api-resources"]).snapshot());
     insta::assert_snapshot!("help", cp.emctl(&["--help"]).snapshot());
     insta::assert_snapshot!("get_help", cp.emctl(&["get", "--help"]).snapshot());
+    insta::assert_snapshot!("dashboard_help", cp.emctl(&["dashboard", "--help"]).snapshot());
+    insta::assert_snapshot!("completion_help", cp.emctl(&["completion", "--help"]).snapshot());
+    // Without a terminal the dashboard says what to use instead.
+    let piped = cp.emctl(&["dashboard"]);
+    piped.failure();
+    assert!(piped.stderr.contains("needs a terminal"), "{}", piped.stderr);
     let version = cp.emctl(&["version"]);
     version.success();
     assert!(

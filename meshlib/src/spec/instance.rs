@@ -26,6 +26,9 @@ pub struct ServiceInstanceSpec {
     /// Ingress port of the instance's sidecar.
     #[serde(default)]
     pub port: u16,
+    /// Admin port of the instance's sidecar (`/metrics`), when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_port: Option<u16>,
     /// When it registered (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry_time: Option<String>,

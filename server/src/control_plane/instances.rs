@@ -372,6 +372,12 @@ impl Instances {
                 message: "must be between 1 and 65535".into(),
             });
         }
+        if registration.admin_port == Some(0) {
+            problems.push(FieldError {
+                field: "adminPort".into(),
+                message: "must be between 1 and 65535".into(),
+            });
+        }
         if !problems.is_empty() {
             return Err(ApiError::invalid("registration", problems));
         }
@@ -391,6 +397,7 @@ impl Instances {
         spec.instance_id = registration.instance_id;
         spec.ip = registration.ip;
         spec.port = registration.port;
+        spec.admin_port = registration.admin_port;
         spec.labels = registration.labels;
         spec.agent_type = registration.agent_type;
         spec.health = registration.health;

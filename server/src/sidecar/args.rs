@@ -81,6 +81,9 @@ pub struct Identity {
     pub ip: String,
     /// Its ingress port.
     pub port: u16,
+    /// Its admin port (`/metrics`), once bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_port: Option<u16>,
     /// Its labels.
     pub labels: std::collections::BTreeMap<String, String>,
 }
@@ -110,6 +113,7 @@ impl SidecarArgs {
             instance_id,
             ip: self.ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)).to_string(),
             port: self.ingress_port,
+            admin_port: None,
             labels,
         })
     }

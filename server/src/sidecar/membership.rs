@@ -60,6 +60,7 @@ pub async fn run(
                 instance_id: identity.instance_id.clone(),
                 ip: identity.ip.clone(),
                 port: identity.port,
+                admin_port: identity.admin_port,
                 labels: identity.labels.clone(),
                 agent_type: None,
                 health: verdict.health,

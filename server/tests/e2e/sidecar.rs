@@ -5,7 +5,7 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use meshlib::kind::Kind;
+use meshlib::kind::{Kind, ResourceKind};
 use serde_json::{Value, json};
 
 use crate::mesh::{Sidecar, app, call, mesh_for_a_client, object, shop, status, status_of};
@@ -50,6 +50,15 @@ async fn sidecar_keeps_its_instance_registered_healthy_and_configured() {
     assert_eq!(sidecar.get("/ready").await.0, 200);
     let config = sidecar.config().await;
     assert_eq!(config["identity"]["labels"]["release"], "v2");
+    // The admin port is registered, so dashboards can scrape the sidecar's metrics.
+    let instance = client
+        .get(&ResourceKind::Builtin(Kind::ServiceInstance), "order/order-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        Some(instance.spec["adminPort"].to_string()),
+        sidecar.admin.rsplit(':').next().map(str::to_owned)
+    );
 
     // The local health check drives UP / DOWN.
     app.healthy.store(false, Ordering::SeqCst);

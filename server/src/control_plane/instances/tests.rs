@@ -61,6 +61,7 @@ fn registration(id: &str) -> Registration {
         instance_id: id.into(),
         ip: "10.0.0.1".into(),
         port: 13001,
+        admin_port: None,
         labels: [("release".to_owned(), "v2".to_owned())].into(),
         agent_type: None,
         health: Health::Up,
@@ -222,4 +223,31 @@ async fn a_restart_keeps_instances_with_a_fresh_grace_period() {
     let status = |id: &str| reloaded.get(&format!("order/{id}")).unwrap().spec["status"].clone();
     assert_eq!(status("i-1"), "OUT_OF_SERVICE", "offline survives a restart");
     assert_eq!(status("i-2"), "UP", "silence before the restart does not count");
+}
+
+#[tokio::test]
+async fn the_admin_port_is_stored_and_shown_and_zero_is_refused() {
+    let f = fixture().await;
+    let (shown, _) = f
+        .instances
+        .register(Registration {
+            admin_port: Some(13090),
+            ..registration("i-1")
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown.spec["adminPort"], 13090);
+    let entry = f.store.get(&key("order", "i-1")).await.unwrap().expect("stored");
+    let stored: serde_json::Value = serde_json::from_slice(&entry.value).unwrap();
+    assert_eq!(stored["spec"]["adminPort"], 13090, "durable");
+    let (without, _) = f.instances.register(registration("i-2")).await.unwrap();
+    assert!(without.spec.get("adminPort").is_none(), "older sidecars omit it");
+    let refused = f
+        .instances
+        .register(Registration {
+            admin_port: Some(0),
+            ..registration("i-3")
+        })
+        .await;
+    assert!(refused.is_err());
 }
