@@ -7,11 +7,13 @@
 //! - [`decode`]: YAML/JSON documents → validated resources; [`yaml`]: the YAML boundary.
 //! - [`validate`], [`schema`], [`duration`]: problems with field paths, structural checks, durations.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
+//! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
 
 pub mod api;
 pub mod client;
 pub mod decode;
 pub mod duration;
+pub mod inject;
 pub mod kind;
 pub mod part;
 pub mod registry;
