@@ -9,9 +9,13 @@ mod support;
 mod crash;
 #[path = "e2e/easemesh_api.rs"]
 mod easemesh_api;
+#[path = "e2e/kube_webhook.rs"]
+mod kube_webhook;
 #[path = "e2e/registry_clients.rs"]
 mod registry_clients;
 #[path = "e2e/shutdown.rs"]
 mod shutdown;
 #[path = "e2e/sidecar.rs"]
 mod sidecar;
+#[path = "e2e/webhook.rs"]
+mod webhook;
