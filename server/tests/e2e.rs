@@ -9,8 +9,6 @@ mod support;
 mod crash;
 #[path = "e2e/easemesh_api.rs"]
 mod easemesh_api;
-#[path = "e2e/kube_webhook.rs"]
-mod kube_webhook;
 #[path = "e2e/registry_clients.rs"]
 mod registry_clients;
 #[path = "e2e/shutdown.rs"]
@@ -19,3 +17,5 @@ mod shutdown;
 mod sidecar;
 #[path = "e2e/webhook.rs"]
 mod webhook;
+#[path = "e2e/webhook_support.rs"]
+mod webhook_support;

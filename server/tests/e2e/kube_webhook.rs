@@ -9,7 +9,7 @@ use std::process::Command;
 use k8s_openapi::ByteString;
 use serde_json::{Value, json};
 
-use crate::webhook::{Certs, apply_mesh_controller, start};
+use crate::webhook_support::{Certs, apply_mesh_controller, start};
 
 const SIDECAR: &str = meshlib::inject::SIDECAR_CONTAINER;
 

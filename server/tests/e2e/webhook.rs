@@ -2,85 +2,13 @@
 //! MeshController read at every admission.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use meshlib::inject::{self, InjectionParams};
-use meshlib::kind::{Kind, ResourceKind};
-use meshlib::resource::Resource;
 use serde_json::{Value, json};
 
 use crate::support::Meshd;
-
-/// The control-plane URL the test meshd gives sidecars.
-pub const ADVERTISE: &str = "http://meshd.test:2381";
-
-/// A test CA and a serving certificate it signed for 127.0.0.1, as PEM files.
-pub struct Certs {
-    dir: tempfile::TempDir,
-    /// The CA certificate (the webhook's `caBundle`).
-    pub ca: String,
-}
-
-impl Certs {
-    pub fn for_loopback() -> Self {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "meshd webhook test CA");
-        ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "meshd webhook");
-        let cert = params.signed_by(&key, &ca).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("cert.pem"), cert.pem()).unwrap();
-        std::fs::write(dir.path().join("key.pem"), key.serialize_pem()).unwrap();
-        Self { dir, ca: ca.pem() }
-    }
-
-    pub fn cert(&self) -> PathBuf {
-        self.dir.path().join("cert.pem")
-    }
-
-    pub fn key(&self) -> PathBuf {
-        self.dir.path().join("key.pem")
-    }
-}
-
-/// meshd serving the webhook on a free loopback port; returns it and the webhook's base URL.
-pub fn start(data: &Path, certs: &Certs) -> (Meshd, String) {
-    let (cert, key) = (certs.cert(), certs.key());
-    let flags = [
-        "--webhook-listen",
-        "127.0.0.1:0",
-        "--webhook-cert-file",
-        cert.to_str().unwrap(),
-        "--webhook-key-file",
-        key.to_str().unwrap(),
-        "--advertise-url",
-        ADVERTISE,
-    ];
-    let (meshd, lines) = Meshd::start_with(data, "127.0.0.1:0", &flags, 1);
-    let webhook = lines[0].rsplit(' ').next().unwrap().to_owned();
-    assert!(webhook.starts_with("https://127.0.0.1:"), "{lines:?}");
-    (meshd, webhook)
-}
-
-/// Applies the mesh's MeshController through the control plane's API, as `emctl apply` does.
-pub async fn apply_mesh_controller(meshd: &Meshd, spec: Value) {
-    let kind = ResourceKind::Builtin(Kind::MeshController);
-    meshd
-        .client()
-        .apply(&Resource::new(&kind, "easemesh-controller", spec))
-        .await
-        .expect("MeshController applied");
-}
+use crate::webhook_support::{ADVERTISE, Certs, apply_mesh_controller, start};
 
 const ORDER: &str = r#"{
   "apiVersion": "apps/v1", "kind": "Deployment",
@@ -116,23 +44,32 @@ fn review(kind: &str, operation: &str, object: &Value) -> Value {
     })
 }
 
+/// A client of the webhook that trusts the test CA.
 struct Webhook {
     http: reqwest::Client,
     url: String,
 }
 
 impl Webhook {
-    fn new(url: &str, certs: &Certs) -> Self {
+    /// meshd serving the webhook on a temporary store, and a client of it.
+    fn serve() -> (tempfile::TempDir, Meshd, Self) {
+        let dir = tempfile::tempdir().unwrap();
+        let certs = Certs::for_loopback();
+        let (meshd, url) = start(dir.path(), &certs);
         let ca = reqwest::Certificate::from_pem(certs.ca.as_bytes()).unwrap();
-        Self {
-            http: reqwest::Client::builder().tls_certs_only([ca]).build().unwrap(),
-            url: format!("{url}/mutate"),
-        }
+        let http = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
+        (dir, meshd, Self { http, url })
     }
 
     /// The review's `response`, checked for the v1 shape.
     async fn admit(&self, review: &Value) -> Value {
-        let reply = self.http.post(&self.url).json(review).send().await.unwrap();
+        let reply = self
+            .http
+            .post(format!("{}/mutate", self.url))
+            .json(review)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(reply.status(), 200);
         let body: Value = reply.json().await.unwrap();
         assert_eq!(body["apiVersion"], "admission.k8s.io/v1", "{body}");
@@ -169,10 +106,7 @@ fn sidecar_image(object: &Value) -> Option<String> {
 
 #[tokio::test]
 async fn injects_over_https_and_follows_the_mesh_controller() {
-    let dir = tempfile::tempdir().unwrap();
-    let certs = Certs::for_loopback();
-    let (meshd, url) = start(dir.path(), &certs);
-    let webhook = Webhook::new(&url, &certs);
+    let (_dir, meshd, webhook) = Webhook::serve();
 
     // No MeshController yet: the defaults, with a warning.
     let response = webhook.admit(&review("Deployment", "CREATE", &order())).await;
@@ -229,10 +163,7 @@ async fn injects_over_https_and_follows_the_mesh_controller() {
 
 #[tokio::test]
 async fn invalid_annotations_are_refused_with_a_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let certs = Certs::for_loopback();
-    let (_meshd, url) = start(dir.path(), &certs);
-    let webhook = Webhook::new(&url, &certs);
+    let (_dir, _meshd, webhook) = Webhook::serve();
 
     let mut bad = order();
     bad["metadata"]["annotations"]["mesh.megaease.com/service-labels"] = json!("release=v2,zone");
@@ -273,11 +204,16 @@ async fn invalid_annotations_are_refused_with_a_message() {
     );
 
     // Only /mutate and /healthz are served there.
-    let health = webhook.http.get(format!("{url}/healthz")).send().await.unwrap();
+    let health = webhook
+        .http
+        .get(format!("{}/healthz", webhook.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     let api = webhook
         .http
-        .get(format!("{url}/apis/v2/resources/tenants"))
+        .get(format!("{}/apis/v2/resources/tenants", webhook.url))
         .send()
         .await
         .unwrap();
@@ -321,4 +257,25 @@ fn webhook_flags_are_checked() {
     );
     let stderr = run(&["--advertise-url", "meshd:2381"]);
     assert!(stderr.contains("expected an http:// or https:// URL"), "{stderr}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_webhook_listener_too() {
+    let (_dir, mut meshd, webhook) = Webhook::serve();
+    // A kept-alive connection to the webhook must not hold the shutdown up.
+    let response = webhook.admit(&review("Deployment", "CREATE", &order())).await;
+    assert_eq!(response["allowed"], true);
+    let pid = meshd.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = crate::support::eventually(std::time::Duration::from_secs(5), "meshd exits", async || {
+        meshd.child.try_wait().unwrap()
+    })
+    .await;
+    assert!(status.success(), "meshd exited with {status}");
 }
