@@ -242,6 +242,9 @@ impl InstallOptions {
             "heartbeatInterval": self.heartbeat_interval,
             "registryType": self.registry_type,
             "apiPort": self.sidecar_ports.registry,
+            "sidecarIngressPort": self.sidecar_ports.ingress,
+            "sidecarEgressPort": self.sidecar_ports.egress,
+            "sidecarAdminPort": self.sidecar_ports.admin,
             "imageRegistryURL": self.image_registry_url,
             "imagePullPolicy": self.image_pull_policy,
             "sidecarImageName": self.sidecar_image.clone().unwrap_or_else(|| self.image.clone()),
@@ -252,16 +255,10 @@ impl InstallOptions {
         spec
     }
 
-    /// Fully qualified image: names whose first segment has a dot or colon (a registry host)
-    /// are used as they are, others get the registry prefix.
+    /// The image with the registry prefix, by the same rule the injector uses.
     #[must_use]
     pub fn qualified(&self, image: &str) -> String {
-        let first = image.split('/').next().unwrap_or_default();
-        if image.contains('/') && (first.contains('.') || first.contains(':')) || self.image_registry_url.is_empty() {
-            image.to_string()
-        } else {
-            format!("{}/{image}", self.image_registry_url.trim_end_matches('/'))
-        }
+        crate::inject::resolve_image(Some(&self.image_registry_url), image)
     }
 }
 

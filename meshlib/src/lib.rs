@@ -8,11 +8,13 @@
 //! - [`validate`], [`schema`], [`duration`]: problems with field paths, structural checks, durations.
 //! - [`install`]: the Kubernetes objects of `emctl install`.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
+//! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
 
 pub mod api;
 pub mod client;
 pub mod decode;
 pub mod duration;
+pub mod inject;
 pub mod install;
 pub mod kind;
 pub mod part;

@@ -12,6 +12,7 @@ mod overlay;
 mod registry;
 mod resources;
 mod watch;
+pub mod webhook;
 
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
@@ -19,7 +20,7 @@ use std::sync::{Arc, LazyLock};
 use axum::extract::State;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use meshlib::api::{PREFIX, VersionInfo};
 use serde_json::{Value, json};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub objects: Arc<Objects>,
     /// Flips to `true` when the server shuts down; long-lived streams end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The control-plane URL injected sidecars use.
+    pub advertise_url: Arc<str>,
 }
 
 static OPENAPI: LazyLock<Value> = LazyLock::new(openapi::document);
@@ -64,6 +67,10 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
 async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no route for {method} {}", uri.path()))
 }
@@ -85,11 +92,21 @@ pub fn router(state: AppState, auth: Auth) -> Router {
         );
     let api = registry::routes(compat::routes(api)).route_layer(middleware::from_fn_with_state(auth, auth::require));
     Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(ready))
         .route("/version", get(version))
         .route("/openapi.json", get(|| async { Json(OPENAPI.clone()) }))
         .merge(api)
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(state)
+}
+
+/// The webhook listener's routes: `POST /mutate` and the liveness probe.
+pub fn webhook_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/mutate", post(webhook::mutate))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)
@@ -105,7 +122,14 @@ pub struct Settings {
     pub clock: Arc<dyn instances::Clock>,
     /// Whether this replica runs the heartbeat checker.
     pub leader: Arc<dyn instances::Leader>,
+    /// The control-plane URL injected sidecars use.
+    pub advertise_url: String,
+    /// The injection webhook's HTTPS listener, if it is served.
+    pub webhook: Option<webhook::Webhook>,
 }
+
+/// The control-plane URL for sidecars when none is given: this machine, default port.
+pub const DEFAULT_ADVERTISE_URL: &str = "http://127.0.0.1:2381";
 
 impl Settings {
     /// A single replica on the system clock.
@@ -115,6 +139,8 @@ impl Settings {
             instance_lease,
             clock: Arc::new(instances::SystemClock),
             leader: Arc::new(instances::SoleReplica),
+            advertise_url: DEFAULT_ADVERTISE_URL.to_owned(),
+            webhook: None,
         }
     }
 }
@@ -133,11 +159,12 @@ pub async fn state(
     Ok(AppState {
         objects: Arc::new(Objects::new(store, Arc::new(instances))),
         shutdown,
+        advertise_url: settings.advertise_url.as_str().into(),
     })
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, ends watch streams and lets
-/// in-flight requests finish.
+/// in-flight requests finish. The webhook listener, if any, stops at the same time.
 ///
 /// # Errors
 /// I/O errors of the listener, or a store that cannot be read.
@@ -157,6 +184,17 @@ pub async fn serve(
         Arc::clone(&settings.leader),
         std::time::Duration::from_millis(500),
     ));
+    let webhook = match settings.webhook {
+        Some(webhook) => {
+            let tls = crate::tls::TlsListener::new(webhook.listener, webhook.tls)?;
+            let mut stopped = state.shutdown.clone();
+            let serve = axum::serve(tls, webhook_router(state.clone())).with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+            Some(tokio::spawn(serve.into_future()))
+        }
+        None => None,
+    };
     let served = axum::serve(listener, router(state, settings.auth))
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -164,6 +202,9 @@ pub async fn serve(
         })
         .await;
     let _ = checker.await;
+    if let Some(webhook) = webhook {
+        webhook.await.map_err(std::io::Error::other)??;
+    }
     served
 }
 

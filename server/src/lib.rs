@@ -5,3 +5,4 @@ pub mod control_plane;
 pub mod demo_app;
 pub mod sidecar;
 pub mod store;
+pub mod tls;

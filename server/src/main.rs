@@ -48,6 +48,46 @@ struct ControlPlaneArgs {
     /// How long an instance record lives without a heartbeat before it is removed (Go duration).
     #[arg(long, env = "MESHD_INSTANCE_LEASE", default_value = "20m", value_parser = meshlib::duration::parse_flag)]
     instance_lease: std::time::Duration,
+    /// Serve the sidecar-injection webhook (`POST /mutate`) over HTTPS on this address [default:
+    /// not served].
+    #[arg(long, env = "MESHD_WEBHOOK_LISTEN", requires_all = ["webhook_cert_file", "webhook_key_file"])]
+    webhook_listen: Option<SocketAddr>,
+    /// PEM certificate chain of the webhook listener (read at start).
+    #[arg(long, env = "MESHD_WEBHOOK_CERT_FILE", requires = "webhook_listen")]
+    webhook_cert_file: Option<PathBuf>,
+    /// PEM private key of the webhook listener (read at start).
+    #[arg(long, env = "MESHD_WEBHOOK_KEY_FILE", requires = "webhook_listen")]
+    webhook_key_file: Option<PathBuf>,
+    /// Control-plane URL injected sidecars register with, e.g.
+    /// http://easemesh-control-plane.easemesh.svc:2381 [default: http:// and the --listen
+    /// address].
+    #[arg(long, env = "MESHD_ADVERTISE_URL", value_parser = http_url)]
+    advertise_url: Option<String>,
+}
+
+fn http_url(value: &str) -> Result<String, String> {
+    let rest = value.strip_prefix("http://").or_else(|| value.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() => Ok(value.trim_end_matches('/').to_owned()),
+        _ => Err(format!("expected an http:// or https:// URL, got {value:?}")),
+    }
+}
+
+/// The webhook's listener and certificate, when it is served.
+async fn webhook(args: &ControlPlaneArgs) -> anyhow::Result<Option<control_plane::webhook::Webhook>> {
+    let (Some(address), Some(cert), Some(key)) = (args.webhook_listen, &args.webhook_cert_file, &args.webhook_key_file)
+    else {
+        return Ok(None);
+    };
+    let tls = server::tls::server_config(cert, key)
+        .map_err(|err| anyhow::Error::new(err).context("--webhook-cert-file/--webhook-key-file"))?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {address} (--webhook-listen): {err}"))?;
+    Ok(Some(control_plane::webhook::Webhook {
+        listener,
+        tls: Arc::new(tls),
+    }))
 }
 
 async fn shutdown_signal() {
@@ -85,13 +125,38 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
         .await
         .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;
     let address = listener.local_addr()?;
-    // The one line on stdout: tests and scripts read the bound address from it.
+    let webhook = webhook(&args).await?;
+    // The first line on stdout: tests and scripts read the bound address from it. The second,
+    // only with --webhook-listen, gives the webhook's.
     println!("meshd control plane listening on http://{address}");
+    if let Some(webhook) = &webhook {
+        println!("meshd webhook listening on https://{}", webhook.listener.local_addr()?);
+    }
     tracing::info!(%address, data_dir = %args.data_dir.display(), "control plane started");
-    let settings = control_plane::Settings::single(auth, args.instance_lease);
+    let mut settings = control_plane::Settings::single(auth, args.instance_lease);
+    settings.advertise_url = match &args.advertise_url {
+        Some(url) => url.clone(),
+        None => advertised(address),
+    };
+    if webhook.is_some() && args.advertise_url.is_none() {
+        tracing::warn!(
+            url = %settings.advertise_url,
+            "injected sidecars are told to reach the control plane on the --listen address; set --advertise-url to one pods can reach"
+        );
+    }
+    settings.webhook = webhook;
     control_plane::serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
     tracing::info!("control plane stopped");
     Ok(())
+}
+
+/// `http://` and the listen address, with a wildcard address replaced by loopback.
+fn advertised(address: SocketAddr) -> String {
+    let mut address = address;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{address}")
 }
 
 fn main() -> ExitCode {

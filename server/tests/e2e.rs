@@ -15,3 +15,7 @@ mod registry_clients;
 mod shutdown;
 #[path = "e2e/sidecar.rs"]
 mod sidecar;
+#[path = "e2e/webhook.rs"]
+mod webhook;
+#[path = "e2e/webhook_support.rs"]
+mod webhook_support;

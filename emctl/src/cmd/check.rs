@@ -352,10 +352,11 @@ async fn injected_pods_registered(cluster: &Cluster, instances: Option<&meshlib:
     let mut missing = Vec::new();
     let mut pending = 0;
     for pod in &list.items {
-        let injected = pod
-            .spec
-            .as_ref()
-            .is_some_and(|s| s.containers.iter().any(|c| c.name == super::migrate::SIDECAR));
+        let injected = pod.spec.as_ref().is_some_and(|s| {
+            s.containers
+                .iter()
+                .any(|c| c.name == meshlib::inject::SIDECAR_CONTAINER)
+        });
         if !injected {
             continue;
         }

@@ -7,19 +7,13 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, ListParams, Patch, PatchParams};
+use meshlib::inject::{ENABLE, SERVICE_NAME, SIDECAR_CONTAINER as SIDECAR};
 use meshlib::kind::{Kind, ResourceKind};
 use serde_json::json;
 
 use super::{Ctx, Exit};
 use crate::cli::MigrateArgs;
 use crate::cluster::Cluster;
-
-/// The annotation that puts a workload into the mesh.
-pub const ENABLE: &str = "mesh.megaease.com/enable";
-/// The annotation naming its mesh Service.
-pub const SERVICE_NAME: &str = "mesh.megaease.com/service-name";
-/// Name of the injected sidecar container.
-pub const SIDECAR: &str = "easemesh-sidecar";
 
 /// Runs `emctl migrate`.
 pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
@@ -58,18 +52,16 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
     if !tenant_exists {
         apply_mesh(
             ctx,
-            json!({"name": args.tenant, "kind": "Tenant", "description": "created by emctl migrate"}),
+            "Tenant",
+            &args.tenant,
+            json!({"description": "created by emctl migrate"}),
         )
         .await?;
     }
     let mut failed = false;
     for deployment in chosen {
         let name = deployment.metadata.name.clone().unwrap_or_default();
-        apply_mesh(
-            ctx,
-            json!({"name": name, "kind": "Service", "registerTenant": args.tenant}),
-        )
-        .await?;
+        apply_mesh(ctx, "Service", &name, json!({"registerTenant": args.tenant})).await?;
         let annotations = json!({ ENABLE: "true", SERVICE_NAME: name });
         annotate(&cluster, deployment, annotations).await?;
         match wait_for_sidecar(&cluster, deployment, true, args.wait_timeout).await {
@@ -188,8 +180,10 @@ fn confirm(prompt: &str) -> anyhow::Result<bool> {
         .interact()?)
 }
 
-async fn apply_mesh(ctx: &Ctx, flat: serde_json::Value) -> anyhow::Result<()> {
-    let resource = meshlib::decode::normalize(flat).map_err(|err| anyhow::anyhow!("{}", err.report()))?;
+async fn apply_mesh(ctx: &Ctx, kind: &str, name: &str, spec: serde_json::Value) -> anyhow::Result<()> {
+    let object =
+        json!({"apiVersion": meshlib::resource::API_VERSION, "kind": kind, "metadata": {"name": name}, "spec": spec});
+    let resource = meshlib::decode::normalize(object).map_err(|err| anyhow::anyhow!("{}", err.report()))?;
     let (outcome, _) = ctx
         .client
         .apply(&resource)

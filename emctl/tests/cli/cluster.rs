@@ -136,3 +136,161 @@ fn install_refuses_bad_options_and_changes_nothing() {
         pre.snapshot()
     );
 }
+
+/// A Deployment of one container listening on 8080.
+fn deployment(namespace: &str, name: &str) -> k8s_openapi::api::apps::v1::Deployment {
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": name, "image": "shop/app:1", "ports": [{"containerPort": 8080}]}]},
+            },
+        },
+    }))
+    .unwrap()
+}
+
+fn containers(deployment: &k8s_openapi::api::apps::v1::Deployment) -> Vec<String> {
+    let spec = deployment.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    spec.containers.iter().map(|c| c.name.clone()).collect()
+}
+
+#[test]
+fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
+    use kube::api::{Api, PostParams};
+    let kube = Kube::up("migrate");
+    let tls = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let webhook = format!("https://127.0.0.1:{port}/mutate");
+    let tls_dir = tls.path().to_str().unwrap();
+    let env = [("KUBECONFIG", kube.kubeconfig.as_str())];
+    let install = [
+        "install",
+        "--storage",
+        "empty-dir",
+        "--webhook-url",
+        &webhook,
+        "--webhook-tls-dir",
+        tls_dir,
+    ];
+
+    // The first install writes the injector's certificate; the injector (meshd) starts with it;
+    // the second install finds the cluster unchanged and creates the MeshController there.
+    let scratch = ControlPlane::start();
+    scratch.emctl_with(&install, &env, None).success();
+    let cert = |file: &str| tls.path().join(file).display().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let (crt, key) = (cert("tls.crt"), cert("tls.key"));
+    let cp = ControlPlane::start_with(&[
+        "--insecure-no-auth",
+        "--webhook-listen",
+        &listen,
+        "--webhook-cert-file",
+        &crt,
+        "--webhook-key-file",
+        &key,
+    ]);
+    let mut with_cp = install.to_vec();
+    with_cp.extend(["--control-plane-url", cp.url.as_str()]);
+    cp.emctl_with(&with_cp, &env, None).success();
+    let check = cp.emctl_with(&["check"], &env, None);
+    assert!(check.stdout.contains("✔ webhook reachable"), "{}", check.snapshot());
+    assert!(
+        check.stdout.contains("✔ control plane answering"),
+        "{}",
+        check.snapshot()
+    );
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = runtime.block_on(async {
+        let config = kube::Config::from_custom_kubeconfig(
+            kube::config::Kubeconfig::read_from(&kube.kubeconfig).unwrap(),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        kube::Client::try_from(config).unwrap()
+    });
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), "shop");
+    runtime.block_on(async {
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        let ns = serde_json::from_value(serde_json::json!({"metadata": {"name": "shop"}})).unwrap();
+        namespaces.create(&PostParams::default(), &ns).await.unwrap();
+        for name in ["order", "stock", "front"] {
+            deployments
+                .create(&PostParams::default(), &deployment("shop", name))
+                .await
+                .unwrap();
+        }
+    });
+
+    let no_terminal = cp.emctl_with(&["migrate", "-n", "shop"], &env, None);
+    no_terminal.failure();
+    assert!(
+        no_terminal.stderr.contains("--deployment"),
+        "{}",
+        no_terminal.snapshot()
+    );
+
+    let migrate = cp.emctl_with(
+        &[
+            "migrate",
+            "--deployment",
+            "shop/order",
+            "--deployment",
+            "stock",
+            "--tenant",
+            "shop",
+            "--yes",
+        ],
+        &env,
+        None,
+    );
+    migrate.success();
+    insta::assert_snapshot!("cluster_migrate", migrate.snapshot());
+    runtime.block_on(async {
+        for name in ["order", "stock"] {
+            let stored = deployments.get(name).await.unwrap();
+            assert_eq!(
+                containers(&stored),
+                [name, "easemesh-sidecar"],
+                "{name} carries the sidecar"
+            );
+        }
+        assert_eq!(
+            containers(&deployments.get("front").await.unwrap()),
+            ["front"],
+            "front was not picked"
+        );
+    });
+    let services = cp.emctl(&["get", "service", "-o", "name"]);
+    assert_eq!(
+        services.stdout,
+        "service/order\nservice/stock\n",
+        "{}",
+        services.snapshot()
+    );
+    let again = cp.emctl_with(&["migrate", "--deployment", "shop/order", "--yes"], &env, None);
+    again.success();
+    assert!(again.stderr.contains("already in the mesh"), "{}", again.snapshot());
+
+    let rollback = cp.emctl_with(&["migrate", "--rollback", "shop/order", "--yes"], &env, None);
+    rollback.success();
+    assert!(rollback.stdout.contains("rolled back"), "{}", rollback.snapshot());
+    runtime.block_on(async {
+        assert_eq!(
+            containers(&deployments.get("order").await.unwrap()),
+            ["order"],
+            "the sidecar is gone"
+        );
+    });
+
+    cp.emctl_with(&["uninstall", "--purge"], &env, None).success();
+}

@@ -69,9 +69,10 @@ impl ControlPlane {
             .spawn()
             .expect("start meshd");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("meshd prints its address");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut line).expect("meshd prints its address");
+        // Later lines (the webhook's address) must find the pipe open.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let url = line.trim().rsplit(' ').next().expect("address").to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line {line:?}");
         (child, url)

@@ -82,3 +82,18 @@ fn install_options_files_use_camel_case_and_refuse_unknown_keys() {
     let err = serde_json::from_value::<InstallOptions>(serde_json::json!({"namespaces": "m"})).unwrap_err();
     assert!(err.to_string().contains("unknown field `namespaces`"), "{err}");
 }
+
+#[test]
+fn the_mesh_controller_of_an_install_is_valid_and_carries_the_injection_parameters() {
+    let options = InstallOptions {
+        sidecar_image: Some("megaease/meshd:test".into()),
+        ..InstallOptions::default()
+    };
+    let controller = crate::decode::normalize(options.mesh_controller()).expect("a valid MeshController");
+    let spec: crate::spec::mesh_controller::MeshControllerSpec =
+        serde_json::from_value(controller.spec).expect("its spec");
+    let params = crate::inject::InjectionParams::new("http://cp:2381", Some(&spec));
+    assert_eq!(params.sidecar_image, "megaease/meshd:test");
+    assert_eq!(params.image_registry.as_deref(), Some("docker.io"));
+    assert_eq!(params.ports.admin, 13090);
+}

@@ -21,6 +21,16 @@ pub struct MeshControllerSpec {
     /// Mesh ingress HTTP port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress_port: Option<u16>,
+    /// Injected sidecars: port other sidecars call this instance on [default: 13001].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar_ingress_port: Option<u16>,
+    /// Injected sidecars: port the app calls other services through [default: 13002].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar_egress_port: Option<u16>,
+    /// Injected sidecars: admin port (`/healthz`, `/ready`, `/config`, `/metrics`), probed by the
+    /// kubelet [default: 13090].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar_admin_port: Option<u16>,
     /// Name of an external registry to synchronise with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_service_registry: Option<String>,
@@ -74,6 +84,18 @@ pub enum PullPolicy {
     IfNotPresent,
     /// Never pull.
     Never,
+}
+
+impl PullPolicy {
+    /// The value Kubernetes takes (`Always`, `IfNotPresent`, `Never`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Always => "Always",
+            Self::IfNotPresent => "IfNotPresent",
+            Self::Never => "Never",
+        }
+    }
 }
 
 /// mTLS settings.
@@ -179,11 +201,19 @@ pub struct ServerSpec {
 impl super::Spec for MeshControllerSpec {
     fn validate(&self, at: &str, p: &mut Problems) {
         p.positive_duration(&join(at, "heartbeatInterval"), &self.heartbeat_interval);
-        for (field, port) in [("apiPort", self.api_port), ("ingressPort", self.ingress_port)] {
+        let ports = [
+            ("apiPort", self.api_port),
+            ("ingressPort", self.ingress_port),
+            ("sidecarIngressPort", self.sidecar_ingress_port),
+            ("sidecarEgressPort", self.sidecar_egress_port),
+            ("sidecarAdminPort", self.sidecar_admin_port),
+        ];
+        for (field, port) in ports {
             if port == Some(0) {
                 p.push(join(at, field), "must be between 1 and 65535, got 0");
             }
         }
+        self.validate_sidecar_ports(at, p);
         if let Some(security) = &self.security {
             security.validate(&join(at, "security"), p);
         }
@@ -200,6 +230,66 @@ impl super::Spec for MeshControllerSpec {
                 }
             }
         }
+    }
+}
+
+impl MeshControllerSpec {
+    /// The ports one injected sidecar listens on must differ (the defaults fill the unset ones).
+    fn validate_sidecar_ports(&self, at: &str, p: &mut Problems) {
+        let sidecar = [
+            ("sidecarIngressPort", self.sidecar_ingress_port, SIDECAR_INGRESS_PORT),
+            ("sidecarEgressPort", self.sidecar_egress_port, SIDECAR_EGRESS_PORT),
+            ("apiPort", self.api_port, SIDECAR_REGISTRY_PORT),
+            ("sidecarAdminPort", self.sidecar_admin_port, SIDECAR_ADMIN_PORT),
+        ];
+        for (i, (field, port, default)) in sidecar.iter().enumerate() {
+            let port = port.unwrap_or(*default);
+            if let Some((other, _, _)) = sidecar[..i].iter().find(|(_, q, d)| q.unwrap_or(*d) == port) {
+                p.push(
+                    join(at, field),
+                    format!("sidecar port {port} is also {other}; each sidecar port must differ"),
+                );
+            }
+        }
+    }
+
+    /// The ports of injected sidecars, defaults filled in.
+    #[must_use]
+    pub fn sidecar_ports(&self) -> SidecarPorts {
+        SidecarPorts {
+            ingress: self.sidecar_ingress_port.unwrap_or(SIDECAR_INGRESS_PORT),
+            egress: self.sidecar_egress_port.unwrap_or(SIDECAR_EGRESS_PORT),
+            registry: self.api_port.unwrap_or(SIDECAR_REGISTRY_PORT),
+            admin: self.sidecar_admin_port.unwrap_or(SIDECAR_ADMIN_PORT),
+        }
+    }
+}
+
+/// Default ingress port of a sidecar.
+pub const SIDECAR_INGRESS_PORT: u16 = 13001;
+/// Default egress port of a sidecar.
+pub const SIDECAR_EGRESS_PORT: u16 = 13002;
+/// Default registry (discovery API) port of a sidecar: `apiPort`.
+pub const SIDECAR_REGISTRY_PORT: u16 = 13009;
+/// Default admin port of a sidecar.
+pub const SIDECAR_ADMIN_PORT: u16 = 13090;
+
+/// The ports an injected sidecar listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SidecarPorts {
+    /// Calls from other sidecars (`MESH_INGRESS_PORT`).
+    pub ingress: u16,
+    /// Calls from the app (`MESH_EGRESS_PORT`).
+    pub egress: u16,
+    /// The emulated registries (`MESH_REGISTRY_PORT`; MeshController `apiPort`).
+    pub registry: u16,
+    /// Admin API (`MESH_ADMIN_PORT`).
+    pub admin: u16,
+}
+
+impl Default for SidecarPorts {
+    fn default() -> Self {
+        MeshControllerSpec::default().sidecar_ports()
     }
 }
 

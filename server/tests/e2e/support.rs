@@ -19,21 +19,32 @@ impl Meshd {
 
     /// On a given address (to restart where sidecars expect it).
     pub fn start_on(data: &Path, listen: &str) -> Self {
+        Self::start_with(data, listen, &[], 0).0
+    }
+
+    /// With more flags; also returns the `lines` stdout lines meshd prints after its address
+    /// (e.g. the webhook's).
+    pub fn start_with(data: &Path, listen: &str, flags: &[&str], lines: usize) -> (Self, Vec<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
             .args(["control-plane", "--listen", listen, "--insecure-no-auth", "--data-dir"])
             .arg(data)
+            .args(flags)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start meshd");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("address line");
-        let url = line.trim().rsplit(' ').next().expect("address").to_owned();
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut read_line = || {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("address line");
+            line.trim().to_owned()
+        };
+        let line = read_line();
+        let url = line.rsplit(' ').next().expect("address").to_owned();
         assert!(url.starts_with("http://"), "{line:?}");
-        Self { child, url }
+        let more = (0..lines).map(|_| read_line()).collect();
+        (Self { child, url }, more)
     }
 
     pub fn client(&self) -> Client {
