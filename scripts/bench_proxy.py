@@ -100,7 +100,7 @@ class Bench:
         env = {"RUST_LOG": "warn"}
         for side, service, ip in (("b", "bench-app", "127.0.0.2"), ("a", "bench-client", "127.0.0.1")):
             self.spawn(f"sidecar_{side}", [
-                f"{b}/meshd", "sidecar", "--control-plane", url, "--service", service,
+                f"{b}/meshd-sidecar", "--control-plane", url, "--service", service,
                 "--instance-id", f"{service}-1", "--app-port", str(p["app"]), "--ip", ip,
                 "--ingress-address", ip, "--ingress-port", str(p[f"sc_{side}_ingress"]),
                 "--egress-port", str(p[f"sc_{side}_egress"]),

@@ -90,25 +90,6 @@ async fn webhook(args: &ControlPlaneArgs) -> anyhow::Result<Option<control_plane
     }))
 }
 
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
-}
-
 async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     let auth = match &args.token_file {
         Some(path) => Auth::from_file(path)?,
@@ -145,7 +126,7 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
         );
     }
     settings.webhook = webhook;
-    control_plane::serve(listener, Arc::new(store), settings, shutdown_signal()).await?;
+    control_plane::serve(listener, Arc::new(store), settings, server::process::shutdown_signal()).await?;
     tracing::info!("control plane stopped");
     Ok(())
 }
@@ -160,11 +141,7 @@ fn advertised(address: SocketAddr) -> String {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    server::process::init_logging();
     let cli = Cli::parse();
     // A sidecar runs beside every instance: one thread keeps its memory small; the control plane
     // uses every core.
@@ -182,8 +159,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::ControlPlane(args) => control_plane(args).await,
-            Command::Sidecar(args) => server::sidecar::run(args, shutdown_signal()).await,
-            Command::DemoApp(args) => server::demo_app::run(args, shutdown_signal()).await,
+            Command::Sidecar(args) => server::sidecar::run(args, server::process::shutdown_signal()).await,
+            Command::DemoApp(args) => server::demo_app::run(args, server::process::shutdown_signal()).await,
         }
     });
     match result {
