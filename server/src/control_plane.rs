@@ -126,6 +126,8 @@ pub struct Settings {
     pub advertise_url: String,
     /// The injection webhook's HTTPS listener, if it is served.
     pub webhook: Option<webhook::Webhook>,
+    /// Objects created at start when they do not exist yet (`--bootstrap`).
+    pub bootstrap: Vec<meshlib::resource::Resource>,
 }
 
 /// The control-plane URL for sidecars when none is given: this machine, default port.
@@ -141,6 +143,7 @@ impl Settings {
             leader: Arc::new(instances::SoleReplica),
             advertise_url: DEFAULT_ADVERTISE_URL.to_owned(),
             webhook: None,
+            bootstrap: Vec::new(),
         }
     }
 }
@@ -178,6 +181,16 @@ pub async fn serve(
     let state = state(store, &settings, stopped)
         .await
         .map_err(|err| std::io::Error::other(format!("cannot load the registry: {err}")))?;
+    for resource in settings.bootstrap {
+        let name = format!("{}/{}", resource.kind, resource.metadata.name);
+        match state.objects.create(resource).await {
+            Ok(_) => tracing::info!(object = %name, "created from --bootstrap"),
+            Err(err) if err.status() == axum::http::StatusCode::CONFLICT => {
+                tracing::info!(object = %name, "exists; --bootstrap leaves it as it is");
+            }
+            Err(err) => return Err(std::io::Error::other(format!("--bootstrap {name}: {err}"))),
+        }
+    }
     let checker = tokio::spawn(registry::run_checker(
         state.clone(),
         Arc::clone(&settings.clock),

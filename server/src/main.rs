@@ -63,6 +63,25 @@ struct ControlPlaneArgs {
     /// address].
     #[arg(long, env = "MESHD_ADVERTISE_URL", value_parser = http_url)]
     advertise_url: Option<String>,
+    /// Objects (YAML or JSON documents) to create at start when they do not exist yet, e.g. the
+    /// MeshController `emctl install` writes. Existing objects are left alone, so changes made
+    /// later with `emctl apply` stick.
+    #[arg(long, env = "MESHD_BOOTSTRAP", value_name = "FILE")]
+    bootstrap: Option<PathBuf>,
+}
+
+/// The documents of `--bootstrap`, every one valid, or why not (file, document, field).
+fn bootstrap(path: &std::path::Path) -> anyhow::Result<Vec<meshlib::resource::Resource>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| anyhow::anyhow!("cannot read --bootstrap {}: {err}", path.display()))?;
+    meshlib::decode::decode_str(&text, &path.display().to_string())
+        .into_iter()
+        .map(|document| {
+            document
+                .result
+                .map_err(|err| anyhow::anyhow!("--bootstrap {}: {}", path.display(), err.report()))
+        })
+        .collect()
 }
 
 fn http_url(value: &str) -> Result<String, String> {
@@ -100,6 +119,10 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
             Auth::Disabled
         }
     };
+    let bootstrap = match &args.bootstrap {
+        Some(path) => bootstrap(path)?,
+        None => Vec::new(),
+    };
     let store = RedbStore::open(&args.data_dir)
         .map_err(|err| anyhow::anyhow!("cannot open the store in {}: {err}", args.data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -126,6 +149,7 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
         );
     }
     settings.webhook = webhook;
+    settings.bootstrap = bootstrap;
     control_plane::serve(listener, Arc::new(store), settings, server::process::shutdown_signal()).await?;
     tracing::info!("control plane stopped");
     Ok(())

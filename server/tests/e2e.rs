@@ -5,6 +5,8 @@ mod mesh;
 #[path = "e2e/support.rs"]
 mod support;
 
+#[path = "e2e/bootstrap.rs"]
+mod bootstrap;
 #[path = "e2e/crash.rs"]
 mod crash;
 #[path = "e2e/easemesh_api.rs"]

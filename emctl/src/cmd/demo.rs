@@ -3,7 +3,7 @@
 //! Eureka clients, each with its own sidecar, a canary `order v2` for requests carrying
 //! `X-Canary: v2`, and light traffic. Ctrl-C stops every process cleanly.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -64,6 +64,17 @@ fn meshd() -> anyhow::Result<PathBuf> {
         .map(|dir| dir.join("meshd"))
         .find(|p| p.exists())
         .context("meshd not found next to emctl or on PATH (build it with `cargo build --release`)")
+}
+
+/// The sidecar's program and its leading arguments: `meshd-sidecar` beside meshd when it is
+/// there (the same flags, less code per process), else `meshd sidecar`.
+fn sidecar_program(meshd: &Path) -> (PathBuf, Vec<String>) {
+    let lean = meshd.with_file_name("meshd-sidecar");
+    if lean.exists() {
+        (lean, Vec::new())
+    } else {
+        (meshd.to_path_buf(), vec!["sidecar".to_owned()])
+    }
 }
 
 /// Starts `meshd ARGS` and returns it with the last word of its first stdout line (an address).
@@ -168,34 +179,35 @@ async fn demo(
     for (service, version, labels, calls) in INSTANCES {
         let app_port = free_port()?;
         let instance = format!("{service}-{version}");
-        let mut sidecar_args: Vec<String> = [
-            "sidecar",
-            "--control-plane",
-            &url,
-            "--service",
-            service,
-            "--instance-id",
-            &instance,
-            "--app-port",
-            &app_port.to_string(),
-            "--ingress-address",
-            "127.0.0.1",
-            "--ingress-port",
-            "0",
-            "--egress-port",
-            "0",
-            "--registry-port",
-            "0",
-            "--admin-port",
-            "0",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+        let (program, mut sidecar_args) = sidecar_program(meshd);
+        sidecar_args.extend(
+            [
+                "--control-plane",
+                &url,
+                "--service",
+                service,
+                "--instance-id",
+                &instance,
+                "--app-port",
+                &app_port.to_string(),
+                "--ingress-address",
+                "127.0.0.1",
+                "--ingress-port",
+                "0",
+                "--egress-port",
+                "0",
+                "--registry-port",
+                "0",
+                "--admin-port",
+                "0",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned()),
+        );
         if !labels.is_empty() {
             sidecar_args.extend(["--labels".to_owned(), (*labels).to_owned()]);
         }
-        let (sidecar, admin) = start(meshd, &sidecar_args).await?;
+        let (sidecar, admin) = start(&program, &sidecar_args).await?;
         children.push(sidecar);
         let config: serde_json::Value = reqwest::get(format!("{admin}/config")).await?.json().await?;
         let registry = config["listeners"]["registry"]
