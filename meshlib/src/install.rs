@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use objects::render;
+pub use objects::{render, sidecar_token_secret};
 
 /// Label every object the mesh installs carries; uninstall and check find them by it.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "emctl");
@@ -259,6 +259,53 @@ impl InstallOptions {
     #[must_use]
     pub fn qualified(&self, image: &str) -> String {
         crate::inject::resolve_image(Some(&self.image_registry_url), image)
+    }
+}
+
+/// The control plane's bearer tokens, kept in its token Secret as a `token,name,role` file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tokens {
+    /// emctl's (role admin).
+    pub admin: String,
+    /// The injected sidecars' (they register and beat, so they write: role admin until the
+    /// control plane has a narrower role).
+    pub sidecar: String,
+}
+
+impl Tokens {
+    /// Name of the admin token's line.
+    pub const ADMIN: &'static str = "emctl";
+    /// Name of the sidecars' token line.
+    pub const SIDECAR: &'static str = "sidecars";
+
+    /// The token file.
+    #[must_use]
+    pub fn file(&self) -> String {
+        format!(
+            "{},{},admin\n{},{},admin\n",
+            self.admin,
+            Self::ADMIN,
+            self.sidecar,
+            Self::SIDECAR
+        )
+    }
+
+    /// Reads a token file; missing tokens are empty.
+    #[must_use]
+    pub fn parse(file: &str) -> Self {
+        let mut tokens = Self::default();
+        for line in file.lines() {
+            let mut fields = line.split(',').map(str::trim);
+            let (Some(token), Some(name)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            match name {
+                Self::ADMIN => tokens.admin = token.to_string(),
+                Self::SIDECAR => tokens.sidecar = token.to_string(),
+                _ => {}
+            }
+        }
+        tokens
     }
 }
 

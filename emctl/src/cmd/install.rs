@@ -28,13 +28,13 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
     }
     if args.dry_run {
         let secrets = install_tls::Secrets::offline(&options, args.webhook_tls_dir.as_deref())?;
-        let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.token);
+        let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.tokens);
         print_manifests(&manifests, args.output)?;
         return Ok(Exit::Success);
     }
     let cluster = Cluster::connect(&args.kube).await?;
     let secrets = install_tls::Secrets::load_or_create(&cluster, &options, args.webhook_tls_dir.as_deref()).await?;
-    let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.token);
+    let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.tokens);
     let mut created: Vec<Value> = Vec::new();
     if let Err(err) = apply_stages(&cluster, &manifests, &mut created, args).await {
         eprintln!("error: {err:#}");
@@ -58,7 +58,7 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
         }
         return Ok(Exit::Failure);
     }
-    finish(args, &options, &secrets.token).await
+    finish(args, &options, &secrets.tokens.admin).await
 }
 
 /// Flags over `-f` file over defaults.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use base64::Engine as _;
-use meshlib::install::{CONTROL_PLANE, InstallOptions, TLS_SECRET, TOKEN_SECRET, WebhookTarget, WebhookTls};
+use meshlib::install::{CONTROL_PLANE, InstallOptions, TLS_SECRET, TOKEN_SECRET, Tokens, WebhookTarget, WebhookTls};
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};
 
 use crate::cluster::{Cluster, reference};
@@ -16,8 +16,8 @@ use crate::cluster::{Cluster, reference};
 pub struct Secrets {
     /// Webhook TLS.
     pub tls: WebhookTls,
-    /// Admin token of the control plane.
-    pub token: String,
+    /// The control plane's tokens.
+    pub tokens: Tokens,
 }
 
 const FILES: [&str; 3] = ["ca.crt", "tls.crt", "tls.key"];
@@ -32,10 +32,11 @@ impl Secrets {
             Some(tls) => tls,
             None => generate(options)?,
         };
-        Ok(Self {
-            tls,
-            token: new_token()?,
-        })
+        let tokens = Tokens {
+            admin: new_token()?,
+            sidecar: new_token()?,
+        };
+        Ok(Self { tls, tokens })
     }
 
     /// From the directory, else from the cluster's Secrets, else new (written to the directory
@@ -60,13 +61,27 @@ impl Secrets {
         if let Some(dir) = dir {
             write_dir(dir, &tls)?;
         }
-        let existing_token = cluster.get(&reference("v1", "Secret", TOKEN_SECRET, Some(ns))).await?;
-        let token = match existing_token.and_then(|s| secret_text(&s.data, "tokens")) {
-            Some(tokens) => tokens.split(',').next().unwrap_or_default().trim().to_string(),
-            None => new_token()?,
-        };
-        Ok(Self { tls, token })
+        let mut tokens = existing_tokens(cluster, ns).await?.unwrap_or_default();
+        for token in [&mut tokens.admin, &mut tokens.sidecar] {
+            if token.is_empty() {
+                *token = new_token()?;
+            }
+        }
+        Ok(Self { tls, tokens })
     }
+}
+
+/// The tokens of an existing install in `namespace`, if there is one.
+///
+/// # Errors
+/// The API server failed.
+pub async fn existing_tokens(cluster: &Cluster, namespace: &str) -> anyhow::Result<Option<Tokens>> {
+    let secret = cluster
+        .get(&reference("v1", "Secret", TOKEN_SECRET, Some(namespace)))
+        .await?;
+    Ok(secret
+        .and_then(|s| secret_text(&s.data, "tokens"))
+        .map(|file| Tokens::parse(&file)))
 }
 
 fn secret_text(data: &serde_json::Value, key: &str) -> Option<String> {

@@ -31,6 +31,16 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
     let tenant_kind = ResourceKind::Builtin(Kind::Tenant);
     let service_kind = ResourceKind::Builtin(Kind::Service);
     let tenant_exists = ctx.client.get_opt(&tenant_kind, &args.tenant).await?.is_some();
+    let sidecar_token = super::install_tls::existing_tokens(&cluster, &args.kube.mesh_namespace)
+        .await?
+        .map(|tokens| tokens.sidecar)
+        .filter(|token| !token.is_empty());
+    if sidecar_token.is_none() {
+        eprintln!(
+            "warning: no mesh installed in namespace {} (its token Secret is missing): sidecars can only register with a control plane that has auth off",
+            args.kube.mesh_namespace
+        );
+    }
     println!("Plan:");
     if !tenant_exists {
         println!("  create tenant/{}", args.tenant);
@@ -39,6 +49,13 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
         let name = deployment.metadata.name.clone().unwrap_or_default();
         if ctx.client.get_opt(&service_kind, &name).await?.is_none() {
             println!("  create service/{name} (tenant {})", args.tenant);
+        }
+        if sidecar_token.is_some() {
+            let ns = deployment.metadata.namespace.as_deref().unwrap_or("default");
+            println!(
+                "  apply secret/{ns}/{} (the sidecars' token)",
+                meshlib::inject::SIDECAR_TOKEN_SECRET
+            );
         }
         println!(
             "  annotate deployment/{}: {ENABLE}=true, {SERVICE_NAME}={name}",
@@ -60,6 +77,12 @@ pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
     }
     let mut failed = false;
     for deployment in chosen {
+        if let Some(token) = &sidecar_token {
+            let ns = deployment.metadata.namespace.as_deref().unwrap_or("default");
+            cluster
+                .apply(&meshlib::install::sidecar_token_secret(ns, token))
+                .await?;
+        }
         let name = deployment.metadata.name.clone().unwrap_or_default();
         apply_mesh(ctx, "Service", &name, json!({"registerTenant": args.tenant})).await?;
         let annotations = json!({ ENABLE: "true", SERVICE_NAME: name });

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, ListParams};
-use meshlib::install::{InstallOptions, Manifest, Stage, WebhookTls};
+use meshlib::install::{InstallOptions, Manifest, Stage, Tokens, WebhookTls};
 
 use super::Exit;
 use crate::cli::UninstallArgs;
@@ -19,7 +19,7 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         namespace: ns.to_string(),
         ..InstallOptions::default()
     };
-    let manifests = meshlib::install::render(&options, &WebhookTls::default(), "");
+    let manifests = meshlib::install::render(&options, &WebhookTls::default(), &Tokens::default());
     let mut removed = 0;
     let mut failed = false;
     for stage in Stage::ALL
@@ -31,6 +31,7 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
             removed += usize::from(delete(&cluster, manifest, &mut failed).await);
         }
     }
+    removed += delete_sidecar_tokens(&cluster, &mut failed).await;
     if args.purge {
         let claims: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
             Api::namespaced(cluster.client.clone(), ns);
@@ -75,6 +76,35 @@ async fn delete(cluster: &Cluster, manifest: &Manifest, failed: &mut bool) -> bo
             false
         }
     }
+}
+
+/// The sidecar token Secrets `emctl migrate` put into the apps' namespaces.
+async fn delete_sidecar_tokens(cluster: &Cluster, failed: &mut bool) -> usize {
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::all(cluster.client.clone());
+    let selector = meshlib::install::ownership_selector();
+    let list = match secrets.list(&ListParams::default().labels(&selector)).await {
+        Ok(list) => list,
+        Err(err) => {
+            eprintln!("error: cannot list the sidecar token Secrets: {err}");
+            *failed = true;
+            return 0;
+        }
+    };
+    let mut removed = 0;
+    for secret in list
+        .items
+        .iter()
+        .filter(|s| s.metadata.name.as_deref() == Some(meshlib::inject::SIDECAR_TOKEN_SECRET))
+    {
+        let ns = secret.metadata.namespace.as_deref().unwrap_or_default();
+        let object = reference("v1", "Secret", meshlib::inject::SIDECAR_TOKEN_SECRET, Some(ns));
+        let manifest = Manifest {
+            stage: Stage::ControlPlane,
+            object,
+        };
+        removed += usize::from(delete(cluster, &manifest, failed).await);
+    }
+    removed
 }
 
 /// Waits for the namespace to disappear; names what holds it when it does not.

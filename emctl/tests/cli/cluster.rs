@@ -293,4 +293,11 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
     });
 
     cp.emctl_with(&["uninstall", "--purge"], &env, None).success();
+    runtime.block_on(async {
+        let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "shop");
+        assert!(
+            secrets.get_opt("easemesh-sidecar-token").await.unwrap().is_none(),
+            "uninstall removes it too"
+        );
+    });
 }

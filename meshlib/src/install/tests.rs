@@ -8,6 +8,19 @@ fn tls() -> WebhookTls {
     }
 }
 
+fn tokens() -> Tokens {
+    Tokens {
+        admin: "ADMIN".into(),
+        sidecar: "SIDECAR".into(),
+    }
+}
+
+#[test]
+fn token_files_round_trip() {
+    assert_eq!(Tokens::parse(&tokens().file()), tokens());
+    assert_eq!(Tokens::parse("x,emctl,admin\n").sidecar, "");
+}
+
 fn yaml(manifests: &[Manifest]) -> String {
     manifests
         .iter()
@@ -24,7 +37,7 @@ fn yaml(manifests: &[Manifest]) -> String {
 
 #[test]
 fn default_install_renders_every_object_with_ownership_labels() {
-    let manifests = render(&InstallOptions::default(), &tls(), "TOKEN");
+    let manifests = render(&InstallOptions::default(), &tls(), &tokens());
     for manifest in &manifests {
         let labels = &manifest.object["metadata"]["labels"];
         assert_eq!(labels[MANAGED_BY.0], MANAGED_BY.1, "{}", manifest.display_name());
@@ -44,7 +57,7 @@ fn development_install_with_an_outside_injector() {
         image_registry_url: "registry.local:5000".into(),
         ..InstallOptions::default()
     };
-    let manifests = render(&options, &tls(), "TOKEN");
+    let manifests = render(&options, &tls(), &tokens());
     insta::assert_snapshot!("install_dev", yaml(&manifests).replace(crate::VERSION, "VERSION"));
 }
 
