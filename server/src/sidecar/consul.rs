@@ -19,25 +19,17 @@ use tokio::sync::watch;
 
 use super::registries::Discovery;
 
-/// A service instance the app registered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Registered {
-    id: String,
-    name: String,
-    address: String,
-    port: u16,
-    tags: Vec<String>,
-    meta: BTreeMap<String, String>,
-}
-
 /// The emulator's state.
 #[derive(Clone)]
 pub struct Consul {
     discovery: Discovery,
-    own: Arc<Mutex<BTreeMap<String, Registered>>>,
+    /// The app's own registrations, by id (always passing: the sidecar checks the app).
+    own: Arc<Mutex<BTreeMap<String, Entry>>>,
     index: watch::Sender<u64>,
 }
 
+/// One instance as Consul shows it: a mesh service, or a registration of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
     id: String,
     name: String,
@@ -46,20 +38,6 @@ struct Entry {
     tags: Vec<String>,
     meta: BTreeMap<String, String>,
     passing: bool,
-}
-
-impl From<&Registered> for Entry {
-    fn from(r: &Registered) -> Self {
-        Self {
-            id: r.id.clone(),
-            name: r.name.clone(),
-            address: r.address.clone(),
-            port: r.port,
-            tags: r.tags.clone(),
-            meta: r.meta.clone(),
-            passing: true,
-        }
-    }
 }
 
 impl Consul {
@@ -93,7 +71,7 @@ impl Consul {
             });
         }
         for r in self.own.lock().expect("consul lock").values() {
-            out.entry(r.name.clone()).or_default().push(Entry::from(r));
+            out.entry(r.name.clone()).or_default().push(r.clone());
         }
         out
     }
@@ -135,7 +113,7 @@ fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-fn parse_registration(body: &[u8]) -> Result<Registered, String> {
+fn parse_registration(body: &[u8]) -> Result<Entry, String> {
     let value: Value = serde_json::from_slice(body).map_err(|err| format!("Request decode failed: {err}"))?;
     let object = value.as_object().ok_or("Request decode failed: expected an object")?;
     let text = |key: &str| field(object, key).and_then(Value::as_str).map(str::to_owned);
@@ -154,7 +132,7 @@ fn parse_registration(body: &[u8]) -> Result<Registered, String> {
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Registered {
+    Ok(Entry {
         id: text("id").filter(|i| !i.is_empty()).unwrap_or_else(|| name.clone()),
         address: text("address").unwrap_or_default(),
         port: field(object, "port")
@@ -163,6 +141,7 @@ fn parse_registration(body: &[u8]) -> Result<Registered, String> {
             .unwrap_or(0),
         tags: strings("tags"),
         meta,
+        passing: true,
         name,
     })
 }
@@ -256,11 +235,12 @@ pub async fn handle(consul: &Consul, method: &Method, uri: &Uri, _headers: &Head
         (&Method::GET, ["v1", "catalog", "service", name]) => {
             let index = block(consul, &query).await;
             let entries = consul.entries().remove(*name).unwrap_or_default();
+            let node = node();
             let list: Vec<Value> = entries
                 .iter()
                 .map(|e| {
-                    json!({"ID": node()["ID"], "Node": "mesh-sidecar", "Address": "127.0.0.1", "Datacenter": "dc1",
-                           "TaggedAddresses": node()["TaggedAddresses"], "NodeMeta": {}, "ServiceID": e.id,
+                    json!({"ID": node["ID"], "Node": "mesh-sidecar", "Address": "127.0.0.1", "Datacenter": "dc1",
+                           "TaggedAddresses": node["TaggedAddresses"], "NodeMeta": {}, "ServiceID": e.id,
                            "ServiceName": e.name, "ServiceTags": e.tags, "ServiceAddress": e.address,
                            "ServicePort": e.port, "ServiceMeta": e.meta, "ServiceEnableTagOverride": false,
                            "ServiceWeights": {"Passing": 1, "Warning": 1}, "CreateIndex": 1, "ModifyIndex": 1})
@@ -269,10 +249,12 @@ pub async fn handle(consul: &Consul, method: &Method, uri: &Uri, _headers: &Head
             with_index(index, Value::Array(list))
         }
         (&Method::GET, ["v1", "agent", "services"]) => {
-            let own = consul.own.lock().expect("consul lock").clone();
-            let services: Map<String, Value> = own
+            let services: Map<String, Value> = consul
+                .own
+                .lock()
+                .expect("consul lock")
                 .values()
-                .map(|r| (r.id.clone(), service_json(&Entry::from(r))))
+                .map(|r| (r.id.clone(), service_json(r)))
                 .collect();
             axum::Json(Value::Object(services)).into_response()
         }

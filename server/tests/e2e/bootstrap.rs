@@ -3,7 +3,7 @@
 
 use meshlib::kind::{Kind, ResourceKind};
 
-use crate::support::Meshd;
+use crate::support::{Meshd, refused_start};
 
 const CONTROLLER: &str =
     "name: easemesh-controller\nkind: MeshController\nheartbeatInterval: 5s\nsidecarImageName: megaease/meshd:boot\n";
@@ -42,20 +42,7 @@ fn a_bad_bootstrap_file_is_refused_with_its_document_and_field() {
         "name: easemesh-controller\nkind: MeshController\nheartbeatInterval: often\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_meshd"))
-        .args([
-            "control-plane",
-            "--listen",
-            "127.0.0.1:0",
-            "--insecure-no-auth",
-            "--data-dir",
-        ])
-        .arg(dir.path().join("data"))
-        .arg("--bootstrap")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = refused_start(&dir.path().join("data"), &["--bootstrap", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("boot.yaml") && stderr.contains("heartbeatInterval"),

@@ -159,6 +159,8 @@ pub fn object(kind: Kind, name: &str, spec: Value) -> Resource {
 pub struct ClientMesh {
     pub front: Sidecar,
     pub front_app: App,
+    /// The front sidecar's registry address (`host:port`).
+    pub registry: String,
     _back: Sidecar,
     _meshd: Meshd,
     _dir: tempfile::TempDir,
@@ -166,6 +168,11 @@ pub struct ClientMesh {
 
 /// A 1 s heartbeat interval, tenant `shop`, and services `front` and `back` in it.
 pub async fn shop(client: &meshlib::client::Client) {
+    shop_with(client, &["front", "back"]).await;
+}
+
+/// A 1 s heartbeat interval, tenant `shop`, and these services in it.
+pub async fn shop_with(client: &meshlib::client::Client, services: &[&str]) {
     client
         .apply(&object(
             Kind::MeshController,
@@ -175,7 +182,7 @@ pub async fn shop(client: &meshlib::client::Client) {
         .await
         .unwrap();
     client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
-    for name in ["front", "back"] {
+    for name in services {
         client
             .apply(&object(Kind::Service, name, json!({"registerTenant": "shop"})))
             .await
@@ -196,9 +203,14 @@ pub async fn mesh_for_a_client() -> ClientMesh {
         (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
     })
     .await;
+    let registry = front.config().await["listeners"]["registry"]
+        .as_str()
+        .expect("the registry listener")
+        .to_owned();
     ClientMesh {
         front,
         front_app,
+        registry,
         _back: back,
         _meshd: meshd,
         _dir: dir,

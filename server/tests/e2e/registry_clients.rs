@@ -8,13 +8,9 @@ use crate::mesh::{mesh_for_a_client, run_client};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
     let mesh = mesh_for_a_client().await;
-    let (front, front_app) = (&mesh.front, &mesh.front_app);
-    let registry = front.config().await["listeners"]["registry"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (front_app, registry) = (&mesh.front_app, &mesh.registry);
 
-    let stdout = run_client("eureka_client.py", &[&registry, &front_app.port.to_string()]).await;
+    let stdout = run_client("eureka_client.py", &[registry.as_str(), &front_app.port.to_string()]).await;
     assert_eq!(stdout, "b-1 /hello canary=\nb-1 /via-client canary=\n");
 
     // The client deregistered on stop; the front's own registration is gone. BACK is UP: with a
@@ -49,11 +45,7 @@ async fn an_unmodified_eureka_client_discovers_and_calls_through_the_mesh() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmodified_consul_client_discovers_and_calls_through_the_mesh() {
     let mesh = mesh_for_a_client().await;
-    let (front, front_app) = (&mesh.front, &mesh.front_app);
-    let registry = front.config().await["listeners"]["registry"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (front_app, registry) = (&mesh.front_app, &mesh.registry);
     let (host, port) = registry.rsplit_once(':').unwrap();
 
     let stdout = run_client("consul_client.py", &[host, port, &front_app.port.to_string()]).await;
@@ -66,12 +58,8 @@ async fn an_unmodified_consul_client_discovers_and_calls_through_the_mesh() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmodified_nacos_client_discovers_and_calls_through_the_mesh() {
     let mesh = mesh_for_a_client().await;
-    let (front, front_app) = (&mesh.front, &mesh.front_app);
-    let registry = front.config().await["listeners"]["registry"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let stdout = run_client("nacos_client.py", &[&registry, &front_app.port.to_string()]).await;
+    let (front_app, registry) = (&mesh.front_app, &mesh.registry);
+    let stdout = run_client("nacos_client.py", &[registry.as_str(), &front_app.port.to_string()]).await;
     assert_eq!(
         stdout,
         "registered True\nbeat 10200\nb-1 /hello canary=\nremoved True\nbeat 20404\n"

@@ -8,7 +8,7 @@ use std::time::Duration;
 use meshlib::kind::{Kind, ResourceKind};
 use serde_json::{Value, json};
 
-use crate::mesh::{Sidecar, app, call, mesh_for_a_client, object, shop, status, status_of};
+use crate::mesh::{Sidecar, app, call, mesh_for_a_client, object, shop, shop_with, status, status_of};
 use crate::support::{Meshd, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,19 +30,7 @@ async fn sidecar_keeps_its_instance_registered_healthy_and_configured() {
     .await;
     assert_eq!(waiting["registered"], false);
 
-    client
-        .apply(&object(
-            Kind::MeshController,
-            "mesh",
-            json!({"heartbeatInterval": "1s"}),
-        ))
-        .await
-        .unwrap();
-    client.apply(&object(Kind::Tenant, "shop", json!({}))).await.unwrap();
-    client
-        .apply(&object(Kind::Service, "order", json!({"registerTenant": "shop"})))
-        .await
-        .unwrap();
+    shop_with(&client, &["order"]).await;
     eventually(limit, "registered and UP", async || {
         (status(&meshd).await.as_deref() == Some("UP")).then_some(())
     })

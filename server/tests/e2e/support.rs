@@ -12,6 +12,23 @@ pub struct Meshd {
     pub url: String,
 }
 
+/// `meshd control-plane` without authentication, on a store in `data`.
+fn command(data: &Path, listen: &str, flags: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_meshd"));
+    command
+        .args(["control-plane", "--listen", listen, "--insecure-no-auth", "--data-dir"])
+        .arg(data)
+        .args(flags);
+    command
+}
+
+/// Runs a control plane that is expected to refuse to start; returns what it printed.
+pub fn refused_start(data: &Path, flags: &[&str]) -> std::process::Output {
+    let out = command(data, "127.0.0.1:0", flags).output().expect("meshd runs");
+    assert!(!out.status.success(), "{flags:?} was accepted");
+    out
+}
+
 impl Meshd {
     pub fn start(data: &Path) -> Self {
         Self::start_on(data, "127.0.0.1:0")
@@ -25,10 +42,7 @@ impl Meshd {
     /// With more flags; also returns the `lines` stdout lines meshd prints after its address
     /// (e.g. the webhook's).
     pub fn start_with(data: &Path, listen: &str, flags: &[&str], lines: usize) -> (Self, Vec<String>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
-            .args(["control-plane", "--listen", listen, "--insecure-no-auth", "--data-dir"])
-            .arg(data)
-            .args(flags)
+        let mut child = command(data, listen, flags)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use meshlib::inject::{self, InjectionParams};
 use serde_json::{Value, json};
 
-use crate::support::Meshd;
+use crate::support::{Meshd, refused_start};
 use crate::webhook_support::{ADVERTISE, Certs, apply_mesh_controller, start};
 
 const ORDER: &str = r#"{
@@ -223,22 +223,7 @@ async fn invalid_annotations_are_refused_with_a_message() {
 #[test]
 fn webhook_flags_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |flags: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_meshd"))
-            .args([
-                "control-plane",
-                "--listen",
-                "127.0.0.1:0",
-                "--insecure-no-auth",
-                "--data-dir",
-            ])
-            .arg(dir.path())
-            .args(flags)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{flags:?} was accepted");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let run = |flags: &[&str]| String::from_utf8_lossy(&refused_start(dir.path(), flags).stderr).into_owned();
     let stderr = run(&["--webhook-listen", "127.0.0.1:0"]);
     assert!(stderr.contains("--webhook-cert-file"), "{stderr}");
     let missing = dir.path().join("missing.pem");
