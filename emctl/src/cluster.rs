@@ -1,15 +1,21 @@
 //! The Kubernetes side of emctl: connecting with a kubeconfig, and applying, reading and deleting
 //! any object by its `apiVersion`/`kind` (server-side apply with emctl's field manager).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use anyhow::Context as _;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use kube::core::GroupVersionKind;
-use kube::discovery::{ApiCapabilities, ApiResource, Scope};
+use kube::discovery::{ApiResource, Scope};
 use kube::{Client, Config};
 use meshlib::client::ApplyOutcome as Applied;
 use serde_json::Value;
 
 use crate::cli::KubeArgs;
+
+/// What discovery says of one `apiVersion`/`kind`.
+type Discovered = (ApiResource, Scope);
 
 /// A connected cluster.
 #[derive(Clone)]
@@ -18,6 +24,8 @@ pub struct Cluster {
     pub client: Client,
     /// The API server's URL, for messages.
     pub server: String,
+    /// What discovery found per `apiVersion`/`kind`: asked once, not for every object.
+    discovered: Arc<Mutex<HashMap<(String, String), Discovered>>>,
 }
 
 impl Cluster {
@@ -41,28 +49,43 @@ impl Cluster {
         .context("no usable kubeconfig (hint: pass --kubeconfig or set KUBECONFIG)")?;
         let server = config.cluster_url.to_string();
         let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
-        Ok(Self { client, server })
+        Ok(Self {
+            client,
+            server,
+            discovered: Arc::default(),
+        })
     }
 
     /// The API for an object's kind (and namespace).
     ///
     /// # Errors
     /// The kind is not served by this cluster.
-    pub async fn api_for(&self, object: &Value) -> anyhow::Result<(Api<DynamicObject>, ApiResource)> {
+    pub async fn api_for(&self, object: &Value) -> anyhow::Result<Api<DynamicObject>> {
         let api_version = object["apiVersion"].as_str().unwrap_or_default();
         let kind = object["kind"].as_str().unwrap_or_default();
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-        let gvk = GroupVersionKind::gvk(group, version, kind);
-        let (resource, caps): (ApiResource, ApiCapabilities) =
-            kube::discovery::pinned_kind(&self.client, &gvk)
-                .await
-                .with_context(|| format!("the cluster does not serve {api_version} {kind}"))?;
-        let api = match (&caps.scope, object["metadata"]["namespace"].as_str()) {
+        let key = (api_version.to_owned(), kind.to_owned());
+        let known = self.discovered.lock().expect("discovery cache").get(&key).cloned();
+        let (resource, scope) = match known {
+            Some(known) => known,
+            None => {
+                let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+                let gvk = GroupVersionKind::gvk(group, version, kind);
+                let (resource, caps) = kube::discovery::pinned_kind(&self.client, &gvk)
+                    .await
+                    .with_context(|| format!("the cluster does not serve {api_version} {kind}"))?;
+                let found = (resource, caps.scope);
+                self.discovered
+                    .lock()
+                    .expect("discovery cache")
+                    .insert(key, found.clone());
+                found
+            }
+        };
+        Ok(match (scope, object["metadata"]["namespace"].as_str()) {
             (Scope::Namespaced, Some(ns)) => Api::namespaced_with(self.client.clone(), ns, &resource),
             (Scope::Namespaced, None) => Api::default_namespaced_with(self.client.clone(), &resource),
             (Scope::Cluster, _) => Api::all_with(self.client.clone(), &resource),
-        };
-        Ok((api, resource))
+        })
     }
 
     /// Server-side applies `object` as emctl, telling whether it was created, changed or not.
@@ -70,7 +93,7 @@ impl Cluster {
     /// # Errors
     /// The API server refused it.
     pub async fn apply(&self, object: &Value) -> anyhow::Result<Applied> {
-        let (api, _) = self.api_for(object).await?;
+        let api = self.api_for(object).await?;
         let name = object["metadata"]["name"].as_str().unwrap_or_default();
         let before = api.get_opt(name).await.map_err(api_error)?;
         let params = PatchParams::apply(meshlib::install::FIELD_MANAGER).force();
@@ -90,7 +113,7 @@ impl Cluster {
     /// # Errors
     /// The API server failed.
     pub async fn get(&self, object: &Value) -> anyhow::Result<Option<DynamicObject>> {
-        let (api, _) = self.api_for(object).await?;
+        let api = self.api_for(object).await?;
         Ok(api
             .get_opt(object["metadata"]["name"].as_str().unwrap_or_default())
             .await?)
@@ -101,7 +124,7 @@ impl Cluster {
     /// # Errors
     /// The API server failed.
     pub async fn delete(&self, object: &Value) -> anyhow::Result<bool> {
-        let (api, _) = self.api_for(object).await?;
+        let api = self.api_for(object).await?;
         let params = DeleteParams {
             propagation_policy: Some(PropagationPolicy::Background),
             ..Default::default()

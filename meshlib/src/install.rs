@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::spec::mesh_controller::SidecarPorts;
+
 pub use objects::{render, sidecar_token_secret};
 
 /// Label every object the mesh installs carries; uninstall and check find them by it.
@@ -128,31 +130,6 @@ pub struct InstallOptions {
     pub webhook_failure_policy: String,
 }
 
-/// Ports of the injected sidecar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct SidecarPorts {
-    /// Ingress (other sidecars call it).
-    pub ingress: u16,
-    /// Egress (the app calls other services through it).
-    pub egress: u16,
-    /// Emulated registries (the app's Eureka/Consul/Nacos client).
-    pub registry: u16,
-    /// Admin API.
-    pub admin: u16,
-}
-
-impl Default for SidecarPorts {
-    fn default() -> Self {
-        Self {
-            ingress: 13001,
-            egress: 13002,
-            registry: 13009,
-            admin: 13090,
-        }
-    }
-}
-
 impl Default for InstallOptions {
     fn default() -> Self {
         Self {
@@ -187,29 +164,15 @@ impl InstallOptions {
                 self.replicas
             ));
         }
-        if crate::validate::check_name(&self.namespace).is_err() {
+        if !is_dns_label(&self.namespace) {
             problems.push(format!(
-                "namespace: {:?} is not a valid Kubernetes name",
+                "namespace: {:?} is not a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)",
                 self.namespace
             ));
         }
-        if !["Always", "IfNotPresent", "Never"].contains(&self.image_pull_policy.as_str()) {
-            problems.push(format!(
-                "imagePullPolicy: {:?}, expected Always, IfNotPresent or Never",
-                self.image_pull_policy
-            ));
-        }
-        if !["eureka", "consul", "nacos"].contains(&self.registry_type.as_str()) {
-            problems.push(format!(
-                "registryType: {:?}, expected eureka, consul or nacos",
-                self.registry_type
-            ));
-        }
-        if crate::duration::parse(&self.heartbeat_interval).is_err() {
-            problems.push(format!(
-                "heartbeatInterval: {:?} is not a duration like 5s",
-                self.heartbeat_interval
-            ));
+        // What ends up in the MeshController is checked by the MeshController's own rules.
+        if let Err(err) = crate::decode::normalize(self.mesh_controller()) {
+            problems.extend(err.problems().iter().map(ToString::to_string));
         }
         if !["Fail", "Ignore"].contains(&self.webhook_failure_policy.as_str()) {
             problems.push(format!(
@@ -309,6 +272,17 @@ impl Tokens {
     }
 }
 
+/// An RFC 1123 label, which Kubernetes requires of namespace names.
+fn is_dns_label(name: &str) -> bool {
+    let edges_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    name.len() <= 63
+        && edges_ok(name.chars().next())
+        && edges_ok(name.chars().last())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// One object to apply, with the stage it belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
@@ -319,15 +293,22 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// `kind/name` (with namespace when namespaced), for progress and error lines.
+    /// `Kind/name`, or `Kind/namespace/name`, for progress and error lines.
     #[must_use]
     pub fn display_name(&self) -> String {
-        let meta = &self.object["metadata"];
-        let kind = self.object["kind"].as_str().unwrap_or_default();
-        match meta["namespace"].as_str() {
-            Some(ns) => format!("{kind}/{ns}/{}", meta["name"].as_str().unwrap_or_default()),
-            None => format!("{kind}/{}", meta["name"].as_str().unwrap_or_default()),
-        }
+        display_name(&self.object)
+    }
+}
+
+/// `Kind/name`, or `Kind/namespace/name`, of any Kubernetes object.
+#[must_use]
+pub fn display_name(object: &Value) -> String {
+    let meta = &object["metadata"];
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let name = meta["name"].as_str().unwrap_or_default();
+    match meta["namespace"].as_str() {
+        Some(ns) => format!("{kind}/{ns}/{name}"),
+        None => format!("{kind}/{name}"),
     }
 }
 

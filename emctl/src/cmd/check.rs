@@ -1,9 +1,9 @@
 //! `emctl check [--pre]`: one ✔/‼/× line per check with a hint, or JSON; non-zero on ×.
 
-use kube::api::{Api, DynamicObject, ListParams};
-use kube::core::ApiResource;
+use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+use kube::api::{Api, ListParams};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Exit;
 use crate::cli::{CheckArgs, CheckFormat};
@@ -125,31 +125,25 @@ const WRITES: &[(&str, &str, bool)] = &[
 
 async fn pre_checks(cluster: &Cluster, namespace: &str, checks: &mut Vec<Check>) {
     let mut denied = Vec::new();
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(cluster.client.clone());
     for (group, resource, namespaced) in WRITES {
-        let review = json!({
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {
-                "group": group, "resource": resource, "verb": "create",
-                "namespace": if *namespaced { namespace } else { "" },
-            }},
-        });
-        let api: Api<DynamicObject> = Api::all_with(
-            cluster.client.clone(),
-            &ApiResource::from_gvk(&kube::core::GroupVersionKind::gvk(
-                "authorization.k8s.io",
-                "v1",
-                "SelfSubjectAccessReview",
-            )),
-        );
-        let allowed = match serde_json::from_value::<DynamicObject>(review) {
-            Ok(object) => api
-                .create(&Default::default(), &object)
-                .await
-                .map(|answer| answer.data["status"]["allowed"].as_bool() == Some(true))
-                .unwrap_or(false),
-            Err(_) => false,
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(ResourceAttributes {
+                    group: Some((*group).to_owned()),
+                    resource: Some((*resource).to_owned()),
+                    verb: Some("create".to_owned()),
+                    namespace: namespaced.then(|| namespace.to_owned()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
         };
+        let allowed = reviews
+            .create(&Default::default(), &review)
+            .await
+            .is_ok_and(|answer| answer.status.is_some_and(|status| status.allowed));
         if !allowed {
             denied.push(format!("create {resource}"));
         }
@@ -189,16 +183,8 @@ fn owned(labels: &Option<std::collections::BTreeMap<String, String>>) -> bool {
 }
 
 async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&super::Ctx>, checks: &mut Vec<Check>) {
-    let set = reference(
-        "apps/v1",
-        "StatefulSet",
-        meshlib::install::CONTROL_PLANE,
-        Some(namespace),
-    );
-    checks.push(match cluster.get(&set).await {
-        Ok(Some(object)) => {
-            let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
-            let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
+    checks.push(match readiness(cluster, namespace).await {
+        Ok(Some((ready, want))) => {
             if ready >= want {
                 Check::new(
                     "control plane ready",
@@ -396,6 +382,24 @@ async fn injected_pods_registered(cluster: &Cluster, instances: Option<&meshlib:
             "see the sidecar's log: kubectl logs POD -c easemesh-sidecar",
         ),
     }
+}
+
+/// Ready and wanted replicas of the control plane's StatefulSet; `None` when it is not installed.
+///
+/// # Errors
+/// The API server failed.
+pub async fn readiness(cluster: &Cluster, namespace: &str) -> anyhow::Result<Option<(i64, i64)>> {
+    let set = reference(
+        "apps/v1",
+        "StatefulSet",
+        meshlib::install::CONTROL_PLANE,
+        Some(namespace),
+    );
+    Ok(cluster.get(&set).await?.map(|object| {
+        let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
+        let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
+        (ready, want)
+    }))
 }
 
 /// One line per pod of the control plane that is not ready, with the reason.

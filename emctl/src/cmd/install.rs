@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::Exit;
 use super::install_tls;
 use crate::cli::{InstallArgs, ManifestFormat, StorageKind};
-use crate::cluster::{Cluster, reference};
+use crate::cluster::Cluster;
 
 /// Runs `emctl install`.
 pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
@@ -45,11 +45,7 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
         } else {
             eprintln!("rolling back what this run created:");
             for object in created.iter().rev() {
-                let name = Manifest {
-                    stage: Stage::Namespace,
-                    object: object.clone(),
-                }
-                .display_name();
+                let name = meshlib::install::display_name(object);
                 match cluster.delete(object).await {
                     Ok(_) => eprintln!("  {name} deleted"),
                     Err(err) => eprintln!("  {name}: cannot delete: {err:#}"),
@@ -182,20 +178,12 @@ async fn apply_stages(
 /// Waits until the control plane's StatefulSet has all replicas ready; on timeout names the pods
 /// that are not, and why.
 async fn wait_ready(cluster: &Cluster, namespace: &str, timeout: Duration) -> anyhow::Result<()> {
-    let set = reference(
-        "apps/v1",
-        "StatefulSet",
-        meshlib::install::CONTROL_PLANE,
-        Some(namespace),
-    );
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if let Some(object) = cluster.get(&set).await? {
-            let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
-            let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
-            if ready >= want {
-                return Ok(());
-            }
+        if let Some((ready, want)) = super::check::readiness(cluster, namespace).await?
+            && ready >= want
+        {
+            return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
             let reasons = super::check::unready_pods(cluster, namespace).await?;

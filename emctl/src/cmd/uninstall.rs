@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, ListParams};
-use meshlib::install::{InstallOptions, Manifest, Stage, Tokens, WebhookTls};
+use meshlib::install::{InstallOptions, Stage, Tokens, WebhookTls};
 
 use super::Exit;
 use crate::cli::UninstallArgs;
@@ -28,7 +28,7 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         .filter(|s| args.purge || **s != Stage::Namespace)
     {
         for manifest in manifests.iter().rev().filter(|m| m.stage == *stage) {
-            removed += usize::from(delete(&cluster, manifest, &mut failed).await);
+            removed += usize::from(delete(&cluster, &manifest.object, &mut failed).await);
         }
     }
     removed += delete_sidecar_tokens(&cluster, &mut failed).await;
@@ -62,9 +62,9 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-async fn delete(cluster: &Cluster, manifest: &Manifest, failed: &mut bool) -> bool {
-    let name = manifest.display_name();
-    match cluster.delete(&manifest.object).await {
+async fn delete(cluster: &Cluster, object: &serde_json::Value, failed: &mut bool) -> bool {
+    let name = meshlib::install::display_name(object);
+    match cluster.delete(object).await {
         Ok(true) => {
             println!("  {name} deleted");
             true
@@ -98,11 +98,7 @@ async fn delete_sidecar_tokens(cluster: &Cluster, failed: &mut bool) -> usize {
     {
         let ns = secret.metadata.namespace.as_deref().unwrap_or_default();
         let object = reference("v1", "Secret", meshlib::inject::SIDECAR_TOKEN_SECRET, Some(ns));
-        let manifest = Manifest {
-            stage: Stage::ControlPlane,
-            object,
-        };
-        removed += usize::from(delete(cluster, &manifest, failed).await);
+        removed += usize::from(delete(cluster, &object, failed).await);
     }
     removed
 }

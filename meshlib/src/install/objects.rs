@@ -52,14 +52,19 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
     );
     push(
         Stage::ControlPlane,
-        secret(ns, TOKEN_SECRET, [("tokens", tokens.file())]),
+        secret(ns, TOKEN_SECRET, "control-plane", [("tokens", tokens.file())]),
     );
     push(
         Stage::ControlPlane,
         secret(
             ns,
             TLS_SECRET,
-            [("tls.crt", tls.cert.clone()), ("tls.key", tls.key.clone())],
+            "control-plane",
+            [
+                ("ca.crt", tls.ca.clone()),
+                ("tls.crt", tls.cert.clone()),
+                ("tls.key", tls.key.clone()),
+            ],
         ),
     );
     push(Stage::ControlPlane, bootstrap(options));
@@ -95,18 +100,17 @@ fn selector() -> BTreeMap<String, String> {
 /// The Secret injected sidecars of one namespace read their token from (`MESH_TOKEN`).
 #[must_use]
 pub fn sidecar_token_secret(namespace: &str, token: &str) -> Value {
-    let mut object = secret(
+    secret(
         namespace,
         crate::inject::SIDECAR_TOKEN_SECRET,
+        "sidecar-token",
         [("token", token.to_string())],
-    );
-    object["metadata"]["labels"]["app.kubernetes.io/component"] = "sidecar-token".into();
-    object
+    )
 }
 
-fn secret<const N: usize>(ns: &str, name: &str, data: [(&str, String); N]) -> Value {
+fn secret<const N: usize>(ns: &str, name: &str, component: &str, data: [(&str, String); N]) -> Value {
     to_value(&k8s_openapi::api::core::v1::Secret {
-        metadata: meta(name, Some(ns), "control-plane"),
+        metadata: meta(name, Some(ns), component),
         data: Some(
             data.into_iter()
                 .map(|(k, v)| (k.to_string(), ByteString(v.into_bytes())))

@@ -274,8 +274,9 @@ pub const SIDECAR_REGISTRY_PORT: u16 = 13009;
 /// Default admin port of a sidecar.
 pub const SIDECAR_ADMIN_PORT: u16 = 13090;
 
-/// The ports an injected sidecar listens on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The ports an injected sidecar listens on (also the `sidecarPorts` of install options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SidecarPorts {
     /// Calls from other sidecars (`MESH_INGRESS_PORT`).
     pub ingress: u16,
