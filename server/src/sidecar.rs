@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod body;
 pub mod catalog;
 pub mod consul;
 pub mod eureka;
@@ -15,8 +16,10 @@ pub mod health;
 pub mod membership;
 pub mod metrics;
 pub mod nacos;
+pub mod pool;
 pub mod proxy;
 pub mod registries;
+pub mod serve;
 pub mod traffic;
 
 use std::sync::Arc;
@@ -89,19 +92,20 @@ pub async fn run(
     let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.changed().await;
     };
-    let ingress_server = tokio::spawn(
-        axum::serve(
-            ingress,
-            traffic::ingress_router(
-                forwarder.clone(),
-                args.app_port,
-                &identity.service,
-                Arc::clone(&metrics),
-            ),
-        )
-        .with_graceful_shutdown(until_stopped(stop.clone()))
-        .into_future(),
-    );
+    let ingress_state = Arc::new(traffic::Ingress::new(
+        forwarder.clone(),
+        args.app_port,
+        &identity.service,
+        Arc::clone(&metrics),
+    ));
+    let ingress_server = tokio::spawn(serve::serve(
+        ingress,
+        move |request, _| {
+            let state = Arc::clone(&ingress_state);
+            async move { state.handle(request).await }
+        },
+        stop.clone(),
+    ));
     let discovery = registries::Discovery::new(
         &identity.service,
         listeners.egress.port(),
@@ -118,15 +122,15 @@ pub async fn run(
             .with_graceful_shutdown(until_stopped(stop.clone()))
             .into_future(),
     );
-    let egress_server = tokio::spawn(
-        axum::serve(
-            egress,
-            traffic::egress_router(forwarder, tables, Arc::clone(&metrics))
-                .into_make_service_with_connect_info::<traffic::Connection>(),
-        )
-        .with_graceful_shutdown(until_stopped(stop.clone()))
-        .into_future(),
-    );
+    let egress_state = Arc::new(traffic::Egress::new(forwarder, tables, Arc::clone(&metrics)));
+    let egress_server = tokio::spawn(serve::serve(
+        egress,
+        move |request, peer| {
+            let state = Arc::clone(&egress_state);
+            async move { state.handle(request, peer).await }
+        },
+        stop.clone(),
+    ));
 
     let watcher = tokio::spawn(catalog::run(
         client.clone(),
@@ -161,8 +165,8 @@ pub async fn run(
     let _ = member.await;
     let _ = watcher.await;
     served.await??;
-    ingress_server.await??;
-    egress_server.await??;
+    ingress_server.await?;
+    egress_server.await?;
     registry_server.await??;
     tracing::info!("sidecar stopped");
     Ok(())

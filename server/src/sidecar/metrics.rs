@@ -1,5 +1,8 @@
 //! Sidecar metrics, served in Prometheus text format on the admin port.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -46,9 +49,9 @@ fn latency_histogram() -> Histogram {
 #[derive(Debug, Clone, Copy)]
 pub enum Direction {
     /// From another sidecar to this app.
-    Ingress,
+    Ingress = 0,
     /// From this app to another service.
-    Egress,
+    Egress = 1,
 }
 
 impl Direction {
@@ -60,8 +63,37 @@ impl Direction {
     }
 }
 
+/// Metric handles of one direction and service, looked up once and then used per request.
+pub struct Destination {
+    direction: Direction,
+    service: String,
+    requests: Family<RequestLabels, Counter>,
+    by_class: [OnceLock<Counter>; 6],
+    latency: Histogram,
+}
+
+impl Destination {
+    /// Records one proxied request and its status.
+    pub fn record(&self, status: u16, elapsed: std::time::Duration) {
+        let class = usize::from(status / 100).min(5);
+        self.by_class[class]
+            .get_or_init(|| {
+                self.requests
+                    .get_or_create(&RequestLabels {
+                        direction: self.direction.as_str().to_owned(),
+                        service: self.service.clone(),
+                        class: format!("{class}xx"),
+                    })
+                    .clone()
+            })
+            .inc();
+        self.latency.observe(elapsed.as_secs_f64());
+    }
+}
+
 /// The sidecar's metrics.
 pub struct Metrics {
+    destinations: [RwLock<HashMap<String, Arc<Destination>>>; 2],
     registry: Registry,
     heartbeats: Family<ResultLabel, Counter>,
     config_updates: Family<KindLabel, Counter>,
@@ -119,6 +151,7 @@ impl Default for Metrics {
             latency.clone(),
         );
         Self {
+            destinations: Default::default(),
             registry,
             heartbeats,
             config_updates,
@@ -158,20 +191,30 @@ impl Metrics {
         self.control_plane_up.set(i64::from(up));
     }
 
+    /// The handles of one direction and service (created on first use).
+    pub fn destination(&self, direction: Direction, service: &str) -> Arc<Destination> {
+        let map = &self.destinations[direction as usize];
+        if let Some(found) = map.read().unwrap_or_else(PoisonError::into_inner).get(service) {
+            return Arc::clone(found);
+        }
+        let labels = DestinationLabels {
+            direction: direction.as_str().to_owned(),
+            service: service.to_owned(),
+        };
+        let created = Arc::new(Destination {
+            direction,
+            service: service.to_owned(),
+            requests: self.requests.clone(),
+            by_class: Default::default(),
+            latency: self.latency.get_or_create(&labels).clone(),
+        });
+        let mut map = map.write().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(map.entry(service.to_owned()).or_insert(created))
+    }
+
     /// Records one proxied request and its status.
     pub fn request(&self, direction: Direction, service: &str, status: u16, elapsed: std::time::Duration) {
-        let class = format!("{}xx", status / 100);
-        let (direction, service) = (direction.as_str().to_owned(), service.to_owned());
-        self.requests
-            .get_or_create(&RequestLabels {
-                direction: direction.clone(),
-                service: service.clone(),
-                class,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&DestinationLabels { direction, service })
-            .observe(elapsed.as_secs_f64());
+        self.destination(direction, service).record(status, elapsed);
     }
 
     /// Records a request the sidecar answered itself.

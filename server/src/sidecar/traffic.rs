@@ -4,22 +4,22 @@
 //! to unmodified clients), else the `X-Mesh-Rpc-Service` header, else the Host header (`name`,
 //! `name:port`, or `name.<namespace>.svc...`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::connect_info::Connected;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, Request, Response, header};
-use axum::serve::IncomingStream;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Request, Response, StatusCode, Uri};
 use meshlib::kind::Kind;
 use meshlib::routing::{self, CANARY_HEADER, Table};
 use tokio::sync::watch;
 
+use super::body::Body;
 use super::catalog::Catalog;
-use super::metrics::{Direction, Metrics};
-use super::proxy::{Forwarder, ProxyError};
+use super::metrics::{Destination, Direction, Metrics};
+use super::proxy::{Forwarder, ProxyError, plain};
+use super::serve::Peer;
 
 /// The header naming the target service explicitly.
 pub const TARGET_HEADER: &str = "X-Mesh-Rpc-Service";
@@ -48,75 +48,55 @@ pub fn tables(mut catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc
     rx
 }
 
-#[derive(Clone)]
-struct Ingress {
+/// The ingress: every request goes to the app.
+pub struct Ingress {
     forwarder: Forwarder,
-    app: String,
+    app: SocketAddr,
     service: String,
     metrics: Arc<Metrics>,
+    destination: Arc<Destination>,
 }
 
-/// Forwards and records the outcome.
-async fn forward(
-    forwarder: &Forwarder,
-    metrics: &Metrics,
-    direction: Direction,
-    service: &str,
-    request: Request<Body>,
-    authority: &str,
-) -> Response<Body> {
-    let start = std::time::Instant::now();
-    let response = match forwarder.forward(request, authority).await {
-        Ok(response) => response,
-        Err(err) => {
-            tracing::debug!(?direction, service, error = %err, "forward failed");
-            metrics.failure(direction, service, err.reason());
-            err.rescue()
+impl Ingress {
+    /// Forwards to the app on `app_port` of this host.
+    pub fn new(forwarder: Forwarder, app_port: u16, service: &str, metrics: Arc<Metrics>) -> Self {
+        Self {
+            forwarder,
+            app: SocketAddr::from((Ipv4Addr::LOCALHOST, app_port)),
+            service: service.to_owned(),
+            destination: metrics.destination(Direction::Ingress, service),
+            metrics,
         }
-    };
-    metrics.request(direction, service, response.status().as_u16(), start.elapsed());
-    response
+    }
+
+    /// Handles one request from another sidecar.
+    pub async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
+        let start = Instant::now();
+        let response = match self.forwarder.forward(request.map(Body::stream), self.app, None).await {
+            Ok(response) => response,
+            Err(err) => failed(&self.metrics, Direction::Ingress, &self.service, &err),
+        };
+        self.destination.record(response.status().as_u16(), start.elapsed());
+        response
+    }
 }
 
-async fn ingress(State(state): State<Ingress>, request: Request<Body>) -> Response<Body> {
-    forward(
-        &state.forwarder,
-        &state.metrics,
-        Direction::Ingress,
-        &state.service,
-        request,
-        &state.app,
-    )
-    .await
-}
-
-/// Ingress: everything to the app on `app_port`.
-pub fn ingress_router(forwarder: Forwarder, app_port: u16, service: &str, metrics: Arc<Metrics>) -> Router {
-    Router::new().fallback(ingress).with_state(Ingress {
-        forwarder,
-        app: format!("127.0.0.1:{app_port}"),
-        service: service.to_owned(),
-        metrics,
-    })
-}
-
-#[derive(Clone)]
-struct Egress {
-    forwarder: Forwarder,
-    tables: watch::Receiver<Arc<Table>>,
-    metrics: Arc<Metrics>,
+/// Counts a failure and answers it.
+fn failed(metrics: &Metrics, direction: Direction, service: &str, err: &ProxyError) -> Response<Body> {
+    tracing::debug!(?direction, service, error = %err, "forward failed");
+    metrics.failure(direction, service, err.reason());
+    err.rescue()
 }
 
 /// The service a request addresses, if it names one.
-pub fn target(request: &Request<Body>, table: &Table) -> Option<String> {
-    if let Some(name) = request.headers().get(TARGET_HEADER).and_then(|v| v.to_str().ok()) {
+pub fn target(headers: &HeaderMap, uri: &Uri, table: &Table) -> Option<String> {
+    if let Some(name) = headers.get(TARGET_HEADER).and_then(|v| v.to_str().ok()) {
         return Some(name.trim().to_owned());
     }
-    let host = request
-        .headers()
+    let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .or_else(|| request.uri().host())?;
+        .or_else(|| uri.host())?;
     let host = host.rsplit_once(':').map_or(host, |(h, port)| {
         if port.chars().all(|c| c.is_ascii_digit()) {
             h
@@ -132,82 +112,92 @@ pub fn target(request: &Request<Body>, table: &Table) -> Option<String> {
     (host.contains(".svc") && table.services().any(|s| s == first)).then(|| first.to_owned())
 }
 
-/// Both ends of an egress connection: the local one names the service dialled.
-#[derive(Debug, Clone, Copy)]
-pub struct Connection {
-    /// The app's end.
-    pub peer: SocketAddr,
-    /// The address the app dialled.
-    pub local: SocketAddr,
+/// The egress: calls from the app to other services, routed by the table in force.
+pub struct Egress {
+    forwarder: Forwarder,
+    tables: watch::Receiver<Arc<Table>>,
+    metrics: Arc<Metrics>,
 }
 
-impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Connection {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        let peer = *stream.remote_addr();
+impl Egress {
+    /// Routes with the tables as they change.
+    pub fn new(forwarder: Forwarder, tables: watch::Receiver<Arc<Table>>, metrics: Arc<Metrics>) -> Self {
         Self {
-            peer,
-            local: stream.io().local_addr().unwrap_or(peer),
+            forwarder,
+            tables,
+            metrics,
         }
     }
-}
 
-async fn egress(
-    State(state): State<Egress>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    mut request: Request<Body>,
-) -> Response<Body> {
-    if !connection.local.ip().is_loopback() {
-        let mut refused = Response::new(Body::from("mesh: the egress serves this host's app only\n"));
-        *refused.status_mut() = axum::http::StatusCode::FORBIDDEN;
-        return refused;
-    }
-    let peer = connection.peer;
-    let table = Arc::clone(&state.tables.borrow());
-    let dialled = match connection.local.ip() {
-        std::net::IpAddr::V4(ip) if ip != std::net::Ipv4Addr::LOCALHOST => table.service_at(ip).map(str::to_owned),
-        _ => None,
-    };
-    let Some(service) = dialled.or_else(|| target(&request, &table)) else {
-        let err = ProxyError::NoEndpoints(format!(
-            "no target service: set the {TARGET_HEADER} header or address the service by name"
-        ));
-        state.metrics.failure(Direction::Egress, "", err.reason());
-        return err.rescue();
-    };
-    let client_ip = peer.ip().to_string();
-    let decision = {
-        let headers = request
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-        let view = routing::Request::new(headers, &client_ip, random_u64());
-        table.route(&service, &view)
-    };
-    let route = match decision {
-        Ok(route) => route,
-        Err(err) => {
-            let err = ProxyError::NoEndpoints(err.to_string());
-            state.metrics.failure(Direction::Egress, &service, err.reason());
-            state
-                .metrics
-                .request(Direction::Egress, &service, 503, std::time::Duration::ZERO);
-            return err.rescue();
+    /// Handles one call of the app; `peer.local` is the address it dialled.
+    pub async fn handle(&self, request: Request<Incoming>, peer: Peer) -> Response<Body> {
+        if !peer.local.ip().is_loopback() {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "mesh: the egress serves this host's app only\n".to_owned(),
+            );
         }
-    };
-    if let Some(colour) = route.canary.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
-        request.headers_mut().insert(CANARY_HEADER, colour);
+        let table = Arc::clone(&self.tables.borrow());
+        let dialled = match peer.local.ip() {
+            IpAddr::V4(ip) if ip != Ipv4Addr::LOCALHOST => table.service_at(ip).map(str::to_owned),
+            _ => None,
+        };
+        let Some(service) = dialled.or_else(|| target(request.headers(), request.uri(), &table)) else {
+            let err = ProxyError::NoEndpoints(format!(
+                "no target service: set the {TARGET_HEADER} header or address the service by name"
+            ));
+            return failed(&self.metrics, Direction::Egress, "", &err);
+        };
+        let (mut parts, body) = request.into_parts();
+        let decision = {
+            let client_ip = peer.remote.ip().to_string();
+            let headers = parts
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+            let view = routing::Request::new(headers, &client_ip, random_u64());
+            table.route(&service, &view)
+        };
+        let destination = self.metrics.destination(Direction::Egress, &service);
+        let route = match decision {
+            Ok(route) => route,
+            Err(err) => {
+                let response = failed(
+                    &self.metrics,
+                    Direction::Egress,
+                    &service,
+                    &ProxyError::NoEndpoints(err.to_string()),
+                );
+                destination.record(response.status().as_u16(), Duration::ZERO);
+                return response;
+            }
+        };
+        let Ok(ip) = route.endpoint.ip.parse::<IpAddr>() else {
+            let err = ProxyError::NoEndpoints(format!(
+                "instance {} has no usable address ({:?})",
+                route.endpoint.name, route.endpoint.ip
+            ));
+            return failed(&self.metrics, Direction::Egress, &service, &err);
+        };
+        if let Some(colour) = route.canary.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
+            parts.headers.insert(CANARY_HEADER, colour);
+        }
+        parts.headers.remove(TARGET_HEADER);
+        let destination = if route.service == service {
+            destination
+        } else {
+            self.metrics.destination(Direction::Egress, &route.service)
+        };
+        let start = Instant::now();
+        let request = Request::from_parts(parts, Body::stream(body));
+        let addr = SocketAddr::new(ip, route.endpoint.port);
+        let response = match self.forwarder.forward(request, addr, None).await {
+            Ok(response) => response,
+            Err(err) => failed(&self.metrics, Direction::Egress, &route.service, &err),
+        };
+        destination.record(response.status().as_u16(), start.elapsed());
+        response
     }
-    request.headers_mut().remove(TARGET_HEADER);
-    let authority = format!("{}:{}", route.endpoint.ip, route.endpoint.port);
-    forward(
-        &state.forwarder,
-        &state.metrics,
-        Direction::Egress,
-        &route.service,
-        request,
-        &authority,
-    )
-    .await
 }
 
 /// A cheap random number for balancing and splits (not for anything secret): every
@@ -215,13 +205,4 @@ async fn egress(
 fn random_u64() -> u64 {
     use std::hash::BuildHasher;
     std::collections::hash_map::RandomState::new().hash_one(())
-}
-
-/// Egress: calls from the app to other services.
-pub fn egress_router(forwarder: Forwarder, tables: watch::Receiver<Arc<Table>>, metrics: Arc<Metrics>) -> Router {
-    Router::new().fallback(egress).with_state(Egress {
-        forwarder,
-        tables,
-        metrics,
-    })
 }
