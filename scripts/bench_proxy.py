@@ -181,16 +181,19 @@ class Bench:
         after = [cpu_ticks(self.procs[n].pid) for n in pids]
         requests = int(next(l for l in out.splitlines() if "requests in" in l).split()[0])
         rps = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
-        cpu = sum(a - b for a, b in zip(after, before)) / TICKS
+        user = sum(a[0] - b[0] for a, b in zip(after, before)) / TICKS
+        system = sum(a[1] - b[1] for a, b in zip(after, before)) / TICKS
+        cpu = user + system
         errors = sum(int(l.split()[-1]) for l in out.splitlines() if "Non-2xx" in l)
         loaded = {n: rss(self.procs[n].pid) for n in pids}
         return {"rps": rps, "cpu_s": cpu, "per_core": requests / cpu if cpu else None,
-                "us_per_req": cpu * 1e6 / requests, "errors": errors, "rss": loaded}
+                "us_per_req": cpu * 1e6 / requests, "us_user": user * 1e6 / requests,
+                "us_sys": system * 1e6 / requests, "errors": errors, "rss": loaded}
 
 
 def cpu_ticks(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 def rss(pid):
@@ -262,13 +265,15 @@ def report(rates, lat, thr, idle, final, rounds):
               f"| {med(ratio['p50'])} | {med(ratio['p99'])} | {errors} |")
     print("\n## Throughput, closed loop (wrk -t1 -c64; proxies on CPU 0, wrk and app on CPU 1)")
     print("\n| config | requests/s | requests per proxy CPU-second | µs CPU per request (pair) "
-          "| errors |")
-    print("|---|---|---|---|---|")
+          "| of which user / kernel | errors |")
+    print("|---|---|---|---|---|---|")
     for config in ("D", "N2", "S2"):
         runs = thr[config]
         per_core = spread([r["per_core"] for r in runs]) if config != "D" else "–"
         us = spread([r["us_per_req"] for r in runs]) if config != "D" else "–"
-        print(f"| {config} | {spread([r['rps'] for r in runs])} | {per_core} | {us} "
+        split = (f"{statistics.median([r['us_user'] for r in runs]):.0f} / "
+                 f"{statistics.median([r['us_sys'] for r in runs]):.0f}") if config != "D" else "–"
+        print(f"| {config} | {spread([r['rps'] for r in runs])} | {per_core} | {us} | {split} "
               f"| {sum(r['errors'] for r in runs)} |")
     ratios = [s["per_core"] / n["per_core"] for s, n in zip(thr["S2"], thr["N2"])]
     print(f"\nS2/N2 requests per core: median {statistics.median(ratios):.2f} "
