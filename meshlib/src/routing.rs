@@ -74,8 +74,8 @@ pub enum RouteError {
 /// What the balancer may look at in a request.
 #[derive(Debug, Clone, Default)]
 pub struct Request<'a> {
-    /// Header name (any case) → value.
-    pub headers: BTreeMap<String, &'a str>,
+    /// Header names and values, as received (names are matched ignoring case).
+    pub headers: Vec<(&'a str, &'a str)>,
     /// The caller's address, for `ipHash`.
     pub client_ip: &'a str,
     /// A random number for `random`, `weightedRandom` and TrafficSplit (tests pass fixed ones).
@@ -86,14 +86,19 @@ impl<'a> Request<'a> {
     /// A request with these headers (names are matched ignoring case).
     pub fn new(headers: impl IntoIterator<Item = (&'a str, &'a str)>, client_ip: &'a str, random: u64) -> Self {
         Self {
-            headers: headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+            headers: headers.into_iter().collect(),
             client_ip,
             random,
         }
     }
 
+    /// The first value of a header. A request carries a handful of headers, so a scan beats
+    /// building a map for every request.
     fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers.get(&name.to_ascii_lowercase()).copied()
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 }
 
