@@ -12,6 +12,7 @@
 
 pub mod address;
 mod balance;
+pub mod ingress;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

@@ -3,6 +3,7 @@
 
 pub mod control_plane;
 pub mod demo_app;
+pub mod ingress_controller;
 pub mod process;
 pub mod sidecar;
 pub mod store;

@@ -15,7 +15,11 @@ use server::control_plane::{self, Auth};
 use server::store::redb::RedbStore;
 
 #[derive(Debug, Parser)]
-#[command(name = "meshd", version, about = "The mesh daemon: control plane and sidecar")]
+#[command(
+    name = "meshd",
+    version,
+    about = "The mesh daemon: control plane, sidecar and ingress controller"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,6 +31,8 @@ enum Command {
     ControlPlane(ControlPlaneArgs),
     /// Run beside one app instance: registration, health checks, heartbeats, configuration.
     Sidecar(server::sidecar::SidecarArgs),
+    /// Run the mesh ingress: outside traffic routed to mesh services by the Ingress objects.
+    IngressController(server::ingress_controller::IngressControllerArgs),
     /// A small demo service with a Eureka client (used by `emctl demo`).
     DemoApp(server::demo_app::DemoAppArgs),
 }
@@ -171,7 +177,7 @@ fn main() -> ExitCode {
     // uses every core.
     let runtime = match &cli.command {
         Command::Sidecar(_) | Command::DemoApp(_) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-        Command::ControlPlane(_) => tokio::runtime::Runtime::new(),
+        Command::ControlPlane(_) | Command::IngressController(_) => tokio::runtime::Runtime::new(),
     };
     let runtime = match runtime {
         Ok(runtime) => runtime,
@@ -184,6 +190,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::ControlPlane(args) => control_plane(args).await,
             Command::Sidecar(args) => server::sidecar::run(args, server::process::shutdown_signal()).await,
+            Command::IngressController(args) => {
+                server::ingress_controller::run(args, server::process::shutdown_signal()).await
+            }
             Command::DemoApp(args) => server::demo_app::run(args, server::process::shutdown_signal()).await,
         }
     });

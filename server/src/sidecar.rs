@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod args;
 pub mod body;
+pub mod call;
 pub mod catalog;
 pub mod consul;
 pub mod eureka;
@@ -122,7 +123,8 @@ pub async fn run(
             .with_graceful_shutdown(until_stopped(stop.clone()))
             .into_future(),
     );
-    let egress_state = Arc::new(traffic::Egress::new(forwarder, tables, Arc::clone(&metrics)));
+    let caller = call::Caller::new(forwarder, tables, Arc::clone(&metrics));
+    let egress_state = Arc::new(traffic::Egress::new(caller, Arc::clone(&metrics)));
     let egress_server = tokio::spawn(serve::serve(
         egress,
         move |request, peer| {

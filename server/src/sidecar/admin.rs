@@ -77,12 +77,17 @@ async fn config(axum::extract::State(state): axum::extract::State<State>) -> Res
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    exposition(&state.metrics)
+}
+
+/// `/metrics`: the Prometheus (OpenMetrics) text exposition.
+pub fn exposition(metrics: &Metrics) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.encode(),
+        metrics.encode(),
     )
         .into_response()
 }

@@ -27,10 +27,24 @@ pub const WATCHED: &[Kind] = &[
     Kind::ServiceInstance,
 ];
 
+/// What the ingress controller follows: the sidecar's kinds and the Ingress rules.
+pub const INGRESS_WATCHED: &[Kind] = &[
+    Kind::MeshController,
+    Kind::Service,
+    Kind::ServiceCanary,
+    Kind::TrafficSplit,
+    Kind::TrafficTarget,
+    Kind::ServiceInstance,
+    Kind::Ingress,
+];
+
 /// Objects of the watched kinds, by kind name then object name.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
+    /// The kinds followed.
+    #[serde(skip)]
+    kinds: &'static [Kind],
     /// Objects per kind.
     pub objects: BTreeMap<String, BTreeMap<String, Resource>>,
     /// Kinds whose snapshot is complete, with the revision it was read at.
@@ -39,10 +53,27 @@ pub struct Catalog {
     pub updated: Option<String>,
 }
 
+impl Default for Catalog {
+    /// An empty catalog of the sidecar's kinds.
+    fn default() -> Self {
+        Self::watching(WATCHED)
+    }
+}
+
 impl Catalog {
+    /// An empty catalog of `kinds`.
+    pub fn watching(kinds: &'static [Kind]) -> Self {
+        Self {
+            kinds,
+            objects: BTreeMap::new(),
+            synced: BTreeMap::new(),
+            updated: None,
+        }
+    }
+
     /// True when every watched kind has a complete snapshot.
     pub fn is_synced(&self) -> bool {
-        WATCHED.iter().all(|k| self.synced.contains_key(k.name()))
+        self.kinds.iter().all(|k| self.synced.contains_key(k.name()))
     }
 
     /// Objects of one kind.
@@ -51,14 +82,15 @@ impl Catalog {
     }
 }
 
-/// Runs one watch per kind until `stop` turns true.
+/// Runs one watch per kind of the catalog until `stop` turns true.
 pub async fn run(
     client: Client,
     catalog: watch::Sender<Arc<Catalog>>,
     metrics: Arc<Metrics>,
     stop: watch::Receiver<bool>,
 ) {
-    let tasks: Vec<_> = WATCHED
+    let kinds = catalog.borrow().kinds;
+    let tasks: Vec<_> = kinds
         .iter()
         .map(|kind| {
             tokio::spawn(follow(

@@ -105,8 +105,16 @@ pub struct Metrics {
 }
 
 impl Default for Metrics {
+    /// The sidecar's metrics, named `mesh_sidecar_*`.
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("mesh_sidecar");
+        Self::with_prefix("mesh_sidecar")
+    }
+}
+
+impl Metrics {
+    /// Metrics named `<prefix>_*`.
+    pub fn with_prefix(prefix: &str) -> Self {
+        let mut registry = Registry::with_prefix(prefix);
         let heartbeats = Family::<ResultLabel, Counter>::default();
         registry.register(
             "heartbeats",
@@ -162,9 +170,7 @@ impl Default for Metrics {
             latency,
         }
     }
-}
 
-impl Metrics {
     /// Counts a heartbeat.
     pub fn heartbeat(&self, result: &str) {
         self.heartbeats

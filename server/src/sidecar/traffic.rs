@@ -6,16 +6,17 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::header::{self, HeaderMap};
 use hyper::{Request, Response, StatusCode, Uri};
 use meshlib::kind::Kind;
-use meshlib::routing::{self, CANARY_HEADER, Table};
+use meshlib::routing::Table;
 use tokio::sync::watch;
 
 use super::body::Body;
+use super::call::Caller;
 use super::catalog::Catalog;
 use super::metrics::{Destination, Direction, Metrics};
 use super::proxy::{Forwarder, ProxyError, plain};
@@ -35,11 +36,19 @@ pub fn table(catalog: &Catalog) -> Table {
 }
 
 /// Keeps a routing table in step with the catalog.
-pub fn tables(mut catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc<Table>> {
-    let (tx, rx) = watch::channel(Arc::new(table(&catalog.borrow())));
+pub fn tables(catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc<Table>> {
+    derived(catalog, table)
+}
+
+/// Keeps something built from the catalog (a routing table, ingress rules) in step with it.
+pub fn derived<T: Send + Sync + 'static>(
+    mut catalog: watch::Receiver<Arc<Catalog>>,
+    build: fn(&Catalog) -> T,
+) -> watch::Receiver<Arc<T>> {
+    let (tx, rx) = watch::channel(Arc::new(build(&catalog.borrow())));
     tokio::spawn(async move {
         while catalog.changed().await.is_ok() {
-            let next = Arc::new(table(&catalog.borrow_and_update()));
+            let next = Arc::new(build(&catalog.borrow_and_update()));
             if tx.send(next).is_err() {
                 return;
             }
@@ -82,7 +91,7 @@ impl Ingress {
 }
 
 /// Counts a failure and answers it.
-fn failed(metrics: &Metrics, direction: Direction, service: &str, err: &ProxyError) -> Response<Body> {
+pub fn failed(metrics: &Metrics, direction: Direction, service: &str, err: &ProxyError) -> Response<Body> {
     tracing::debug!(?direction, service, error = %err, "forward failed");
     metrics.failure(direction, service, err.reason());
     err.rescue()
@@ -112,24 +121,20 @@ pub fn target(headers: &HeaderMap, uri: &Uri, table: &Table) -> Option<String> {
     (host.contains(".svc") && table.services().any(|s| s == first)).then(|| first.to_owned())
 }
 
-/// The egress: calls from the app to other services, routed by the table in force.
+/// The egress: calls from the app to other services.
 pub struct Egress {
-    forwarder: Forwarder,
-    tables: watch::Receiver<Arc<Table>>,
+    caller: Caller,
     metrics: Arc<Metrics>,
 }
 
 impl Egress {
-    /// Routes with the tables as they change.
-    pub fn new(forwarder: Forwarder, tables: watch::Receiver<Arc<Table>>, metrics: Arc<Metrics>) -> Self {
-        Self {
-            forwarder,
-            tables,
-            metrics,
-        }
+    /// Calls services through `caller`.
+    pub fn new(caller: Caller, metrics: Arc<Metrics>) -> Self {
+        Self { caller, metrics }
     }
 
-    /// Handles one call of the app; `peer.local` is the address it dialled.
+    /// Handles one call of the app; `peer.local` is the address it dialled, which names the
+    /// service when it is one of the per-service loopback addresses.
     pub async fn handle(&self, request: Request<Incoming>, peer: Peer) -> Response<Body> {
         if !peer.local.ip().is_loopback() {
             return plain(
@@ -137,7 +142,7 @@ impl Egress {
                 "mesh: the egress serves this host's app only\n".to_owned(),
             );
         }
-        let table = Arc::clone(&self.tables.borrow());
+        let table = self.caller.table();
         let dialled = match peer.local.ip() {
             IpAddr::V4(ip) if ip != Ipv4Addr::LOCALHOST => table.service_at(ip).map(str::to_owned),
             _ => None,
@@ -149,60 +154,7 @@ impl Egress {
             return failed(&self.metrics, Direction::Egress, "", &err);
         };
         let (mut parts, body) = request.into_parts();
-        let decision = {
-            let client_ip = peer.remote.ip().to_string();
-            let headers = parts
-                .headers
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-            let view = routing::Request::new(headers, &client_ip, random_u64());
-            table.route(&service, &view)
-        };
-        let destination = self.metrics.destination(Direction::Egress, &service);
-        let route = match decision {
-            Ok(route) => route,
-            Err(err) => {
-                let response = failed(
-                    &self.metrics,
-                    Direction::Egress,
-                    &service,
-                    &ProxyError::NoEndpoints(err.to_string()),
-                );
-                destination.record(response.status().as_u16(), Duration::ZERO);
-                return response;
-            }
-        };
-        let Ok(ip) = route.endpoint.ip.parse::<IpAddr>() else {
-            let err = ProxyError::NoEndpoints(format!(
-                "instance {} has no usable address ({:?})",
-                route.endpoint.name, route.endpoint.ip
-            ));
-            return failed(&self.metrics, Direction::Egress, &service, &err);
-        };
-        if let Some(colour) = route.canary.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
-            parts.headers.insert(CANARY_HEADER, colour);
-        }
         parts.headers.remove(TARGET_HEADER);
-        let destination = if route.service == service {
-            destination
-        } else {
-            self.metrics.destination(Direction::Egress, &route.service)
-        };
-        let start = Instant::now();
-        let request = Request::from_parts(parts, Body::stream(body));
-        let addr = SocketAddr::new(ip, route.endpoint.port);
-        let response = match self.forwarder.forward(request, addr, None).await {
-            Ok(response) => response,
-            Err(err) => failed(&self.metrics, Direction::Egress, &route.service, &err),
-        };
-        destination.record(response.status().as_u16(), start.elapsed());
-        response
+        self.caller.call(&table, &service, parts, body, peer.remote.ip()).await
     }
-}
-
-/// A cheap random number for balancing and splits (not for anything secret): every
-/// `RandomState` gets fresh keys, so hashing nothing yields a new value each call.
-fn random_u64() -> u64 {
-    use std::hash::BuildHasher;
-    std::collections::hash_map::RandomState::new().hash_one(())
 }
