@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::{Request, Response};
-use meshlib::routing::{self, CANARY_HEADER, Route, Table};
+use meshlib::routing::{self, CANARY_HEADER, Route, RouteError, Table};
 use tokio::sync::watch;
 
 use super::body::Body;
@@ -50,9 +50,9 @@ impl Caller {
         body: Incoming,
         client: IpAddr,
     ) -> Response<Body> {
-        let route = match self.route(table, service, &parts, client) {
+        let route = match route(table, service, &parts, client) {
             Ok(route) => route,
-            Err(response) => return response,
+            Err(err) => return self.unroutable(service, &err),
         };
         let Ok(ip) = route.endpoint.ip.parse::<IpAddr>() else {
             let err = ProxyError::NoEndpoints(format!(
@@ -76,27 +76,29 @@ impl Caller {
         response
     }
 
-    /// The instance for this request, or the 503 that says why there is none.
-    fn route(&self, table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<Route, Response<Body>> {
-        let client_ip = client.to_string();
-        let headers = parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-        let view = routing::Request::new(headers, &client_ip, random_u64());
-        table.route(service, &view).map_err(|err| {
-            let response = failed(
-                &self.metrics,
-                Direction::Egress,
-                service,
-                &ProxyError::NoEndpoints(err.to_string()),
-            );
-            self.metrics
-                .destination(Direction::Egress, service)
-                .record(response.status().as_u16(), Duration::ZERO);
-            response
-        })
+    /// The 503 for a request that has nowhere to go.
+    fn unroutable(&self, service: &str, err: &RouteError) -> Response<Body> {
+        let response = failed(
+            &self.metrics,
+            Direction::Egress,
+            service,
+            &ProxyError::NoEndpoints(err.to_string()),
+        );
+        self.metrics
+            .destination(Direction::Egress, service)
+            .record(response.status().as_u16(), Duration::ZERO);
+        response
     }
+}
+
+/// The instance for this request.
+fn route(table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<Route, RouteError> {
+    let client_ip = client.to_string();
+    let headers = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+    table.route(service, &routing::Request::new(headers, &client_ip, random_u64()))
 }
 
 /// A cheap random number for balancing and splits (not for anything secret): every
