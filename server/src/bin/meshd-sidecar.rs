@@ -2,10 +2,6 @@
 //! code (store, REST API, webhook), so every pod maps less code. Injected pods and `emctl demo`
 //! run it when it is installed beside `meshd`.
 
-/// mimalloc, as in meshd: the same allocator whichever binary runs the sidecar.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::process::ExitCode;
 
 use clap::Parser;
