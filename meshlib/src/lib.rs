@@ -9,6 +9,8 @@
 //! - [`install`]: the Kubernetes objects of `emctl install`.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
 //! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
+//! - [`routing`]: where a call goes; [`resilience`]: mock, rate limit, circuit breaker, retry and
+//!   timeout of a call; [`matcher`]: the compiled string matcher both use.
 
 pub mod api;
 pub mod client;
@@ -17,8 +19,10 @@ pub mod duration;
 pub mod inject;
 pub mod install;
 pub mod kind;
+pub mod matcher;
 pub mod part;
 pub mod registry;
+pub mod resilience;
 pub mod resource;
 pub mod routing;
 pub mod schema;

@@ -18,13 +18,11 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use regex::Regex;
-
+use crate::matcher::Matcher;
 use crate::resource::Resource;
 use crate::spec::canary::ServiceCanarySpec;
 use crate::spec::instance::{InstanceStatus, ServiceInstanceSpec};
 use crate::spec::load_balance::LbPolicy;
-use crate::spec::matching::StringMatch;
 use crate::spec::service::ServiceSpec;
 use crate::spec::smi::TrafficSplitSpec;
 
@@ -100,32 +98,6 @@ impl<'a> Request<'a> {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| *v)
-    }
-}
-
-enum Matcher {
-    Exact(String),
-    Prefix(String),
-    Regex(Regex),
-}
-
-impl Matcher {
-    fn new(m: &StringMatch) -> Option<Self> {
-        if let Some(v) = &m.exact {
-            Some(Self::Exact(v.clone()))
-        } else if let Some(v) = &m.prefix {
-            Some(Self::Prefix(v.clone()))
-        } else {
-            m.regex.as_deref().and_then(|r| Regex::new(r).ok()).map(Self::Regex)
-        }
-    }
-
-    fn matches(&self, value: &str) -> bool {
-        match self {
-            Self::Exact(v) => value == v,
-            Self::Prefix(v) => value.starts_with(v.as_str()),
-            Self::Regex(r) => r.is_match(value),
-        }
     }
 }
 
