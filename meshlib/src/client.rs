@@ -84,12 +84,10 @@ impl Client {
             // them costs every sidecar a few hundred KiB of heap for nothing.
             builder = builder.tls_certs_only([]);
         }
-        let http = builder
-            .build()
-            .map_err(|source| Error::Transport {
-                url: config.server.clone(),
-                source,
-            })?;
+        let http = builder.build().map_err(|source| Error::Transport {
+            url: config.server.clone(),
+            source,
+        })?;
         Ok(Self {
             http,
             base,

@@ -188,10 +188,11 @@ pub async fn run(
     let caller = Caller::new(
         Forwarder::new(args.upstream_timeout),
         traffic::tables(catalog.clone()),
+        traffic::policies(catalog.clone()),
         Arc::clone(&metrics),
     );
     let controller = Arc::new(Controller {
-        routes: traffic::derived(catalog.clone(), ingress_routes),
+        routes: traffic::derived(catalog.clone(), |catalog, _| ingress_routes(catalog)),
         caller,
     });
     let served = tokio::spawn(serve::serve(

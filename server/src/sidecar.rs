@@ -93,10 +93,12 @@ pub async fn run(
     let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.changed().await;
     };
+    let policies = traffic::policies(catalog.clone());
     let ingress_state = Arc::new(traffic::Ingress::new(
         forwarder.clone(),
         args.app_port,
         &identity.service,
+        policies.clone(),
         Arc::clone(&metrics),
     ));
     let ingress_server = tokio::spawn(serve::serve(
@@ -123,7 +125,7 @@ pub async fn run(
             .with_graceful_shutdown(until_stopped(stop.clone()))
             .into_future(),
     );
-    let caller = call::Caller::new(forwarder, tables, Arc::clone(&metrics));
+    let caller = call::Caller::new(forwarder, tables, policies.clone(), Arc::clone(&metrics));
     let egress_state = Arc::new(traffic::Egress::new(caller, Arc::clone(&metrics)));
     let egress_server = tokio::spawn(serve::serve(
         egress,
@@ -152,6 +154,7 @@ pub async fn run(
         identity: identity.clone(),
         listeners,
         tables: tables_view,
+        policies,
         catalog,
         status,
         metrics,

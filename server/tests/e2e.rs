@@ -15,6 +15,8 @@ mod easemesh_api;
 mod ingress_controller;
 #[path = "e2e/registry_clients.rs"]
 mod registry_clients;
+#[path = "e2e/resilience.rs"]
+mod resilience;
 #[path = "e2e/shutdown.rs"]
 mod shutdown;
 #[path = "e2e/sidecar.rs"]

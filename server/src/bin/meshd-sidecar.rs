@@ -2,6 +2,10 @@
 //! code (store, REST API, webhook), so every pod maps less code. Injected pods and `emctl demo`
 //! run it when it is installed beside `meshd`.
 
+// The system allocator, unlike meshd's mimalloc: one sidecar runs beside every pod, and at idle
+// glibc's heap holds about 0.4 MiB less than mimalloc's pages, while proxying measured no slower
+// (docs/benchmarks.md). The control plane keeps mimalloc for its allocation-heavy listings.
+
 use std::process::ExitCode;
 
 use clap::Parser;

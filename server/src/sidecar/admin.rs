@@ -38,6 +38,8 @@ pub struct State {
     pub listeners: Listeners,
     /// The routing table in force (for each service's address).
     pub tables: watch::Receiver<Arc<meshlib::routing::Table>>,
+    /// Resilience and mock policies in force (for the breakers' states).
+    pub policies: watch::Receiver<Arc<meshlib::resilience::Policies>>,
     /// The configuration in force.
     pub catalog: watch::Receiver<Arc<Catalog>>,
     /// Membership.
@@ -69,9 +71,14 @@ async fn config(axum::extract::State(state): axum::extract::State<State>) -> Res
         .iter()
         .map(|(service, ip)| (service.clone(), format!("{ip}:{port}")))
         .collect();
+    let policies = Arc::clone(&state.policies.borrow());
+    let breakers: std::collections::BTreeMap<&str, meshlib::resilience::BreakerState> = policies
+        .iter()
+        .filter_map(|(service, policy)| Some((service, policy.breaker.as_ref()?.state())))
+        .collect();
     Json(
         json!({"identity": state.identity, "listeners": state.listeners, "addresses": addresses,
-                "membership": status, "catalog": &*catalog}),
+                "membership": status, "circuitBreakers": breakers, "catalog": &*catalog}),
     )
     .into_response()
 }

@@ -1,37 +1,64 @@
 //! Calling a mesh service: the one path every outbound request takes, from the app's egress and
-//! from the ingress controller alike — pick an instance with the routing table (TrafficSplit,
-//! canary colouring, load balancing), forward to its sidecar, and record the outcome.
+//! from the ingress controller alike. In order:
+//! 1. the service's mock rules may answer at once (so a service not deployed yet can be mocked);
+//! 2. the routing table picks an instance (TrafficSplit, canary colouring, load balancing);
+//! 3. the chosen backend's circuit breaker may refuse (503 without calling);
+//! 4. the call goes to the instance's sidecar within the service's time limit (504);
+//! 5. a failure (transport error or a failure status) is retried per the service's retry policy,
+//!    on a newly picked instance, when the request body could be kept (no body, or a small one
+//!    of known length; streamed bodies are never retried).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hyper::body::Incoming;
-use hyper::header::HeaderValue;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Incoming};
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::http::request::Parts;
-use hyper::{Request, Response};
+use hyper::{Request, Response, StatusCode};
+use meshlib::resilience::{MockResponse, Policies, ServicePolicy};
 use meshlib::routing::{self, CANARY_HEADER, Route, RouteError, Table};
 use tokio::sync::watch;
 
 use super::body::Body;
 use super::metrics::{Direction, Metrics};
-use super::proxy::{Forwarder, ProxyError};
+use super::proxy::{Forwarder, ProxyError, plain};
 use super::traffic::failed;
 
-/// Calls mesh services with the routing table in force.
+/// The largest request body kept in memory so that a retry can send it again.
+pub const REPLAY_LIMIT: u64 = 64 * 1024;
+
+/// Calls mesh services with the routing table and policies in force.
 #[derive(Clone)]
 pub struct Caller {
     forwarder: Forwarder,
     tables: watch::Receiver<Arc<Table>>,
+    policies: watch::Receiver<Arc<Policies>>,
     metrics: Arc<Metrics>,
 }
 
+/// What one attempt came to.
+struct Attempt {
+    outcome: Result<Response<Body>, ProxyError>,
+    /// A transport error or a failure status of the called service's policy.
+    failure: bool,
+    elapsed: Duration,
+}
+
 impl Caller {
-    /// A caller routing with `tables` as they change.
-    pub fn new(forwarder: Forwarder, tables: watch::Receiver<Arc<Table>>, metrics: Arc<Metrics>) -> Self {
+    /// A caller routing with `tables` and applying `policies` as they change.
+    pub fn new(
+        forwarder: Forwarder,
+        tables: watch::Receiver<Arc<Table>>,
+        policies: watch::Receiver<Arc<Policies>>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             forwarder,
             tables,
+            policies,
             metrics,
         }
     }
@@ -46,33 +73,130 @@ impl Caller {
         &self,
         table: &Table,
         service: &str,
-        mut parts: Parts,
+        parts: Parts,
         body: Incoming,
         client: IpAddr,
     ) -> Response<Body> {
-        let route = match route(table, service, &parts, client) {
-            Ok(route) => route,
-            Err(err) => return self.unroutable(service, &err),
+        let policies = Arc::clone(&self.policies.borrow());
+        let policy = policies.get(service).map(|p| &**p);
+        if let Some(canned) = policy.and_then(|p| mock(p, &parts)) {
+            let start = Instant::now();
+            if let Some(delay) = canned.delay {
+                tokio::time::sleep(delay).await;
+            }
+            let response = mocked(canned);
+            self.metrics
+                .destination(Direction::Egress, service)
+                .record(response.status().as_u16(), start.elapsed());
+            return response;
+        }
+        let retry = policy.and_then(|p| p.retry.as_ref()).filter(|r| r.max_attempts() > 1);
+        let (Some(retry), true) = (retry, replayable(&body)) else {
+            let route = match route(table, service, &parts, client) {
+                Ok(route) => route,
+                Err(err) => return self.unroutable(service, &err),
+            };
+            let request = Request::from_parts(parts, Body::stream(body));
+            return match self.attempt(&policies, policy, &route, request).await {
+                Ok(attempt) => self.answer(&route, attempt),
+                Err(refused) => refused,
+            };
         };
-        let Ok(ip) = route.endpoint.ip.parse::<IpAddr>() else {
-            let err = ProxyError::NoEndpoints(format!(
+        let data = match body.collect().await {
+            Ok(collected) => Some(collected.to_bytes()).filter(|b| !b.is_empty()),
+            Err(err) => {
+                return plain(
+                    StatusCode::BAD_REQUEST,
+                    format!("mesh: reading the request body failed: {err}\n"),
+                );
+            }
+        };
+        let mut number = 1;
+        loop {
+            // Every attempt picks its instance afresh, so a retry usually lands elsewhere.
+            let route = match route(table, service, &parts, client) {
+                Ok(route) => route,
+                Err(err) => return self.unroutable(service, &err),
+            };
+            let request = copy(&parts, data.clone());
+            match self.attempt(&policies, policy, &route, request).await {
+                Err(refused) => return refused,
+                Ok(attempt) if attempt.failure && number < retry.max_attempts() => {
+                    self.metrics.failure(Direction::Egress, &route.service, "retried");
+                    tokio::time::sleep(retry.delay(number, random_unit())).await;
+                    number += 1;
+                }
+                Ok(attempt) => return self.answer(&route, attempt),
+            }
+        }
+    }
+
+    /// One attempt at the routed instance: its backend's circuit breaker, the time limit, the
+    /// call; the breaker learns the outcome. `Err` is the breaker's refusal.
+    async fn attempt(
+        &self,
+        policies: &Policies,
+        policy: Option<&ServicePolicy>,
+        route: &Route,
+        request: Request<Body>,
+    ) -> Result<Attempt, Response<Body>> {
+        let backend = policies.get(&route.service);
+        let breaker = backend.and_then(|p| p.breaker.as_ref());
+        let start = Instant::now();
+        let permit = match breaker.map(|b| b.try_acquire(start)).transpose() {
+            Ok(permit) => permit,
+            Err(open) => {
+                self.metrics.failure(Direction::Egress, &route.service, "circuit_open");
+                self.metrics
+                    .destination(Direction::Egress, &route.service)
+                    .record(503, Duration::ZERO);
+                return Err(short_circuited(&route.service, open.retry_after));
+            }
+        };
+        let outcome = match route.endpoint.ip.parse::<IpAddr>() {
+            Ok(ip) => {
+                let timeout = policy.and_then(|p| p.timeout);
+                self.forwarder
+                    .forward(
+                        colour(request, route),
+                        SocketAddr::new(ip, route.endpoint.port),
+                        timeout,
+                    )
+                    .await
+            }
+            Err(_) => Err(ProxyError::NoEndpoints(format!(
                 "instance {} has no usable address ({:?})",
                 route.endpoint.name, route.endpoint.ip
-            ));
-            return failed(&self.metrics, Direction::Egress, &route.service, &err);
+            ))),
         };
-        if let Some(colour) = route.canary.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
-            parts.headers.insert(CANARY_HEADER, colour);
+        let elapsed = start.elapsed();
+        let failed_by = |p: Option<&Arc<ServicePolicy>>| match &outcome {
+            Ok(response) => p.is_some_and(|p| p.is_failure(response.status().as_u16())),
+            Err(_) => true,
+        };
+        if let (Some(breaker), Some(permit)) = (breaker, permit) {
+            breaker.record(permit, failed_by(backend), elapsed, Instant::now());
         }
-        let destination = self.metrics.destination(Direction::Egress, &route.service);
-        let start = Instant::now();
-        let request = Request::from_parts(parts, Body::stream(body));
-        let addr = SocketAddr::new(ip, route.endpoint.port);
-        let response = match self.forwarder.forward(request, addr, None).await {
+        let failure = match &outcome {
+            Ok(response) => policy.is_some_and(|p| p.is_failure(response.status().as_u16())),
+            Err(_) => true,
+        };
+        Ok(Attempt {
+            outcome,
+            failure,
+            elapsed,
+        })
+    }
+
+    /// The response of the last attempt, recorded.
+    fn answer(&self, route: &Route, attempt: Attempt) -> Response<Body> {
+        let response = match attempt.outcome {
             Ok(response) => response,
             Err(err) => failed(&self.metrics, Direction::Egress, &route.service, &err),
         };
-        destination.record(response.status().as_u16(), start.elapsed());
+        self.metrics
+            .destination(Direction::Egress, &route.service)
+            .record(response.status().as_u16(), attempt.elapsed);
         response
     }
 
@@ -91,6 +215,72 @@ impl Caller {
     }
 }
 
+/// The mock rule answering this request, if any.
+fn mock<'p>(policy: &'p ServicePolicy, parts: &Parts) -> Option<&'p MockResponse> {
+    policy
+        .mock
+        .as_ref()?
+        .respond(parts.method.as_str(), parts.uri.path(), |name| {
+            parts.headers.get(name).and_then(|v| v.to_str().ok())
+        })
+}
+
+/// A mock rule's canned response.
+fn mocked(canned: &MockResponse) -> Response<Body> {
+    let mut response = Response::new(Body::full(canned.body.clone()));
+    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap_or(StatusCode::OK);
+    for (name, value) in &canned.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+        .headers_mut()
+        .insert("x-mesh-mock", HeaderValue::from_static("true"));
+    response
+}
+
+/// The 503 of an open circuit breaker.
+fn short_circuited(service: &str, retry_after: Duration) -> Response<Body> {
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("mesh: the circuit breaker of {service} is open; calls are refused for now\n"),
+    );
+    if !retry_after.is_zero() {
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// A copy of the request for one attempt of several.
+fn copy(parts: &Parts, data: Option<Bytes>) -> Request<Body> {
+    let mut request = Request::new(Body::Full(data));
+    *request.method_mut() = parts.method.clone();
+    *request.uri_mut() = parts.uri.clone();
+    *request.version_mut() = parts.version;
+    *request.headers_mut() = parts.headers.clone();
+    request
+}
+
+/// A body that can be kept for a retry: none, or a small one of known length.
+fn replayable(body: &Incoming) -> bool {
+    body.is_end_stream() || body.size_hint().exact().is_some_and(|n| n <= REPLAY_LIMIT)
+}
+
+/// Carries the route's canary colour to the next hop.
+fn colour(mut request: Request<Body>, route: &Route) -> Request<Body> {
+    if let Some(colour) = route.canary.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
+        request.headers_mut().insert(CANARY_HEADER, colour);
+    }
+    request
+}
+
 /// The instance for this request.
 fn route(table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<Route, RouteError> {
     let client_ip = client.to_string();
@@ -106,4 +296,10 @@ fn route(table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<
 fn random_u64() -> u64 {
     use std::hash::BuildHasher;
     std::collections::hash_map::RandomState::new().hash_one(())
+}
+
+/// A random number in [0, 1) for retry jitter.
+#[allow(clippy::cast_precision_loss)]
+fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -12,7 +12,9 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap};
 use hyper::{Request, Response, StatusCode, Uri};
 use meshlib::kind::Kind;
+use meshlib::resilience::{Admission, Policies};
 use meshlib::routing::Table;
+use meshlib::spec::service::ServiceSpec;
 use tokio::sync::watch;
 
 use super::body::Body;
@@ -37,18 +39,35 @@ pub fn table(catalog: &Catalog) -> Table {
 
 /// Keeps a routing table in step with the catalog.
 pub fn tables(catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc<Table>> {
-    derived(catalog, table)
+    derived(catalog, |catalog, _| table(catalog))
 }
 
-/// Keeps something built from the catalog (a routing table, ingress rules) in step with it.
+/// Keeps every service's resilience and mock policy in step with the catalog; a service whose
+/// settings did not change keeps its breaker and limiter state.
+pub fn policies(catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc<Policies>> {
+    derived(catalog, |catalog, previous| {
+        let specs: Vec<(&str, ServiceSpec)> = catalog
+            .of(Kind::Service)
+            .filter_map(|r| Some((r.metadata.name.as_str(), serde_json::from_value(r.spec.clone()).ok()?)))
+            .collect();
+        previous
+            .map(|p| &**p)
+            .unwrap_or(&Policies::new())
+            .update(specs.iter().map(|(name, spec)| (*name, spec)), Instant::now())
+    })
+}
+
+/// Keeps something built from the catalog (a routing table, ingress rules, policies) in step
+/// with it; `build` sees what it built last time.
 pub fn derived<T: Send + Sync + 'static>(
     mut catalog: watch::Receiver<Arc<Catalog>>,
-    build: fn(&Catalog) -> T,
+    build: fn(&Catalog, Option<&Arc<T>>) -> T,
 ) -> watch::Receiver<Arc<T>> {
-    let (tx, rx) = watch::channel(Arc::new(build(&catalog.borrow())));
+    let (tx, rx) = watch::channel(Arc::new(build(&catalog.borrow(), None)));
     tokio::spawn(async move {
         while catalog.changed().await.is_ok() {
-            let next = Arc::new(build(&catalog.borrow_and_update()));
+            let previous = Arc::clone(&tx.borrow());
+            let next = Arc::new(build(&catalog.borrow_and_update(), Some(&previous)));
             if tx.send(next).is_err() {
                 return;
             }
@@ -57,22 +76,30 @@ pub fn derived<T: Send + Sync + 'static>(
     rx
 }
 
-/// The ingress: every request goes to the app.
+/// The ingress: every request goes to the app, within the service's rate limits and time limit.
 pub struct Ingress {
     forwarder: Forwarder,
     app: SocketAddr,
     service: String,
+    policies: watch::Receiver<Arc<Policies>>,
     metrics: Arc<Metrics>,
     destination: Arc<Destination>,
 }
 
 impl Ingress {
     /// Forwards to the app on `app_port` of this host.
-    pub fn new(forwarder: Forwarder, app_port: u16, service: &str, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        forwarder: Forwarder,
+        app_port: u16,
+        service: &str,
+        policies: watch::Receiver<Arc<Policies>>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             forwarder,
             app: SocketAddr::from((Ipv4Addr::LOCALHOST, app_port)),
             service: service.to_owned(),
+            policies,
             destination: metrics.destination(Direction::Ingress, service),
             metrics,
         }
@@ -81,7 +108,28 @@ impl Ingress {
     /// Handles one request from another sidecar.
     pub async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
         let start = Instant::now();
-        let response = match self.forwarder.forward(request.map(Body::stream), self.app, None).await {
+        let policy = self.policies.borrow().get(&self.service).cloned();
+        let limiter = policy.as_ref().and_then(|p| p.rate_limiter.as_ref());
+        if let Some(limiter) = limiter {
+            match limiter.acquire(request.method().as_str(), request.uri().path(), start) {
+                Admission::Now => {}
+                Admission::After(wait) => tokio::time::sleep(wait).await,
+                Admission::Rejected { policy } => {
+                    self.metrics.failure(Direction::Ingress, &self.service, "rate_limited");
+                    self.destination.record(429, start.elapsed());
+                    return plain(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        format!("mesh: {} is rate limited (policy {policy})\n", self.service),
+                    );
+                }
+            }
+        }
+        let timeout = policy.as_ref().and_then(|p| p.timeout);
+        let response = match self
+            .forwarder
+            .forward(request.map(Body::stream), self.app, timeout)
+            .await
+        {
             Ok(response) => response,
             Err(err) => failed(&self.metrics, Direction::Ingress, &self.service, &err),
         };

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use meshlib::kind::{Kind, ResourceKind};
@@ -13,23 +13,33 @@ use serde_json::{Value, json};
 
 use crate::support::{Meshd, eventually};
 
-/// An app answering `/health` with 200 or 503 (switchable), `/slow` after 3 s, and anything else
-/// with `NAME PATH canary=<X-Mesh-Service-Canary>`.
+/// An app answering `/health` with 200 or 503 (switchable), `/slow` after 3 s, `/flaky` with 500
+/// on every other call, and anything else with `NAME PATH canary=<X-Mesh-Service-Canary>`, or
+/// with 500 while `failing` is set. `calls` counts every request but health checks.
 pub struct App {
     pub port: u16,
     pub healthy: Arc<AtomicBool>,
+    pub failing: Arc<AtomicBool>,
+    pub calls: Arc<AtomicUsize>,
 }
 
 pub fn app(name: &str) -> App {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let healthy = Arc::new(AtomicBool::new(true));
-    let flag = Arc::clone(&healthy);
+    let failing = Arc::new(AtomicBool::new(false));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (flag, broken, counter) = (Arc::clone(&healthy), Arc::clone(&failing), Arc::clone(&calls));
     let name = name.to_owned();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let (flag, name) = (Arc::clone(&flag), name.clone());
+            let (flag, broken, counter, name) = (
+                Arc::clone(&flag),
+                Arc::clone(&broken),
+                Arc::clone(&counter),
+                name.clone(),
+            );
             std::thread::spawn(move || {
                 let mut request = [0u8; 4096];
                 let n = stream.read(&mut request).unwrap_or(0);
@@ -50,10 +60,15 @@ pub fn app(name: &str) -> App {
                         ("503 Service Unavailable", "DOWN".to_owned())
                     }
                 } else {
+                    let call = counter.fetch_add(1, Ordering::SeqCst);
                     if path == "/slow" {
                         std::thread::sleep(Duration::from_secs(3));
                     }
-                    ("200 OK", format!("{name} {path} canary={canary}"))
+                    if broken.load(Ordering::SeqCst) || (path == "/flaky" && call % 2 == 0) {
+                        ("500 Internal Server Error", format!("{name} broken"))
+                    } else {
+                        ("200 OK", format!("{name} {path} canary={canary}"))
+                    }
                 };
                 let _ = write!(
                     stream,
@@ -63,7 +78,12 @@ pub fn app(name: &str) -> App {
             });
         }
     });
-    App { port, healthy }
+    App {
+        port,
+        healthy,
+        failing,
+        calls,
+    }
 }
 
 pub struct Sidecar {
@@ -127,6 +147,18 @@ impl Sidecar {
 
     pub async fn config(&self) -> Value {
         serde_json::from_str(&self.get("/config").await.1).unwrap()
+    }
+
+    /// `127.0.0.1:PORT` of the egress.
+    pub async fn egress(&self) -> String {
+        let port = self.config().await["listeners"]["egress"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        format!("127.0.0.1:{port}")
     }
 }
 

@@ -145,14 +145,7 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
         })
         .await;
     }
-    let port = front.config().await["listeners"]["egress"]
-        .as_str()
-        .unwrap()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .to_owned();
-    let egress = format!("127.0.0.1:{port}");
+    let egress = front.egress().await;
     // The front sidecar must have seen all three instances before traffic is checked.
     eventually(limit, "instances in the front's catalog", async || {
         (front.config().await["catalog"]["objects"]["ServiceInstance"]
@@ -269,14 +262,7 @@ fn open_fds(pid: u32) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aborted_calls_leave_no_connections_behind() {
     let mesh = mesh_for_a_client().await;
-    let egress = mesh.front.config().await["listeners"]["egress"]
-        .as_str()
-        .unwrap()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .to_owned();
-    let egress = format!("127.0.0.1:{egress}");
+    let egress = mesh.front.egress().await;
     let (code, _) = call(&egress, "/", &[("X-Mesh-Rpc-Service", "back")]).await;
     assert_eq!(code, 200);
     let front_pid = mesh.front.child.id();
