@@ -148,7 +148,7 @@ impl Metrics {
         let failures = Family::<FailureLabels, Counter>::default();
         registry.register(
             "failures",
-            "Requests the sidecar answered itself, by reason (no_endpoints, connect, timeout, upstream)",
+            "Requests the sidecar answered itself or tried again, by reason (no_endpoints, connect, timeout, upstream, circuit_open, rate_limited, retried)",
             failures.clone(),
         );
         let latency =
