@@ -1,7 +1,8 @@
 //! `emctl demo`: the whole mesh on this machine, no cluster needed. A control plane on an
 //! embedded store, three services (front → order → stock) that find each other through their
 //! Eureka clients, each with its own sidecar, a canary `order v2` for requests carrying
-//! `X-Canary: v2`, and light traffic. Ctrl-C stops every process cleanly.
+//! `X-Canary: v2`, the mesh ingress in front of `front`, and light traffic through it. Ctrl-C
+//! stops every process cleanly.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -43,6 +44,12 @@ spec:
   priority: 1
   selector: {matchServices: [order], matchInstanceLabels: {release: v2}}
   trafficRules: {headers: {X-Canary: {exact: v2}}}
+---
+kind: Ingress
+metadata: {name: demo}
+spec:
+  rules:
+    - paths: [{path: /, backend: front}]
 ";
 
 /// (service, version, instance labels, service it calls)
@@ -175,7 +182,6 @@ async fn demo(
         client.apply(&resource).await?;
     }
     eprintln!("control plane  {url}");
-    let mut front = None;
     for (service, version, labels, calls) in INSTANCES {
         let app_port = free_port()?;
         let instance = format!("{service}-{version}");
@@ -240,12 +246,25 @@ async fn demo(
             .spawn()?;
         children.push(app);
         eprintln!("{instance:<14} app 127.0.0.1:{app_port}  sidecar admin {admin}");
-        if *service == "front" {
-            front = Some(format!("http://127.0.0.1:{app_port}/"));
-        }
     }
-    let front = front.context("front started")?;
-    // Wait until the whole chain answers through the mesh.
+    let ingress_port = free_port()?;
+    let ingress_args: Vec<String> = [
+        "ingress-controller",
+        "--control-plane",
+        &url,
+        "--listen",
+        &format!("127.0.0.1:{ingress_port}"),
+        "--admin-listen",
+        "127.0.0.1:0",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let (ingress, ingress_admin) = start(meshd, &ingress_args).await?;
+    children.push(ingress);
+    eprintln!("{:<14} 127.0.0.1:{ingress_port}  admin {ingress_admin}", "mesh ingress");
+    let front = format!("http://127.0.0.1:{ingress_port}/");
+    // Wait until the whole chain answers through the mesh, from the ingress on.
     let started = std::time::Instant::now();
     let (normal, canary) = loop {
         if let (Some(normal), Some(canary)) = (get(&front, false).await, get(&front, true).await)
@@ -260,7 +279,7 @@ async fn demo(
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     println!(
-        "\nThe mesh demo is running.\n\n  curl {front}\n    {normal}\n  curl -H 'X-Canary: v2' {front}\n    {canary}\n\nTry next:\n  export EMCTL_SERVER={url}\n  emctl get serviceinstance --canary\n  emctl get serviceinstance -o wide\n  emctl describe servicecanary order-v2\n  emctl offline serviceinstance order/order-v1\n\nLight traffic is flowing (one call a second). Press Ctrl-C to stop."
+        "\nThe mesh demo is running; its ingress leads to front.\n\n  curl {front}\n    {normal}\n  curl -H 'X-Canary: v2' {front}\n    {canary}\n\nTry next:\n  export EMCTL_SERVER={url}\n  emctl get serviceinstance --canary\n  emctl get serviceinstance -o wide\n  emctl describe servicecanary order-v2\n  emctl offline serviceinstance order/order-v1\n\nLight traffic is flowing (one call a second). Press Ctrl-C to stop."
     );
     let traffic = {
         let front = front.clone();
