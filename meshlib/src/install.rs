@@ -27,6 +27,9 @@ pub const INJECTOR: &str = "easemesh-injector";
 pub const TLS_SECRET: &str = "easemesh-control-plane-tls";
 /// Secret holding the control plane's token file (key `tokens`, lines `token,name,role`).
 pub const TOKEN_SECRET: &str = "easemesh-control-plane-tokens";
+/// Pod-template annotation of the control plane: SHA-256 of the secrets meshd reads at start
+/// (token file, webhook certificate and key), so that changing them restarts it.
+pub const SECRETS_DIGEST: &str = "mesh.megaease.com/secrets-sha256";
 /// The control plane's API port inside the cluster.
 pub const API_PORT: u16 = 2381;
 /// The control plane's webhook (HTTPS) port inside the cluster.
@@ -230,8 +233,8 @@ impl InstallOptions {
 pub struct Tokens {
     /// emctl's (role admin).
     pub admin: String,
-    /// The injected sidecars' (they register and beat, so they write: role admin until the
-    /// control plane has a narrower role).
+    /// The injected sidecars' (role sidecar: they read, register, beat and deregister, nothing
+    /// else).
     pub sidecar: String,
 }
 
@@ -241,11 +244,12 @@ impl Tokens {
     /// Name of the sidecars' token line.
     pub const SIDECAR: &'static str = "sidecars";
 
-    /// The token file.
+    /// The token file. Tokens are kept across installs, roles are not: a file of an older
+    /// install (sidecars as admin) comes out with today's roles.
     #[must_use]
     pub fn file(&self) -> String {
         format!(
-            "{},{},admin\n{},{},admin\n",
+            "{},{},admin\n{},{},sidecar\n",
             self.admin,
             Self::ADMIN,
             self.sidecar,

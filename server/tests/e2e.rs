@@ -13,6 +13,8 @@ mod crash;
 mod easemesh_api;
 #[path = "e2e/registry_clients.rs"]
 mod registry_clients;
+#[path = "e2e/roles.rs"]
+mod roles;
 #[path = "e2e/shutdown.rs"]
 mod shutdown;
 #[path = "e2e/sidecar.rs"]

@@ -36,6 +36,23 @@ impl Kube {
     }
 }
 
+impl Kube {
+    /// A client of this cluster, with the runtime to drive it.
+    fn client(&self) -> (tokio::runtime::Runtime, kube::Client) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let client = runtime.block_on(async {
+            let config = kube::Config::from_custom_kubeconfig(
+                kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap(),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+            kube::Client::try_from(config).unwrap()
+        });
+        (runtime, client)
+    }
+}
+
 impl Drop for Kube {
     fn drop(&mut self) {
         let _ = Command::new(script()).arg("down").arg(&self.dir).output();
@@ -99,6 +116,8 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         }
     }
 
+    upgrade_from_sidecars_as_admin(&kube, &emctl, &install);
+
     let check = emctl(&["check"]);
     check.failure();
     assert!(
@@ -123,6 +142,62 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         after.stdout.contains("✔ namespace free: easemesh"),
         "{}",
         after.snapshot()
+    );
+}
+
+/// The token file of the install in `easemesh`.
+fn token_file(secrets: &kube::Api<k8s_openapi::api::core::v1::Secret>, runtime: &tokio::runtime::Runtime) -> String {
+    let secret = runtime.block_on(secrets.get(meshlib::install::TOKEN_SECRET)).unwrap();
+    String::from_utf8(secret.data.unwrap()["tokens"].0.clone()).unwrap()
+}
+
+/// An install made before the `sidecar` role (the sidecars' token as admin, no secrets digest on
+/// the control plane's pods) is upgraded by the next install, keeping the tokens, and the one
+/// after changes nothing.
+fn upgrade_from_sidecars_as_admin(kube: &Kube, emctl: &dyn Fn(&[&str]) -> crate::support::Run, install: &[&str]) {
+    use kube::api::{Api, Patch, PatchParams};
+    let (runtime, client) = kube.client();
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "easemesh");
+    let current = token_file(&secrets, &runtime);
+    assert!(current.contains(",sidecars,sidecar\n"), "{current}");
+    let older = current.replace(",sidecars,sidecar\n", ",sidecars,admin\n");
+    let sets: Api<k8s_openapi::api::apps::v1::StatefulSet> = Api::namespaced(client, "easemesh");
+    runtime.block_on(async {
+        let data = serde_json::json!({"data": {"tokens": k8s_openapi::ByteString(older.into_bytes())}});
+        let params = PatchParams::default();
+        secrets
+            .patch(meshlib::install::TOKEN_SECRET, &params, &Patch::Merge(&data))
+            .await
+            .unwrap();
+        let annotations = serde_json::json!({"spec": {"template": {"metadata": {"annotations": null}}}});
+        sets.patch(meshlib::install::CONTROL_PLANE, &params, &Patch::Merge(&annotations))
+            .await
+            .unwrap();
+    });
+
+    let upgrade = emctl(install);
+    upgrade.success();
+    for changed in [
+        "  Secret/easemesh/easemesh-control-plane-tokens configured",
+        "  StatefulSet/easemesh/easemesh-control-plane configured",
+    ] {
+        assert!(upgrade.stdout.contains(changed), "{changed}:\n{}", upgrade.snapshot());
+    }
+    assert_eq!(
+        token_file(&secrets, &runtime),
+        current,
+        "the same tokens, the sidecars' as sidecar"
+    );
+    let again = emctl(install);
+    again.success();
+    assert!(
+        again
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("  "))
+            .all(|l| l.ends_with(" unchanged")),
+        "{}",
+        again.snapshot()
     );
 }
 
@@ -217,16 +292,7 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
         check.snapshot()
     );
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let client = runtime.block_on(async {
-        let config = kube::Config::from_custom_kubeconfig(
-            kube::config::Kubeconfig::read_from(&kube.kubeconfig).unwrap(),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-        kube::Client::try_from(config).unwrap()
-    });
+    let (runtime, client) = kube.client();
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), "shop");
     runtime.block_on(async {
         let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());

@@ -22,7 +22,7 @@ use super::{
     WebhookTls, labels,
 };
 
-use super::{TLS_SECRET, TOKEN_SECRET};
+use super::{SECRETS_DIGEST, TLS_SECRET, TOKEN_SECRET};
 
 /// ConfigMap holding the MeshController meshd creates at its first start.
 const BOOTSTRAP_CONFIG: &str = "easemesh-control-plane-bootstrap";
@@ -73,7 +73,10 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
         Stage::ControlPlane,
         to_value(&service(ns, &format!("{CONTROL_PLANE}-hs"), true)),
     );
-    push(Stage::ControlPlane, to_value(&stateful_set(options)));
+    push(
+        Stage::ControlPlane,
+        to_value(&stateful_set(options, &secrets_digest(tls, tokens))),
+    );
     push(Stage::Injector, to_value(&webhook(options, tls)));
     out
 }
@@ -152,7 +155,18 @@ fn service(ns: &str, name: &str, headless: bool) -> Service {
     }
 }
 
-fn stateful_set(options: &InstallOptions) -> StatefulSet {
+/// SHA-256 (hex) of what meshd reads from the Secrets at start.
+fn secrets_digest(tls: &WebhookTls, tokens: &Tokens) -> String {
+    let mut digest = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for part in [tokens.file().as_str(), &tls.cert, &tls.key] {
+        digest.update(part.as_bytes());
+        // A separator, so that moving text between parts changes the digest too.
+        digest.update(&[0]);
+    }
+    digest.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
     let ns = options.namespace.as_str();
     let mut pod_labels = labels("control-plane");
     pod_labels.extend(selector());
@@ -243,6 +257,10 @@ fn stateful_set(options: &InstallOptions) -> StatefulSet {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
+                    annotations: Some(BTreeMap::from([(
+                        SECRETS_DIGEST.to_string(),
+                        secrets_digest.to_string(),
+                    )])),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {

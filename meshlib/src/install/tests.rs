@@ -19,6 +19,34 @@ fn tokens() -> Tokens {
 fn token_files_round_trip() {
     assert_eq!(Tokens::parse(&tokens().file()), tokens());
     assert_eq!(Tokens::parse("x,emctl,admin\n").sidecar, "");
+    assert_eq!(tokens().file(), "ADMIN,emctl,admin\nSIDECAR,sidecars,sidecar\n");
+}
+
+#[test]
+fn an_older_token_file_comes_out_with_the_sidecar_role() {
+    let older = "ADMIN,emctl,admin\nSIDECAR,sidecars,admin\n";
+    assert_eq!(Tokens::parse(older), tokens());
+    assert_eq!(Tokens::parse(older).file(), tokens().file());
+}
+
+#[test]
+fn the_control_plane_restarts_when_its_secrets_change() {
+    let digest = |tokens: &Tokens| {
+        let manifests = render(&InstallOptions::default(), &tls(), tokens);
+        let set = manifests.iter().find(|m| m.object["kind"] == "StatefulSet").unwrap();
+        set.object["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST].clone()
+    };
+    assert_eq!(
+        digest(&tokens()),
+        digest(&tokens()),
+        "the same secrets: the same template"
+    );
+    let other = Tokens {
+        sidecar: "OTHER".into(),
+        ..tokens()
+    };
+    assert_ne!(digest(&tokens()), digest(&other));
+    assert_eq!(digest(&tokens()).as_str().map(str::len), Some(64), "a SHA-256 in hex");
 }
 
 fn yaml(manifests: &[Manifest]) -> String {
