@@ -2,6 +2,7 @@
 //! rendered from them. Pure: rendering needs no cluster, so `--dry-run -o yaml` and the snapshot
 //! tests see exactly what an install applies.
 
+pub mod exclusion;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -173,6 +174,12 @@ impl InstallOptions {
                 self.namespace
             ));
         }
+        if exclusion::SYSTEM_NAMESPACES.contains(&self.namespace.as_str()) {
+            problems.push(format!(
+                "namespace: {:?} belongs to Kubernetes; the mesh needs a namespace of its own",
+                self.namespace
+            ));
+        }
         // What ends up in the MeshController is checked by the MeshController's own rules.
         if let Err(err) = crate::decode::normalize(self.mesh_controller()) {
             problems.extend(err.problems().iter().map(ToString::to_string));
@@ -287,6 +294,18 @@ fn is_dns_label(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// How much of an object an install owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// The whole object: install creates it, uninstall deletes it. It carries the ownership
+    /// labels.
+    Object,
+    /// Only the labels given, on an object that exists without the mesh (the opt-out label of a
+    /// system namespace): install sets them when the object exists, uninstall takes them off
+    /// again and leaves the object. It carries no ownership labels.
+    Labels,
+}
+
 /// One object to apply, with the stage it belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
@@ -294,6 +313,8 @@ pub struct Manifest {
     pub stage: Stage,
     /// The object, with `apiVersion`, `kind` and `metadata`.
     pub object: Value,
+    /// Whether the install owns the object or only some of its labels.
+    pub ownership: Ownership,
 }
 
 impl Manifest {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use meshlib::client::ApplyOutcome as Applied;
-use meshlib::install::{InstallOptions, Manifest, Stage, Storage, WebhookTarget};
+use meshlib::install::{InstallOptions, Manifest, Ownership, Stage, Storage, WebhookTarget};
 use serde_json::Value;
 
 use super::Exit;
@@ -35,7 +35,7 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
     let cluster = Cluster::connect(&args.kube).await?;
     let secrets = install_tls::Secrets::load_or_create(&cluster, &options, args.webhook_tls_dir.as_deref()).await?;
     let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.tokens);
-    let mut created: Vec<Value> = Vec::new();
+    let mut created: Vec<&Manifest> = Vec::new();
     if let Err(err) = apply_stages(&cluster, &manifests, &mut created, args).await {
         eprintln!("error: {err:#}");
         if args.keep_on_failure || created.is_empty() {
@@ -44,11 +44,11 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
             }
         } else {
             eprintln!("rolling back what this run created:");
-            for object in created.iter().rev() {
-                let name = meshlib::install::display_name(object);
-                match cluster.delete(object).await {
-                    Ok(_) => eprintln!("  {name} deleted"),
-                    Err(err) => eprintln!("  {name}: cannot delete: {err:#}"),
+            for manifest in created.iter().rev() {
+                let name = manifest.display_name();
+                match cluster.remove_manifest(manifest).await {
+                    Ok(_) => eprintln!("  {name} {}", removed_word(manifest)),
+                    Err(err) => eprintln!("  {name}: cannot remove: {err:#}"),
                 }
             }
         }
@@ -137,10 +137,20 @@ fn spinner(message: String) -> ProgressBar {
     bar
 }
 
-async fn apply_stages(
+/// What removing a manifest does, for progress lines.
+pub(super) fn removed_word(manifest: &Manifest) -> &'static str {
+    match manifest.ownership {
+        Ownership::Object => "deleted",
+        Ownership::Labels => "unlabelled",
+    }
+}
+
+/// Applies the manifests stage by stage; `changed` collects what this run created (objects) or
+/// set (labels of objects the mesh does not own), for a rollback.
+async fn apply_stages<'m>(
     cluster: &Cluster,
-    manifests: &[Manifest],
-    created: &mut Vec<Value>,
+    manifests: &'m [Manifest],
+    changed: &mut Vec<&'m Manifest>,
     args: &InstallArgs,
 ) -> anyhow::Result<()> {
     for stage in Stage::ALL {
@@ -149,12 +159,18 @@ async fn apply_stages(
         for manifest in manifests.iter().filter(|m| m.stage == stage) {
             let name = manifest.display_name();
             bar.set_message(format!("{}: {name}", stage.title()));
-            let outcome = cluster.apply(&manifest.object).await.map_err(|err| {
+            let outcome = cluster.apply_manifest(manifest).await.map_err(|err| {
                 bar.finish_and_clear();
                 err.context(format!("{name}: cannot apply"))
             })?;
-            if outcome == Applied::Created {
-                created.push(manifest.object.clone());
+            // Labels of an object that is not there: nothing to label.
+            let Some(outcome) = outcome else { continue };
+            let ours = match manifest.ownership {
+                Ownership::Object => outcome == Applied::Created,
+                Ownership::Labels => outcome == Applied::Configured,
+            };
+            if ours {
+                changed.push(manifest);
             }
             lines.push(format!("  {name} {}", outcome.word()));
         }

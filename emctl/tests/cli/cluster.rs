@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use meshlib::inject::{ENABLE, SERVICE_NAME, SIDECAR_CONTAINER as SIDECAR};
+
 use crate::support::ControlPlane;
 
 /// A local Kubernetes control plane, stopped on drop.
@@ -291,6 +293,13 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
         "{}",
         check.snapshot()
     );
+    assert!(
+        check
+            .stdout
+            .contains("✔ system namespaces excluded: kube-system, kube-public, easemesh"),
+        "{}",
+        check.snapshot()
+    );
 
     let (runtime, client) = kube.client();
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), "shop");
@@ -303,6 +312,23 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
                 .create(&PostParams::default(), &deployment("shop", name))
                 .await
                 .unwrap();
+        }
+    });
+
+    // The injector never sees the system namespaces (on this 1.20 API server, which does not label
+    // namespaces with their names, thanks to the opt-out label install put on them): an annotated
+    // Deployment in kube-system stays as it is, one in an application namespace is injected.
+    runtime.block_on(async {
+        for (namespace, expected) in [("kube-system", &["annotated"][..]), ("shop", &["annotated", SIDECAR])] {
+            let mut annotated = deployment(namespace, "annotated");
+            annotated.metadata.annotations = Some(
+                [(ENABLE, "true"), (SERVICE_NAME, "annotated")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into(),
+            );
+            let api: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), namespace);
+            let created = api.create(&PostParams::default(), &annotated).await.unwrap();
+            assert_eq!(containers(&created), expected, "in {namespace}");
         }
     });
 
@@ -333,11 +359,7 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
     runtime.block_on(async {
         for name in ["order", "stock"] {
             let stored = deployments.get(name).await.unwrap();
-            assert_eq!(
-                containers(&stored),
-                [name, "easemesh-sidecar"],
-                "{name} carries the sidecar"
-            );
+            assert_eq!(containers(&stored), [name, SIDECAR], "{name} carries the sidecar");
         }
         assert_eq!(
             containers(&deployments.get("front").await.unwrap()),
@@ -374,5 +396,19 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
             secrets.get_opt("easemesh-sidecar-token").await.unwrap().is_none(),
             "uninstall removes it too"
         );
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        for system in ["kube-system", "kube-public"] {
+            let labels = namespaces
+                .get(system)
+                .await
+                .unwrap()
+                .metadata
+                .labels
+                .unwrap_or_default();
+            assert!(
+                !labels.keys().any(|key| key.starts_with("mesh.megaease.com/")),
+                "uninstall leaves no mesh label on {system}: {labels:?}"
+            );
+        }
     });
 }

@@ -18,8 +18,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use super::{
-    API_PORT, CONTROL_PLANE, INJECTOR, InstallOptions, Manifest, Stage, Storage, Tokens, WEBHOOK_PORT, WebhookTarget,
-    WebhookTls, labels,
+    API_PORT, CONTROL_PLANE, INJECTOR, InstallOptions, Manifest, Ownership, Stage, Storage, Tokens, WEBHOOK_PORT,
+    WebhookTarget, WebhookTls, exclusion, labels,
 };
 
 use super::{SECRETS_DIGEST, TLS_SECRET, TOKEN_SECRET};
@@ -34,11 +34,22 @@ const BOOTSTRAP_CONFIG: &str = "easemesh-control-plane-bootstrap";
 pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Vec<Manifest> {
     let ns = options.namespace.as_str();
     let mut out = Vec::new();
-    let mut push = |stage, object: Value| out.push(Manifest { stage, object });
+    let mut push = |stage, object: Value| {
+        out.push(Manifest {
+            stage,
+            object,
+            ownership: Ownership::Object,
+        });
+    };
+    let mut namespace = meta(ns, None, "namespace");
+    namespace
+        .labels
+        .get_or_insert_default()
+        .insert(exclusion::OPT_OUT.0.into(), exclusion::OPT_OUT.1.into());
     push(
         Stage::Namespace,
         to_value(&Namespace {
-            metadata: meta(ns, None, "namespace"),
+            metadata: namespace,
             ..Namespace::default()
         }),
     );
@@ -77,7 +88,17 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
         Stage::ControlPlane,
         to_value(&stateful_set(options, &secrets_digest(tls, tokens))),
     );
-    push(Stage::Injector, to_value(&webhook(options, tls)));
+    // Before the webhook exists, so that no system namespace is ever sent to it.
+    out.extend(exclusion::SYSTEM_NAMESPACES.map(|system| Manifest {
+        stage: Stage::Injector,
+        object: exclusion::opt_out(system),
+        ownership: Ownership::Labels,
+    }));
+    out.push(Manifest {
+        stage: Stage::Injector,
+        object: to_value(&webhook(options, tls)),
+        ownership: Ownership::Object,
+    });
     out
 }
 
@@ -311,11 +332,6 @@ fn webhook(options: &InstallOptions, tls: &WebhookTls) -> MutatingWebhookConfigu
             service: None,
         },
     };
-    let not_in = |key: &str, values: Vec<String>| LabelSelectorRequirement {
-        key: key.into(),
-        operator: "NotIn".into(),
-        values: Some(values),
-    };
     MutatingWebhookConfiguration {
         metadata: meta(INJECTOR, None, "injector"),
         webhooks: Some(vec![MutatingWebhook {
@@ -332,17 +348,15 @@ fn webhook(options: &InstallOptions, tls: &WebhookTls) -> MutatingWebhookConfigu
                 resources: Some(vec!["deployments".into(), "statefulsets".into()]),
                 scope: Some("Namespaced".into()),
             }]),
-            // The system namespaces (labelled by name since Kubernetes 1.21) and the mesh's own
-            // objects are never sent: the control plane must be able to start without itself.
-            namespace_selector: Some(LabelSelector {
-                match_expressions: Some(vec![not_in(
-                    "kubernetes.io/metadata.name",
-                    vec!["kube-system".into(), "kube-public".into(), ns.into()],
-                )]),
-                ..LabelSelector::default()
-            }),
+            // The system namespaces and the mesh's own objects are never sent: the control
+            // plane must be able to start without itself.
+            namespace_selector: Some(exclusion::namespace_selector(ns)),
             object_selector: Some(LabelSelector {
-                match_expressions: Some(vec![not_in(super::PART_OF.0, vec![super::PART_OF.1.into()])]),
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: super::PART_OF.0.into(),
+                    operator: "NotIn".into(),
+                    values: Some(vec![super::PART_OF.1.into()]),
+                }]),
                 ..LabelSelector::default()
             }),
             ..MutatingWebhook::default()

@@ -54,8 +54,13 @@ fn yaml(manifests: &[Manifest]) -> String {
         .iter()
         .map(|m| {
             format!(
-                "# stage: {}\n{}",
+                "# stage: {}{}\n{}",
                 m.stage.title(),
+                if m.ownership == Ownership::Labels {
+                    " (these labels only)"
+                } else {
+                    ""
+                },
                 crate::yaml::to_string(&m.object).unwrap()
             )
         })
@@ -68,9 +73,27 @@ fn default_install_renders_every_object_with_ownership_labels() {
     let manifests = render(&InstallOptions::default(), &tls(), &tokens());
     for manifest in &manifests {
         let labels = &manifest.object["metadata"]["labels"];
-        assert_eq!(labels[MANAGED_BY.0], MANAGED_BY.1, "{}", manifest.display_name());
-        assert_eq!(labels[PART_OF.0], PART_OF.1, "{}", manifest.display_name());
+        // Objects the mesh only labels must not look like the mesh's: uninstall would delete them.
+        let owned = manifest.ownership == Ownership::Object;
+        assert_eq!(
+            labels[MANAGED_BY.0] == MANAGED_BY.1,
+            owned,
+            "{}",
+            manifest.display_name()
+        );
+        assert_eq!(labels[PART_OF.0] == PART_OF.1, owned, "{}", manifest.display_name());
     }
+    let labelled: Vec<String> = manifests
+        .iter()
+        .filter(|m| m.ownership == Ownership::Labels)
+        .map(Manifest::display_name)
+        .collect();
+    assert_eq!(labelled, ["Namespace/kube-system", "Namespace/kube-public"]);
+    let webhook = manifests.last().unwrap();
+    assert_eq!(
+        webhook.object["kind"], "MutatingWebhookConfiguration",
+        "the webhook comes last"
+    );
     let stages: Vec<Stage> = manifests.iter().map(|m| m.stage).collect();
     assert!(stages.is_sorted(), "objects come in stage order: {stages:?}");
     insta::assert_snapshot!("install_default", yaml(&manifests).replace(crate::VERSION, "VERSION"));
@@ -102,6 +125,14 @@ fn bad_options_are_named() {
         ..InstallOptions::default()
     };
     insta::assert_snapshot!(options.problems().join("\n"));
+    let system = InstallOptions {
+        namespace: "kube-system".into(),
+        ..InstallOptions::default()
+    };
+    assert_eq!(
+        system.problems(),
+        ["namespace: \"kube-system\" belongs to Kubernetes; the mesh needs a namespace of its own"]
+    );
     assert!(InstallOptions::default().problems().is_empty());
 }
 
