@@ -979,7 +979,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__install)
-            opts="-f -o -s -t -h -V --kubeconfig --kube-context --mesh-namespace --filename --image --sidecar-image --init-image --image-registry-url --image-pull-policy --replicas --storage --storage-class --storage-size --registry-type --heartbeat-interval --webhook-url --webhook-failure-policy --webhook-tls-dir --control-plane-url --dry-run --output --wait --wait-timeout --keep-on-failure --server --token --context --timeout --help --version"
+            opts="-f -o -s -t -h -V --kubeconfig --kube-context --mesh-namespace --filename --image --sidecar-image --init-image --image-registry-url --image-pull-policy --replicas --storage --storage-class --storage-size --registry-type --heartbeat-interval --webhook-url --webhook-failure-policy --webhook-tls-dir --expose --control-plane-url --dry-run --output --wait --wait-timeout --keep-on-failure --server --token --context --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1059,6 +1059,10 @@ _emctl() {
                     ;;
                 --webhook-tls-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expose)
+                    COMPREPLY=($(compgen -W "none nodeport loadbalancer" -- "${cur}"))
                     return 0
                     ;;
                 --control-plane-url)

@@ -169,7 +169,10 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l heartbeat-interv
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-url -d 'Injector outside the cluster, called by the API server at this https URL' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-failure-policy -d 'Fail or Ignore: what the API server does when the injector does not answer' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-tls-dir -d 'Directory with the webhook\'s ca.crt, tls.crt and tls.key; created there when missing [default: kept in the cluster only]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here, written to ~/.emctlrc and used to create the MeshController [default: a node\'s address and the public NodePort]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l expose -d 'How the control plane\'s API is reached from outside the cluster; with nodeport or loadbalancer, install writes an ~/.emctlrc context (named after the kubeconfig context) with the address it finds [default: none, kubectl port-forward]' -r -f -a "none\t'Only inside the cluster'
+nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
+loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here: the MeshController is applied through it, and it is written to ~/.emctlrc as with --expose' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s o -l output -d 'Output of --dry-run' -r -f -a "yaml\t'YAML documents'
 json\t'A JSON `List`'"
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait-timeout -d 'How long --wait waits (Go duration)' -r

@@ -25,6 +25,8 @@ pub struct Cluster {
     pub client: Client,
     /// The API server's URL, for messages.
     pub server: String,
+    /// The kubeconfig context in use (`--kube-context`, else the kubeconfig's current one).
+    pub context: String,
     /// What discovery found per `apiVersion`/`kind`: asked once, not for every object.
     discovered: Arc<Mutex<HashMap<(String, String), Discovered>>>,
 }
@@ -35,24 +37,28 @@ impl Cluster {
     /// # Errors
     /// No usable kubeconfig, or an unknown context.
     pub async fn connect(args: &KubeArgs) -> anyhow::Result<Self> {
+        let hint = "no usable kubeconfig (hint: pass --kubeconfig or set KUBECONFIG)";
+        let file = match &args.kubeconfig {
+            Some(path) => kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read kubeconfig {}", path.display()))?,
+            None => kube::config::Kubeconfig::read().context(hint)?,
+        };
+        let context = args
+            .kube_context
+            .clone()
+            .or_else(|| file.current_context.clone())
+            .context("the kubeconfig names no current context (hint: pass --kube-context)")?;
         let options = kube::config::KubeConfigOptions {
-            context: args.kube_context.clone(),
+            context: Some(context.clone()),
             ..Default::default()
         };
-        let config = match &args.kubeconfig {
-            Some(path) => {
-                let file = kube::config::Kubeconfig::read_from(path)
-                    .with_context(|| format!("cannot read kubeconfig {}", path.display()))?;
-                Config::from_custom_kubeconfig(file, &options).await
-            }
-            None => Config::from_kubeconfig(&options).await,
-        }
-        .context("no usable kubeconfig (hint: pass --kubeconfig or set KUBECONFIG)")?;
+        let config = Config::from_custom_kubeconfig(file, &options).await.context(hint)?;
         let server = config.cluster_url.to_string();
         let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
         Ok(Self {
             client,
             server,
+            context,
             discovered: Arc::default(),
         })
     }

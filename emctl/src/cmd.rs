@@ -10,6 +10,7 @@ pub mod describe;
 pub mod edit;
 mod get;
 mod install;
+mod install_access;
 mod install_tls;
 mod instances;
 mod migrate;

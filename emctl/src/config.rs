@@ -1,7 +1,7 @@
 //! Where the control plane is and how to authenticate: flags, then environment, then
 //! `~/.emctlrc` (EaseMesh's `server:` key, plus `token:` and named contexts).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -72,28 +72,58 @@ fn read_rc(path: &Path) -> anyhow::Result<RcFile> {
     serde_json::from_value(value).with_context(|| format!("{}: unexpected content", path.display()))
 }
 
-/// Points the rc file's top-level `server:` and `token:` at a control plane (what `emctl install`
-/// does), keeping its named contexts.
+/// Points the rc file's context `name` at a control plane and makes it the current one (what
+/// `emctl install` does, with the kubeconfig context's name), keeping the other contexts.
+/// Returns the rc file's path.
 ///
 /// # Errors
 /// Unreadable or unwritable rc file.
-pub fn write_server(server: &str, token: &str) -> anyhow::Result<()> {
+pub fn write_context(name: &str, server: &str, token: &str) -> anyhow::Result<PathBuf> {
     let path = rc_path().context("no home directory for ~/.emctlrc (set EMCTL_CONFIG)")?;
     let mut rc = read_rc(&path)?;
-    rc.server = Some(server.to_string());
-    rc.token = Some(token.to_string());
-    if let Some(current) = &rc.current_context {
-        eprintln!(
-            "note: {} selects context {current:?}; `--context` or removing current-context uses the new server",
-            path.display()
-        );
+    let context = NamedContext {
+        name: name.to_string(),
+        server: server.to_string(),
+        token: Some(token.to_string()),
+    };
+    match rc.contexts.iter_mut().find(|c| c.name == name) {
+        Some(existing) => *existing = context,
+        None => rc.contexts.push(context),
     }
-    let text = meshlib::yaml::to_string(&rc)?;
-    // It holds a token: readable by its owner only.
+    rc.current_context = Some(name.to_string());
+    write_rc(&path, &rc)?;
+    Ok(path)
+}
+
+/// Removes the rc file's context `name` (what `emctl uninstall` does), and the current-context
+/// naming it; other contexts stay. The rc file's path when there was such a context.
+///
+/// # Errors
+/// Unreadable or unwritable rc file.
+pub fn remove_context(name: &str) -> anyhow::Result<Option<PathBuf>> {
+    let Some(path) = rc_path() else {
+        return Ok(None);
+    };
+    let mut rc = read_rc(&path)?;
+    let before = rc.contexts.len();
+    rc.contexts.retain(|c| c.name != name);
+    if rc.contexts.len() == before {
+        return Ok(None);
+    }
+    if rc.current_context.as_deref() == Some(name) {
+        rc.current_context = None;
+    }
+    write_rc(&path, &rc)?;
+    Ok(Some(path))
+}
+
+fn write_rc(path: &Path, rc: &RcFile) -> anyhow::Result<()> {
+    let text = meshlib::yaml::to_string(rc)?;
+    // It holds tokens: readable by its owner only.
     let mut file = std::fs::OpenOptions::new();
     std::os::unix::fs::OpenOptionsExt::mode(file.write(true).create(true).truncate(true), 0o600);
     let mut file = file
-        .open(&path)
+        .open(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     std::io::Write::write_all(&mut file, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
 }

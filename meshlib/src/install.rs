@@ -3,6 +3,7 @@
 //! tests see exactly what an install applies.
 
 pub mod exclusion;
+pub mod external;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 pub use crate::spec::mesh_controller::SidecarPorts;
 
-pub use objects::{render, sidecar_token_secret};
+pub use objects::{leftovers, render, sidecar_token_secret};
 
 /// Label every object the mesh installs carries; uninstall and check find them by it.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "emctl");
@@ -22,6 +23,8 @@ pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "easemesh");
 pub const FIELD_MANAGER: &str = "emctl";
 /// Name of the control plane's StatefulSet and Service.
 pub const CONTROL_PLANE: &str = "easemesh-control-plane";
+/// Name of the Service exposing the control plane's API outside the cluster ([`Expose`]).
+pub const EXTERNAL_SERVICE: &str = "easemesh-control-plane-external";
 /// Name of the MutatingWebhookConfiguration.
 pub const INJECTOR: &str = "easemesh-injector";
 /// Secret holding the webhook's CA, serving certificate and key (`ca.crt`, `tls.crt`, `tls.key`).
@@ -91,6 +94,19 @@ pub enum WebhookTarget {
     Url(String),
 }
 
+/// How the control plane's API is reached from outside the cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expose {
+    /// It is not: only inside the cluster (`kubectl port-forward` from outside).
+    #[default]
+    None,
+    /// A NodePort Service: any node's address, on a port Kubernetes picks.
+    NodePort,
+    /// A LoadBalancer Service: the address the cluster's load balancer assigns, port 2381.
+    LoadBalancer,
+}
+
 /// TLS material for the webhook listener, PEM encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WebhookTls {
@@ -132,6 +148,8 @@ pub struct InstallOptions {
     pub webhook: WebhookTarget,
     /// What the webhook does when the injector does not answer: `Fail` or `Ignore`.
     pub webhook_failure_policy: String,
+    /// How the control plane's API is reached from outside the cluster.
+    pub expose: Expose,
 }
 
 impl Default for InstallOptions {
@@ -153,6 +171,7 @@ impl Default for InstallOptions {
             sidecar_ports: SidecarPorts::default(),
             webhook: WebhookTarget::InCluster,
             webhook_failure_policy: "Fail".into(),
+            expose: Expose::None,
         }
     }
 }

@@ -78,8 +78,13 @@ pub struct InstallArgs {
     /// [default: kept in the cluster only].
     #[arg(long, value_name = "DIR")]
     pub webhook_tls_dir: Option<PathBuf>,
-    /// Control-plane URL reachable from here, written to ~/.emctlrc and used to create the
-    /// MeshController [default: a node's address and the public NodePort].
+    /// How the control plane's API is reached from outside the cluster; with nodeport or
+    /// loadbalancer, install writes an ~/.emctlrc context (named after the kubeconfig context) with
+    /// the address it finds [default: none, kubectl port-forward].
+    #[arg(long, value_enum)]
+    pub expose: Option<ExposeKind>,
+    /// Control-plane URL reachable from here: the MeshController is applied through it, and it is
+    /// written to ~/.emctlrc as with --expose.
     #[arg(long)]
     pub control_plane_url: Option<String>,
     /// Print every manifest instead of applying.
@@ -97,6 +102,19 @@ pub struct InstallArgs {
     /// On failure, keep what this run created instead of removing it.
     #[arg(long)]
     pub keep_on_failure: bool,
+}
+
+/// How the control plane's API is reached from outside the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExposeKind {
+    /// Only inside the cluster.
+    None,
+    /// A NodePort Service: a node's address and the port Kubernetes picks.
+    #[value(name = "nodeport")]
+    NodePort,
+    /// A LoadBalancer Service: the address the load balancer assigns.
+    #[value(name = "loadbalancer")]
+    LoadBalancer,
 }
 
 /// Manifest output formats.

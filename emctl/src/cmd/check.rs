@@ -272,7 +272,7 @@ async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&
                     "control plane answering",
                     Status::Fail,
                     format!("{}: {err}", ctx.config.server),
-                    "point ~/.emctlrc or --server at it (`emctl install --control-plane-url` writes it)",
+                    "point ~/.emctlrc or --server at it (`emctl install --expose nodeport` or `--control-plane-url` writes it)",
                 ));
                 None
             }

@@ -19,7 +19,9 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         namespace: ns.to_string(),
         ..InstallOptions::default()
     };
-    let manifests = meshlib::install::render(&options, &WebhookTls::default(), &Tokens::default());
+    // What an install with any options has: these options' objects and those they leave out.
+    let mut manifests = meshlib::install::render(&options, &WebhookTls::default(), &Tokens::default());
+    manifests.extend(meshlib::install::leftovers(&options));
     let mut removed = 0;
     let mut failed = false;
     for stage in Stage::ALL
@@ -48,6 +50,17 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
             }
         }
         failed |= !wait_gone(&cluster, ns).await?;
+    }
+    match crate::config::remove_context(&cluster.context) {
+        Ok(Some(path)) => {
+            eprintln!("  context {:?} removed from {}", cluster.context, path.display());
+            removed += 1;
+        }
+        Ok(None) => {}
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            failed = true;
+        }
     }
     if failed {
         return Ok(Exit::Failure);

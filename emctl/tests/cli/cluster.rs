@@ -107,15 +107,7 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         .filter(|arg| *arg != "--webhook-tls-dir" && *arg != tls.path().to_str().unwrap())
         .collect();
     for again in [&install[..], &without_dir[..]] {
-        let second = emctl(again);
-        second.success();
-        for line in second.stdout.lines().filter(|l| l.starts_with("  ")) {
-            assert!(
-                line.ends_with(" unchanged"),
-                "a second install changes nothing: {line}\n{}",
-                second.snapshot()
-            );
-        }
+        assert_unchanged(&emctl(again));
     }
 
     upgrade_from_sidecars_as_admin(&kube, &emctl, &install);
@@ -145,6 +137,19 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         "{}",
         after.snapshot()
     );
+}
+
+/// An install that succeeded and changed nothing.
+#[track_caller]
+fn assert_unchanged(install: &crate::support::Run) {
+    install.success();
+    for line in install.stdout.lines().filter(|l| l.starts_with("  ")) {
+        assert!(
+            line.ends_with(" unchanged"),
+            "a second install changes nothing: {line}\n{}",
+            install.snapshot()
+        );
+    }
 }
 
 /// The token file of the install in `easemesh`.
@@ -190,17 +195,7 @@ fn upgrade_from_sidecars_as_admin(kube: &Kube, emctl: &dyn Fn(&[&str]) -> crate:
         current,
         "the same tokens, the sidecars' as sidecar"
     );
-    let again = emctl(install);
-    again.success();
-    assert!(
-        again
-            .stdout
-            .lines()
-            .filter(|l| l.starts_with("  "))
-            .all(|l| l.ends_with(" unchanged")),
-        "{}",
-        again.snapshot()
-    );
+    assert_unchanged(&emctl(install));
 }
 
 #[test]
@@ -411,4 +406,109 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
             );
         }
     });
+}
+
+#[test]
+fn install_exposed_on_a_node_port_writes_an_rc_context_that_uninstall_removes() {
+    use kube::api::{Api, PostParams};
+    let kube = Kube::up("expose");
+    let cp = ControlPlane::start();
+    let env = [("KUBECONFIG", kube.kubeconfig.as_str())];
+    let emctl = |args: &[&str]| cp.emctl_with(args, &env, None);
+    let rc_path = cp.dir.path().join("emctlrc");
+    std::fs::write(
+        &rc_path,
+        "current-context: other\ncontexts:\n- name: other\n  server: http://other:2381\n",
+    )
+    .unwrap();
+    // No kubelet registers a node here: one is made through the API, as a kubelet would (with a
+    // loopback address: nothing here may send traffic elsewhere).
+    let (runtime, client) = kube.client();
+    runtime.block_on(async {
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
+        let node = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "node-1"},
+            "status": {"addresses": [{"type": "Hostname", "address": "node-1"},
+                                     {"type": "InternalIP", "address": "127.0.0.2"}]},
+        }))
+        .unwrap();
+        nodes.create(&PostParams::default(), &node).await.unwrap();
+    });
+
+    let install = ["install", "--storage", "empty-dir", "--expose", "nodeport"];
+    let first = emctl(&install);
+    first.success();
+    let services: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client.clone(), "easemesh");
+    let service = runtime
+        .block_on(services.get(meshlib::install::EXTERNAL_SERVICE))
+        .unwrap();
+    let spec = service.spec.unwrap();
+    assert_eq!(spec.type_.as_deref(), Some("NodePort"));
+    let ports = spec.ports.unwrap();
+    assert_eq!(ports.len(), 1, "only the API, not the webhook: {ports:?}");
+    let node_port = ports[0].node_port.unwrap().to_string();
+    insta::assert_snapshot!(
+        "cluster_install_exposed",
+        first.snapshot().replace(&node_port, "[NODEPORT]")
+    );
+    let rc = |path: &std::path::Path| -> serde_json::Value {
+        meshlib::yaml::documents(&std::fs::read_to_string(path).unwrap())
+            .remove(0)
+            .unwrap()
+    };
+    let written = rc(&rc_path);
+    assert_eq!(written["current-context"], "emesh-local", "{written}");
+    let contexts = written["contexts"].as_array().unwrap();
+    assert_eq!(contexts[0]["name"], "other", "other contexts are kept: {written}");
+    assert_eq!(contexts[1]["name"], "emesh-local");
+    assert_eq!(contexts[1]["server"], format!("http://127.0.0.2:{node_port}"));
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client, "easemesh");
+    let admin = meshlib::install::Tokens::parse(&token_file(&secrets, &runtime)).admin;
+    assert_eq!(contexts[1]["token"], admin.as_str(), "the admin token");
+
+    // Again: nothing changes, the node port included.
+    assert_unchanged(&emctl(&install));
+    assert_eq!(rc(&rc_path), written);
+
+    // A load balancer that never assigns an address (none runs here): install says why.
+    let balanced = emctl(&["install", "--storage", "empty-dir", "--expose", "loadbalancer"]);
+    balanced.success();
+    assert!(
+        balanced
+            .stdout
+            .contains("  Service/easemesh/easemesh-control-plane-external configured"),
+        "{}",
+        balanced.snapshot()
+    );
+    assert!(
+        balanced.stderr.contains(
+            "‼ no address of the control plane outside the cluster: the LoadBalancer Service \
+             easemesh/easemesh-control-plane-external has no address yet"
+        ) && balanced.stderr.contains("port-forward"),
+        "{}",
+        balanced.snapshot()
+    );
+    // Not exposed any more: the external Service goes.
+    let internal = emctl(&["install", "--storage", "empty-dir"]);
+    internal.success();
+    assert!(
+        internal
+            .stdout
+            .contains("  Service/easemesh/easemesh-control-plane-external deleted"),
+        "{}",
+        internal.snapshot()
+    );
+
+    let uninstall = emctl(&["uninstall", "--purge"]);
+    uninstall.success();
+    assert!(
+        uninstall.stderr.contains("  context \"emesh-local\" removed from "),
+        "{}",
+        uninstall.snapshot()
+    );
+    assert_eq!(
+        rc(&rc_path),
+        serde_json::json!({"contexts": [{"name": "other", "server": "http://other:2381"}]}),
+        "only install's context goes (and the current-context naming it)"
+    );
 }

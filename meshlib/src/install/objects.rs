@@ -18,8 +18,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use super::{
-    API_PORT, CONTROL_PLANE, INJECTOR, InstallOptions, Manifest, Ownership, Stage, Storage, Tokens, WEBHOOK_PORT,
-    WebhookTarget, WebhookTls, exclusion, labels,
+    API_PORT, CONTROL_PLANE, EXTERNAL_SERVICE, Expose, INJECTOR, InstallOptions, Manifest, Ownership, Stage, Storage,
+    Tokens, WEBHOOK_PORT, WebhookTarget, WebhookTls, exclusion, labels,
 };
 
 use super::{SECRETS_DIGEST, TLS_SECRET, TOKEN_SECRET};
@@ -84,6 +84,9 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
         Stage::ControlPlane,
         to_value(&service(ns, &format!("{CONTROL_PLANE}-hs"), true)),
     );
+    if let Some(service) = external_service(options) {
+        push(Stage::ControlPlane, to_value(&service));
+    }
     push(
         Stage::ControlPlane,
         to_value(&stateful_set(options, &secrets_digest(tls, tokens))),
@@ -100,6 +103,28 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
         ownership: Ownership::Object,
     });
     out
+}
+
+/// Objects an install with other options has that one with these options has not (the external
+/// Service when the API is not exposed): install deletes them where an earlier install left
+/// them, and uninstall with everything else.
+#[must_use]
+pub fn leftovers(options: &InstallOptions) -> Vec<Manifest> {
+    if options.expose != Expose::None {
+        return Vec::new();
+    }
+    let exposed = InstallOptions {
+        expose: Expose::NodePort,
+        ..options.clone()
+    };
+    external_service(&exposed)
+        .into_iter()
+        .map(|service| Manifest {
+            stage: Stage::ControlPlane,
+            object: to_value(&service),
+            ownership: Ownership::Object,
+        })
+        .collect()
 }
 
 type Value = serde_json::Value;
@@ -156,20 +181,27 @@ fn bootstrap(options: &InstallOptions) -> Value {
     })
 }
 
-fn service(ns: &str, name: &str, headless: bool) -> Service {
-    let port = |name: &str, port: u16| ServicePort {
+/// A Service port forwarding to the container port of the same name.
+fn service_port(name: &str, port: u16) -> ServicePort {
+    ServicePort {
         name: Some(name.into()),
         port: i32::from(port),
         target_port: Some(IntOrString::String(name.into())),
         protocol: Some("TCP".into()),
         ..ServicePort::default()
-    };
+    }
+}
+
+fn service(ns: &str, name: &str, headless: bool) -> Service {
     Service {
         metadata: meta(name, Some(ns), "control-plane"),
         spec: Some(ServiceSpec {
             selector: Some(selector()),
             cluster_ip: headless.then(|| "None".to_string()),
-            ports: Some(vec![port("api", API_PORT), port("webhook", WEBHOOK_PORT)]),
+            ports: Some(vec![
+                service_port("api", API_PORT),
+                service_port("webhook", WEBHOOK_PORT),
+            ]),
             ..ServiceSpec::default()
         }),
         ..Service::default()
@@ -185,6 +217,25 @@ fn secrets_digest(tls: &WebhookTls, tokens: &Tokens) -> String {
         digest.update(&[0]);
     }
     digest.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The Service that exposes the API (only its port, not the webhook's) outside the cluster.
+fn external_service(options: &InstallOptions) -> Option<Service> {
+    let type_ = match options.expose {
+        Expose::None => return None,
+        Expose::NodePort => "NodePort",
+        Expose::LoadBalancer => "LoadBalancer",
+    };
+    Some(Service {
+        metadata: meta(EXTERNAL_SERVICE, Some(&options.namespace), "control-plane"),
+        spec: Some(ServiceSpec {
+            type_: Some(type_.into()),
+            selector: Some(selector()),
+            ports: Some(vec![service_port("api", API_PORT)]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
 }
 
 fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {

@@ -169,3 +169,35 @@ fn the_mesh_controller_of_an_install_is_valid_and_carries_the_injection_paramete
     assert_eq!(params.image_registry.as_deref(), Some("docker.io"));
     assert_eq!(params.ports.admin, 13090);
 }
+
+#[test]
+fn an_exposed_api_gets_a_service_of_its_own_without_the_webhook_port() {
+    let exposed = |expose| {
+        let options = InstallOptions {
+            expose,
+            ..InstallOptions::default()
+        };
+        let manifests = render(&options, &tls(), &tokens());
+        assert_eq!(
+            leftovers(&options).is_empty(),
+            expose != Expose::None,
+            "nothing to clean up when exposed"
+        );
+        manifests
+            .into_iter()
+            .filter(|m| m.object["metadata"]["name"] == EXTERNAL_SERVICE)
+            .collect::<Vec<_>>()
+    };
+    let mut services = exposed(Expose::NodePort);
+    services.extend(exposed(Expose::LoadBalancer));
+    insta::assert_snapshot!("install_exposed", yaml(&services).replace(crate::VERSION, "VERSION"));
+    assert!(exposed(Expose::None).is_empty());
+    // Not exposed (any more): an earlier install's external Service is removed.
+    let leftover: Vec<String> = leftovers(&InstallOptions::default())
+        .iter()
+        .map(Manifest::display_name)
+        .collect();
+    assert_eq!(leftover, ["Service/easemesh/easemesh-control-plane-external"]);
+    let options: InstallOptions = serde_json::from_value(serde_json::json!({"expose": "nodeport"})).unwrap();
+    assert_eq!(options.expose, Expose::NodePort);
+}
