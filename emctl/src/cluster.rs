@@ -25,14 +25,14 @@ pub struct Cluster {
     pub client: Client,
     /// The API server's URL, for messages.
     pub server: String,
-    /// The kubeconfig context in use (`--kube-context`, else the kubeconfig's current one).
+    /// The kubeconfig context in use (`--context`, else the kubeconfig's current one).
     pub context: String,
     /// What discovery found per `apiVersion`/`kind`: asked once, not for every object.
     discovered: Arc<Mutex<HashMap<(String, String), Discovered>>>,
 }
 
 impl Cluster {
-    /// Connects with `--kubeconfig` (else `KUBECONFIG`, else `~/.kube/config`) and `--kube-context`.
+    /// Connects with `--kubeconfig` (else `KUBECONFIG`, else `~/.kube/config`) and `--context`.
     ///
     /// # Errors
     /// No usable kubeconfig, or an unknown context.
@@ -44,15 +44,21 @@ impl Cluster {
             None => kube::config::Kubeconfig::read().context(hint)?,
         };
         let context = args
-            .kube_context
+            .context
             .clone()
             .or_else(|| file.current_context.clone())
-            .context("the kubeconfig names no current context (hint: pass --kube-context)")?;
+            .context("the kubeconfig names no current context (hint: pass --context)")?;
+        if !file.contexts.iter().any(|c| c.name == context) {
+            let known = crate::report::known(file.contexts.iter().map(|c| c.name.as_str()));
+            anyhow::bail!("no context {context:?} in the kubeconfig (known: {known})");
+        }
         let options = kube::config::KubeConfigOptions {
             context: Some(context.clone()),
             ..Default::default()
         };
-        let config = Config::from_custom_kubeconfig(file, &options).await.context(hint)?;
+        let config = Config::from_custom_kubeconfig(file, &options)
+            .await
+            .with_context(|| format!("cannot use kubeconfig context {context:?}"))?;
         let server = config.cluster_url.to_string();
         let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
         Ok(Self {

@@ -10,9 +10,14 @@ pub struct KubeArgs {
     /// Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].
     #[arg(long, global = true, help_heading = "Cluster")]
     pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)
-    #[arg(long, global = true, help_heading = "Cluster")]
-    pub kube_context: Option<String>,
+    /// Kubeconfig context [default: its current context]. check and migrate reach the control
+    /// plane through the ~/.emctlrc context of the same name (install writes it), when there is
+    /// one.
+    //
+    // The same id as the global `--context` (an ~/.emctlrc context elsewhere): clap then does not
+    // add the global one to these commands, and one value serves both.
+    #[arg(long, visible_alias = "kube-context", global = true, help_heading = "Cluster")]
+    pub context: Option<String>,
     /// Namespace of the mesh's own workloads.
     #[arg(long, global = true, default_value = "easemesh", help_heading = "Cluster")]
     pub mesh_namespace: String,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Exit;
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::cli::{CheckArgs, CheckFormat, GlobalArgs};
 use crate::cluster::{Cluster, reference};
 
 /// How a check came out.
@@ -40,14 +40,14 @@ impl Check {
 }
 
 /// Runs `emctl check`.
-pub async fn run(args: &CheckArgs, control_plane: Option<&super::Ctx>) -> anyhow::Result<Exit> {
+pub async fn run(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut checks = Vec::new();
     match Cluster::connect(&args.kube).await {
         Err(err) => checks.push(Check::new(
             "cluster reachable",
             Status::Fail,
             format!("{err:#}"),
-            "pass --kubeconfig / --kube-context",
+            "pass --kubeconfig / --context",
         )),
         Ok(cluster) => match cluster.client.apiserver_version().await {
             Err(err) => checks.push(Check::new(
@@ -62,7 +62,8 @@ pub async fn run(args: &CheckArgs, control_plane: Option<&super::Ctx>) -> anyhow
                 if args.pre {
                     pre_checks(&cluster, &args.kube.mesh_namespace, &mut checks).await;
                 } else {
-                    mesh_checks(&cluster, &args.kube.mesh_namespace, control_plane, &mut checks).await;
+                    let control_plane = super::Ctx::for_cluster(global, &cluster.context).ok();
+                    mesh_checks(&cluster, &args.kube.mesh_namespace, control_plane.as_ref(), &mut checks).await;
                 }
             }
         },

@@ -72,6 +72,10 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     let pre = emctl(&["check", "--pre"]);
     pre.success();
     insta::assert_snapshot!("cluster_check_pre", pre.snapshot());
+    // --context names the kubeconfig context on the cluster commands, as with kubectl.
+    let unknown = emctl(&["check", "--pre", "--context", "nope"]);
+    unknown.failure();
+    insta::assert_snapshot!("cluster_check_unknown_context", unknown.snapshot());
 
     let install = [
         "install",
@@ -112,7 +116,7 @@ fn install_twice_check_and_uninstall_leave_nothing() {
 
     upgrade_from_sidecars_as_admin(&kube, &emctl, &install);
 
-    let check = emctl(&["check"]);
+    let check = emctl(&["check", "--context", "emesh-local"]);
     check.failure();
     assert!(
         check.stdout.contains("× control plane ready: 0/1 replicas ready"),
@@ -121,7 +125,7 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     );
     assert!(check.stdout.contains("Pending"), "names why: {}", check.snapshot());
     assert!(check.stdout.contains("✔ webhook registered"), "{}", check.snapshot());
-    let json = emctl(&["check", "-o", "json"]);
+    let json = emctl(&["check", "--kube-context", "emesh-local", "-o", "json"]);
     let checks: serde_json::Value = serde_json::from_str(&json.stdout).expect("check -o json is JSON");
     assert!(checks.as_array().unwrap().iter().any(|c| c["status"] == "fail"));
 
