@@ -267,13 +267,17 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__check)
-            opts="-o -s -t -h -V --kubeconfig --kube-context --mesh-namespace --pre --output --server --token --context --timeout --help --version"
+            opts="-o -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --pre --output --server --token --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -302,10 +306,6 @@ _emctl() {
                     return 0
                     ;;
                 --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -979,13 +979,17 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__install)
-            opts="-f -o -s -t -h -V --kubeconfig --kube-context --mesh-namespace --filename --image --sidecar-image --init-image --image-registry-url --image-pull-policy --replicas --storage --storage-class --storage-size --registry-type --heartbeat-interval --webhook-url --webhook-failure-policy --webhook-tls-dir --control-plane-url --dry-run --output --wait --wait-timeout --keep-on-failure --server --token --context --timeout --help --version"
+            opts="-f -o -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --filename --image --sidecar-image --init-image --image-registry-url --image-pull-policy --replicas --storage --storage-class --storage-size --registry-type --heartbeat-interval --webhook-url --webhook-failure-policy --webhook-tls-dir --expose --control-plane-url --dry-run --output --wait --wait-timeout --keep-on-failure --server --token --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1061,6 +1065,10 @@ _emctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --expose)
+                    COMPREPLY=($(compgen -W "none nodeport loadbalancer" -- "${cur}"))
+                    return 0
+                    ;;
                 --control-plane-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1089,10 +1097,6 @@ _emctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1109,13 +1113,17 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__migrate)
-            opts="-n -y -s -t -h -V --kubeconfig --kube-context --mesh-namespace --namespace --deployment --tenant --yes --rollback --wait-timeout --server --token --context --timeout --help --version"
+            opts="-n -y -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --namespace --deployment --tenant --yes --rollback --wait-timeout --server --token --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1160,10 +1168,6 @@ _emctl() {
                     return 0
                     ;;
                 --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1259,13 +1263,17 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__uninstall)
-            opts="-s -t -h -V --kubeconfig --kube-context --mesh-namespace --purge --server --token --context --timeout --help --version"
+            opts="-s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --purge --server --token --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1286,10 +1294,6 @@ _emctl() {
                     return 0
                     ;;
                 --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -26,7 +26,7 @@ end
 
 complete -c emctl -n "__fish_emctl_needs_command" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_needs_command" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_needs_command" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_needs_command" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_needs_command" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_needs_command" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_needs_command" -s V -l version -d 'Print version'
@@ -54,7 +54,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand apply" -s f -l filename -d '
 complete -c emctl -n "__fish_emctl_using_subcommand apply" -s o -l output -d 'Print only `kind/name` of each object' -r -f -a "name\t'`kind/name` per object'"
 complete -c emctl -n "__fish_emctl_using_subcommand apply" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand apply" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand apply" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand apply" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand apply" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand apply" -s R -l recursive -d 'Also read subdirectories of directories given with -f'
 complete -c emctl -n "__fish_emctl_using_subcommand apply" -l dry-run -d 'Validate and show what would be sent, without changing anything'
@@ -64,7 +64,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand create" -s f -l filename -d 
 complete -c emctl -n "__fish_emctl_using_subcommand create" -s o -l output -d 'Print only `kind/name` of each object' -r -f -a "name\t'`kind/name` per object'"
 complete -c emctl -n "__fish_emctl_using_subcommand create" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand create" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand create" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand create" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand create" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand create" -s R -l recursive -d 'Also read subdirectories of directories given with -f'
 complete -c emctl -n "__fish_emctl_using_subcommand create" -l dry-run -d 'Validate and show what would be sent, without changing anything'
@@ -81,7 +81,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand get" -l canary -d 'servicein
 complete -c emctl -n "__fish_emctl_using_subcommand get" -l status -d 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand get" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand get" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand get" -s w -l watch -d 'After listing, stream changes as they happen'
 complete -c emctl -n "__fish_emctl_using_subcommand get" -l ignore-not-found -d 'Succeed when a named object does not exist'
@@ -99,7 +99,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand list" -l canary -d 'servicei
 complete -c emctl -n "__fish_emctl_using_subcommand list" -l status -d 'serviceinstances: only those with this status (UP, DOWN, OUT_OF_SERVICE)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand list" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand list" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand list" -s w -l watch -d 'After listing, stream changes as they happen'
 complete -c emctl -n "__fish_emctl_using_subcommand list" -l ignore-not-found -d 'Succeed when a named object does not exist'
@@ -108,14 +108,14 @@ complete -c emctl -n "__fish_emctl_using_subcommand list" -s h -l help -d 'Print
 complete -c emctl -n "__fish_emctl_using_subcommand list" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand describe" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand describe" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand describe" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand describe" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand describe" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand delete" -s f -l filename -d 'Delete the objects described in these locations' -r
 complete -c emctl -n "__fish_emctl_using_subcommand delete" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand delete" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand delete" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand delete" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand delete" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand delete" -s R -l recursive -d 'Also read subdirectories'
 complete -c emctl -n "__fish_emctl_using_subcommand delete" -l ignore-not-found -d 'Succeed for objects that do not exist'
@@ -125,19 +125,19 @@ complete -c emctl -n "__fish_emctl_using_subcommand edit" -s o -l output -d 'Edi
 json\t'JSON'"
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand edit" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand edit" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c emctl -n "__fish_emctl_using_subcommand edit" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand offline" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand offline" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand offline" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand offline" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand offline" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand offline" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand offline" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand online" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand online" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand online" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand online" -s V -l version -d 'Print version'
@@ -146,12 +146,12 @@ complete -c emctl -n "__fish_emctl_using_subcommand demo" -l data-dir -d 'Keep t
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -l duration -d 'Stop after this long instead of waiting for Ctrl-C (Go duration)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand demo" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand demo" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l context -l kube-context -d 'Kubeconfig context [default: its current context]. check and migrate reach the control plane through the ~/.emctlrc context of the same name (install writes it), when there is one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s f -l filename -d 'Install options file (camelCase keys, see `--dry-run -o yaml`); flags override it' -r -F
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l image -d 'meshd image of the control plane' -r
@@ -169,13 +169,15 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l heartbeat-interv
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-url -d 'Injector outside the cluster, called by the API server at this https URL' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-failure-policy -d 'Fail or Ignore: what the API server does when the injector does not answer' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-tls-dir -d 'Directory with the webhook\'s ca.crt, tls.crt and tls.key; created there when missing [default: kept in the cluster only]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here, written to ~/.emctlrc and used to create the MeshController [default: a node\'s address and the public NodePort]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l expose -d 'How the control plane\'s API is reached from outside the cluster; with nodeport or loadbalancer, install writes an ~/.emctlrc context (named after the kubeconfig context) with the address it finds [default: none, kubectl port-forward]' -r -f -a "none\t'Only inside the cluster'
+nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
+loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here: the MeshController is applied through it, and it is written to ~/.emctlrc as with --expose' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s o -l output -d 'Output of --dry-run' -r -f -a "yaml\t'YAML documents'
 json\t'A JSON `List`'"
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait-timeout -d 'How long --wait waits (Go duration)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l dry-run -d 'Print every manifest instead of applying'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait -d 'Wait until the control plane is ready'
@@ -183,39 +185,36 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l keep-on-failure 
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l context -l kube-context -d 'Kubeconfig context [default: its current context]. check and migrate reach the control plane through the ~/.emctlrc context of the same name (install writes it), when there is one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l purge -d 'Also remove the namespace and the control plane\'s volumes (the mesh\'s data)'
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand reset" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l context -l kube-context -d 'Kubeconfig context [default: its current context]. check and migrate reach the control plane through the ~/.emctlrc context of the same name (install writes it), when there is one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand reset" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l purge -d 'Also remove the namespace and the control plane\'s volumes (the mesh\'s data)'
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand check" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand check" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand check" -l context -l kube-context -d 'Kubeconfig context [default: its current context]. check and migrate reach the control plane through the ~/.emctlrc context of the same name (install writes it), when there is one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand check" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
 complete -c emctl -n "__fish_emctl_using_subcommand check" -s o -l output -d 'Output format' -r -f -a "text\t'One line per check'
 json\t'A JSON array'"
 complete -c emctl -n "__fish_emctl_using_subcommand check" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand check" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand check" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand check" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand check" -l pre -d 'Checks before an install: cluster reachable, version, permissions, namespace free'
 complete -c emctl -n "__fish_emctl_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c emctl -n "__fish_emctl_using_subcommand check" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l kube-context -d 'Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l context -l kube-context -d 'Kubeconfig context [default: its current context]. check and migrate reach the control plane through the ~/.emctlrc context of the same name (install writes it), when there is one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s n -l namespace -d 'Only Deployments in this namespace [default: all namespaces]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l deployment -d 'Deployments to migrate, as NAME or NAMESPACE/NAME (repeatable); no prompt to pick' -r
@@ -224,20 +223,19 @@ complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l rollback -d 'Tak
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l wait-timeout -d 'How long to wait for the sidecar to appear in the pod template (Go duration)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s y -l yes -d 'Do not ask for confirmation'
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand api-resources" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand version" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand version" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand version" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand version" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand version" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand version" -l client -d 'Only the client version; do not contact the control plane'
 complete -c emctl -n "__fish_emctl_using_subcommand version" -s h -l help -d 'Print help'
@@ -246,14 +244,14 @@ complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s c -l command -
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l metrics-interval -d 'How often to scrape the sidecars\' metrics (Go duration)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l readonly -d 'Disable changes: edit and delete only say "read-only"'
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -l token -d 'Bearer token for the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand completion" -l context -d 'Named context from ~/.emctlrc to use instead of its current one' -r
+complete -c emctl -n "__fish_emctl_using_subcommand completion" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand completion" -s V -l version -d 'Print version'

@@ -38,7 +38,8 @@ pub struct GlobalArgs {
     /// Bearer token for the control plane.
     #[arg(long, env = "EMCTL_TOKEN", global = true, hide_env_values = true)]
     pub token: Option<String>,
-    /// Named context from ~/.emctlrc to use instead of its current one.
+    /// Named context from ~/.emctlrc to use instead of its current one (on install, uninstall,
+    /// check, migrate: the kubeconfig context).
     #[arg(long, global = true)]
     pub context: Option<String>,
     /// Per-request timeout (Go duration, e.g. 10s).
@@ -305,6 +306,44 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn context_names_the_kube_context_on_cluster_commands_and_the_rc_context_elsewhere() {
+        use clap::Parser;
+        let parse = |line: &str| super::Cli::try_parse_from(line.split_whitespace()).unwrap();
+        for line in [
+            "emctl install --context kind-dev",
+            "emctl install --kube-context kind-dev",
+            "emctl --context kind-dev install",
+        ] {
+            let super::Command::Install(args) = parse(line).command else {
+                panic!("{line}: not install");
+            };
+            assert_eq!(args.kube.context.as_deref(), Some("kind-dev"), "{line}");
+        }
+        for line in [
+            "emctl migrate --context kind-dev",
+            "emctl check --kube-context kind-dev",
+        ] {
+            let cli = parse(line);
+            let kube = match &cli.command {
+                super::Command::Migrate(args) => &args.kube,
+                super::Command::Check(args) => &args.kube,
+                _ => panic!("{line}"),
+            };
+            assert_eq!(kube.context.as_deref(), Some("kind-dev"), "{line}");
+        }
+        assert_eq!(
+            parse("emctl get services --context prod").global.context.as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            parse("emctl --context prod get services").global.context.as_deref(),
+            Some("prod")
+        );
+        let twice = super::Cli::try_parse_from(["emctl", "uninstall", "--context", "a", "--kube-context", "b"]);
+        assert!(twice.is_err(), "one flag under two names");
     }
 
     #[test]

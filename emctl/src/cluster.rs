@@ -10,6 +10,7 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiResource, Scope};
 use kube::{Client, Config};
 use meshlib::client::ApplyOutcome as Applied;
+use meshlib::install::{Manifest, Ownership};
 use serde_json::Value;
 
 use crate::cli::KubeArgs;
@@ -24,34 +25,46 @@ pub struct Cluster {
     pub client: Client,
     /// The API server's URL, for messages.
     pub server: String,
+    /// The kubeconfig context in use (`--context`, else the kubeconfig's current one).
+    pub context: String,
     /// What discovery found per `apiVersion`/`kind`: asked once, not for every object.
     discovered: Arc<Mutex<HashMap<(String, String), Discovered>>>,
 }
 
 impl Cluster {
-    /// Connects with `--kubeconfig` (else `KUBECONFIG`, else `~/.kube/config`) and `--kube-context`.
+    /// Connects with `--kubeconfig` (else `KUBECONFIG`, else `~/.kube/config`) and `--context`.
     ///
     /// # Errors
     /// No usable kubeconfig, or an unknown context.
     pub async fn connect(args: &KubeArgs) -> anyhow::Result<Self> {
+        let hint = "no usable kubeconfig (hint: pass --kubeconfig or set KUBECONFIG)";
+        let file = match &args.kubeconfig {
+            Some(path) => kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read kubeconfig {}", path.display()))?,
+            None => kube::config::Kubeconfig::read().context(hint)?,
+        };
+        let context = args
+            .context
+            .clone()
+            .or_else(|| file.current_context.clone())
+            .context("the kubeconfig names no current context (hint: pass --context)")?;
+        if !file.contexts.iter().any(|c| c.name == context) {
+            let known = crate::report::known(file.contexts.iter().map(|c| c.name.as_str()));
+            anyhow::bail!("no context {context:?} in the kubeconfig (known: {known})");
+        }
         let options = kube::config::KubeConfigOptions {
-            context: args.kube_context.clone(),
+            context: Some(context.clone()),
             ..Default::default()
         };
-        let config = match &args.kubeconfig {
-            Some(path) => {
-                let file = kube::config::Kubeconfig::read_from(path)
-                    .with_context(|| format!("cannot read kubeconfig {}", path.display()))?;
-                Config::from_custom_kubeconfig(file, &options).await
-            }
-            None => Config::from_kubeconfig(&options).await,
-        }
-        .context("no usable kubeconfig (hint: pass --kubeconfig or set KUBECONFIG)")?;
+        let config = Config::from_custom_kubeconfig(file, &options)
+            .await
+            .with_context(|| format!("cannot use kubeconfig context {context:?}"))?;
         let server = config.cluster_url.to_string();
         let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
         Ok(Self {
             client,
             server,
+            context,
             discovered: Arc::default(),
         })
     }
@@ -106,6 +119,77 @@ impl Cluster {
             Some(before) if before.metadata.resource_version == after.metadata.resource_version => Applied::Unchanged,
             Some(_) => Applied::Configured,
         })
+    }
+
+    /// Server-side applies `object` when an object of its name exists (for labels set on
+    /// objects the mesh does not own); `None` when there is none.
+    ///
+    /// # Errors
+    /// The API server refused it.
+    pub async fn apply_to_existing(&self, object: &Value) -> anyhow::Result<Option<Applied>> {
+        if self.get(object).await?.is_none() {
+            return Ok(None);
+        }
+        self.apply(object).await.map(Some)
+    }
+
+    /// Takes the labels of `object` off the object of its name, where emctl set them (by applying
+    /// it bare as emctl: server-side apply removes what emctl applied before and nobody else
+    /// claims). True when some of them were there and are gone.
+    ///
+    /// # Errors
+    /// The API server refused it.
+    pub async fn unlabel(&self, object: &Value) -> anyhow::Result<bool> {
+        let keys: Vec<&String> = object["metadata"]["labels"]
+            .as_object()
+            .map(|labels| labels.keys().collect())
+            .unwrap_or_default();
+        let carries = |found: &DynamicObject| {
+            let labels = found.metadata.labels.as_ref();
+            keys.iter().any(|key| labels.is_some_and(|l| l.contains_key(*key)))
+        };
+        match self.get(object).await? {
+            Some(live) if carries(&live) => {}
+            _ => return Ok(false),
+        }
+        let meta = &object["metadata"];
+        let bare = reference(
+            object["apiVersion"].as_str().unwrap_or_default(),
+            object["kind"].as_str().unwrap_or_default(),
+            meta["name"].as_str().unwrap_or_default(),
+            meta["namespace"].as_str(),
+        );
+        let api = self.api_for(&bare).await?;
+        let params = PatchParams::apply(meshlib::install::FIELD_MANAGER).force();
+        let after = api
+            .patch(meta["name"].as_str().unwrap_or_default(), &params, &Patch::Apply(&bare))
+            .await
+            .map_err(api_error)?;
+        Ok(!carries(&after))
+    }
+
+    /// Applies what an install owns of a manifest: the whole object, or its labels when the
+    /// object exists (`None` when it does not).
+    ///
+    /// # Errors
+    /// The API server refused it.
+    pub async fn apply_manifest(&self, manifest: &Manifest) -> anyhow::Result<Option<Applied>> {
+        match manifest.ownership {
+            Ownership::Object => self.apply(&manifest.object).await.map(Some),
+            Ownership::Labels => self.apply_to_existing(&manifest.object).await,
+        }
+    }
+
+    /// Removes what an install owns of a manifest: deletes the object, or takes the labels off
+    /// it. True when something was removed.
+    ///
+    /// # Errors
+    /// The API server failed.
+    pub async fn remove_manifest(&self, manifest: &Manifest) -> anyhow::Result<bool> {
+        match manifest.ownership {
+            Ownership::Object => self.delete(&manifest.object).await,
+            Ownership::Labels => self.unlabel(&manifest.object).await,
+        }
     }
 
     /// Reads an object named like `object`, if it exists.

@@ -10,6 +10,7 @@ pub mod describe;
 pub mod edit;
 mod get;
 mod install;
+mod install_access;
 mod install_tls;
 mod instances;
 mod migrate;
@@ -19,7 +20,7 @@ mod version;
 use meshlib::client::{Client, Config};
 use meshlib::kind::{Kind, ResourceKind, Scope};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::{self, Resolved};
 
 /// How a command ended once it has reported its own problems.
@@ -48,7 +49,16 @@ pub struct Ctx {
 
 impl Ctx {
     fn new(cli: &Cli) -> anyhow::Result<Self> {
-        let config = config::resolve(&cli.global)?;
+        Self::with(config::resolve(&cli.global)?)
+    }
+
+    /// For a command on the cluster of the kubeconfig context `kube_context`: through the
+    /// ~/.emctlrc context of that name when there is one.
+    fn for_cluster(global: &GlobalArgs, kube_context: &str) -> anyhow::Result<Self> {
+        Self::with(config::resolve_for_cluster(global, kube_context)?)
+    }
+
+    fn with(config: Resolved) -> anyhow::Result<Self> {
         let client = Client::new(&Config {
             server: config.server.clone(),
             token: config.token.clone(),
@@ -81,10 +91,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Version(args) if args.client => Ok(version::client_only()),
         Command::Install(args) => install::run(args).await,
         Command::Uninstall(args) => uninstall::run(args).await,
-        Command::Check(args) => {
-            let ctx = if args.pre { None } else { Ctx::new(&cli).ok() };
-            check::run(args, ctx.as_ref()).await
-        }
+        Command::Check(args) => check::run(args, &cli.global).await,
+        Command::Migrate(args) => migrate::run(&cli.global, args).await,
         command => {
             let ctx = Ctx::new(&cli)?;
             match command {
@@ -98,13 +106,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Command::Dashboard(args) => crate::dashboard::run(&ctx, args).await,
                 Command::Offline(args) => instances::set_offline(&ctx, args, true).await,
                 Command::Online(args) => instances::set_offline(&ctx, args, false).await,
-                Command::Migrate(args) => migrate::run(&ctx, args).await,
                 Command::ApiResources
                 | Command::Completion(_)
                 | Command::Demo(_)
                 | Command::Install(_)
                 | Command::Uninstall(_)
-                | Command::Check(_) => unreachable!("handled above"),
+                | Command::Check(_)
+                | Command::Migrate(_) => unreachable!("handled above"),
             }
         }
     }

@@ -6,6 +6,17 @@ use meshlib::decode::DocumentError;
 
 use crate::config::Resolved;
 
+/// The names an unknown one could have been, for "no context X (known: ...)": comma separated,
+/// or `none`.
+pub fn known<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// A server or transport failure about `subject` (e.g. `service/order`), with hints.
 pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> String {
     let mut out = if subject.is_empty() {

@@ -2,6 +2,8 @@
 //! rendered from them. Pure: rendering needs no cluster, so `--dry-run -o yaml` and the snapshot
 //! tests see exactly what an install applies.
 
+pub mod exclusion;
+pub mod external;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -11,7 +13,7 @@ use serde_json::Value;
 
 pub use crate::spec::mesh_controller::SidecarPorts;
 
-pub use objects::{render, sidecar_token_secret};
+pub use objects::{leftovers, render, sidecar_token_secret};
 
 /// Label every object the mesh installs carries; uninstall and check find them by it.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "emctl");
@@ -21,12 +23,17 @@ pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "easemesh");
 pub const FIELD_MANAGER: &str = "emctl";
 /// Name of the control plane's StatefulSet and Service.
 pub const CONTROL_PLANE: &str = "easemesh-control-plane";
+/// Name of the Service exposing the control plane's API outside the cluster ([`Expose`]).
+pub const EXTERNAL_SERVICE: &str = "easemesh-control-plane-external";
 /// Name of the MutatingWebhookConfiguration.
 pub const INJECTOR: &str = "easemesh-injector";
 /// Secret holding the webhook's CA, serving certificate and key (`ca.crt`, `tls.crt`, `tls.key`).
 pub const TLS_SECRET: &str = "easemesh-control-plane-tls";
 /// Secret holding the control plane's token file (key `tokens`, lines `token,name,role`).
 pub const TOKEN_SECRET: &str = "easemesh-control-plane-tokens";
+/// Pod-template annotation of the control plane: SHA-256 of the secrets meshd reads at start
+/// (token file, webhook certificate and key), so that changing them restarts it.
+pub const SECRETS_DIGEST: &str = "mesh.megaease.com/secrets-sha256";
 /// The control plane's API port inside the cluster.
 pub const API_PORT: u16 = 2381;
 /// The control plane's webhook (HTTPS) port inside the cluster.
@@ -87,6 +94,19 @@ pub enum WebhookTarget {
     Url(String),
 }
 
+/// How the control plane's API is reached from outside the cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expose {
+    /// It is not: only inside the cluster (`kubectl port-forward` from outside).
+    #[default]
+    None,
+    /// A NodePort Service: any node's address, on a port Kubernetes picks.
+    NodePort,
+    /// A LoadBalancer Service: the address the cluster's load balancer assigns, port 2381.
+    LoadBalancer,
+}
+
 /// TLS material for the webhook listener, PEM encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WebhookTls {
@@ -128,6 +148,8 @@ pub struct InstallOptions {
     pub webhook: WebhookTarget,
     /// What the webhook does when the injector does not answer: `Fail` or `Ignore`.
     pub webhook_failure_policy: String,
+    /// How the control plane's API is reached from outside the cluster.
+    pub expose: Expose,
 }
 
 impl Default for InstallOptions {
@@ -149,6 +171,7 @@ impl Default for InstallOptions {
             sidecar_ports: SidecarPorts::default(),
             webhook: WebhookTarget::InCluster,
             webhook_failure_policy: "Fail".into(),
+            expose: Expose::None,
         }
     }
 }
@@ -167,6 +190,12 @@ impl InstallOptions {
         if !is_dns_label(&self.namespace) {
             problems.push(format!(
                 "namespace: {:?} is not a Kubernetes namespace name (lower-case letters, digits and '-', at most 63)",
+                self.namespace
+            ));
+        }
+        if exclusion::SYSTEM_NAMESPACES.contains(&self.namespace.as_str()) {
+            problems.push(format!(
+                "namespace: {:?} belongs to Kubernetes; the mesh needs a namespace of its own",
                 self.namespace
             ));
         }
@@ -230,8 +259,8 @@ impl InstallOptions {
 pub struct Tokens {
     /// emctl's (role admin).
     pub admin: String,
-    /// The injected sidecars' (they register and beat, so they write: role admin until the
-    /// control plane has a narrower role).
+    /// The injected sidecars' (role sidecar: they read, register, beat and deregister, nothing
+    /// else).
     pub sidecar: String,
 }
 
@@ -241,11 +270,12 @@ impl Tokens {
     /// Name of the sidecars' token line.
     pub const SIDECAR: &'static str = "sidecars";
 
-    /// The token file.
+    /// The token file. Tokens are kept across installs, roles are not: a file of an older
+    /// install (sidecars as admin) comes out with today's roles.
     #[must_use]
     pub fn file(&self) -> String {
         format!(
-            "{},{},admin\n{},{},admin\n",
+            "{},{},admin\n{},{},sidecar\n",
             self.admin,
             Self::ADMIN,
             self.sidecar,
@@ -283,6 +313,18 @@ fn is_dns_label(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// How much of an object an install owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// The whole object: install creates it, uninstall deletes it. It carries the ownership
+    /// labels.
+    Object,
+    /// Only the labels given, on an object that exists without the mesh (the opt-out label of a
+    /// system namespace): install sets them when the object exists, uninstall takes them off
+    /// again and leaves the object. It carries no ownership labels.
+    Labels,
+}
+
 /// One object to apply, with the stage it belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
@@ -290,6 +332,8 @@ pub struct Manifest {
     pub stage: Stage,
     /// The object, with `apiVersion`, `kind` and `metadata`.
     pub object: Value,
+    /// Whether the install owns the object or only some of its labels.
+    pub ownership: Ownership,
 }
 
 impl Manifest {

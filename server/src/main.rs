@@ -45,7 +45,7 @@ struct ControlPlaneArgs {
     /// Directory of the embedded store.
     #[arg(long, env = "MESHD_DATA_DIR", default_value = "meshd-data")]
     data_dir: PathBuf,
-    /// File of `token,name,role` lines (role admin or readonly).
+    /// File of `token,name,role` lines (role admin, readonly or sidecar).
     #[arg(long, env = "MESHD_TOKEN_FILE", required_unless_present = "insecure_no_auth")]
     token_file: Option<PathBuf>,
     /// Accept every request without a token. For local demos only.

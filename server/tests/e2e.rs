@@ -17,6 +17,8 @@ mod ingress_controller;
 mod registry_clients;
 #[path = "e2e/resilience.rs"]
 mod resilience;
+#[path = "e2e/roles.rs"]
+mod roles;
 #[path = "e2e/shutdown.rs"]
 mod shutdown;
 #[path = "e2e/sidecar.rs"]

@@ -10,9 +10,14 @@ pub struct KubeArgs {
     /// Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].
     #[arg(long, global = true, help_heading = "Cluster")]
     pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context [default: its current context]. (`--context` selects an ~/.emctlrc context.)
-    #[arg(long, global = true, help_heading = "Cluster")]
-    pub kube_context: Option<String>,
+    /// Kubeconfig context [default: its current context]. check and migrate reach the control
+    /// plane through the ~/.emctlrc context of the same name (install writes it), when there is
+    /// one.
+    //
+    // The same id as the global `--context` (an ~/.emctlrc context elsewhere): clap then does not
+    // add the global one to these commands, and one value serves both.
+    #[arg(long, visible_alias = "kube-context", global = true, help_heading = "Cluster")]
+    pub context: Option<String>,
     /// Namespace of the mesh's own workloads.
     #[arg(long, global = true, default_value = "easemesh", help_heading = "Cluster")]
     pub mesh_namespace: String,
@@ -78,8 +83,13 @@ pub struct InstallArgs {
     /// [default: kept in the cluster only].
     #[arg(long, value_name = "DIR")]
     pub webhook_tls_dir: Option<PathBuf>,
-    /// Control-plane URL reachable from here, written to ~/.emctlrc and used to create the
-    /// MeshController [default: a node's address and the public NodePort].
+    /// How the control plane's API is reached from outside the cluster; with nodeport or
+    /// loadbalancer, install writes an ~/.emctlrc context (named after the kubeconfig context) with
+    /// the address it finds [default: none, kubectl port-forward].
+    #[arg(long, value_enum)]
+    pub expose: Option<ExposeKind>,
+    /// Control-plane URL reachable from here: the MeshController is applied through it, and it is
+    /// written to ~/.emctlrc as with --expose.
     #[arg(long)]
     pub control_plane_url: Option<String>,
     /// Print every manifest instead of applying.
@@ -97,6 +107,19 @@ pub struct InstallArgs {
     /// On failure, keep what this run created instead of removing it.
     #[arg(long)]
     pub keep_on_failure: bool,
+}
+
+/// How the control plane's API is reached from outside the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExposeKind {
+    /// Only inside the cluster.
+    None,
+    /// A NodePort Service: a node's address and the port Kubernetes picks.
+    #[value(name = "nodeport")]
+    NodePort,
+    /// A LoadBalancer Service: the address the load balancer assigns.
+    #[value(name = "loadbalancer")]
+    LoadBalancer,
 }
 
 /// Manifest output formats.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Exit;
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::cli::{CheckArgs, CheckFormat, GlobalArgs};
 use crate::cluster::{Cluster, reference};
 
 /// How a check came out.
@@ -40,14 +40,14 @@ impl Check {
 }
 
 /// Runs `emctl check`.
-pub async fn run(args: &CheckArgs, control_plane: Option<&super::Ctx>) -> anyhow::Result<Exit> {
+pub async fn run(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut checks = Vec::new();
     match Cluster::connect(&args.kube).await {
         Err(err) => checks.push(Check::new(
             "cluster reachable",
             Status::Fail,
             format!("{err:#}"),
-            "pass --kubeconfig / --kube-context",
+            "pass --kubeconfig / --context",
         )),
         Ok(cluster) => match cluster.client.apiserver_version().await {
             Err(err) => checks.push(Check::new(
@@ -62,7 +62,8 @@ pub async fn run(args: &CheckArgs, control_plane: Option<&super::Ctx>) -> anyhow
                 if args.pre {
                     pre_checks(&cluster, &args.kube.mesh_namespace, &mut checks).await;
                 } else {
-                    mesh_checks(&cluster, &args.kube.mesh_namespace, control_plane, &mut checks).await;
+                    let control_plane = super::Ctx::for_cluster(global, &cluster.context).ok();
+                    mesh_checks(&cluster, &args.kube.mesh_namespace, control_plane.as_ref(), &mut checks).await;
                 }
             }
         },
@@ -238,6 +239,8 @@ async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&
                 )
             });
             checks.push(webhook_reachable(config).await);
+            checks
+                .push(namespaces_excluded(cluster, namespace, &object.data["webhooks"][0]["namespaceSelector"]).await);
         }
         Ok(None) => checks.push(Check::new(
             "webhook registered",
@@ -270,13 +273,47 @@ async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&
                     "control plane answering",
                     Status::Fail,
                     format!("{}: {err}", ctx.config.server),
-                    "point ~/.emctlrc or --server at it (`emctl install --control-plane-url` writes it)",
+                    "point ~/.emctlrc or --server at it (`emctl install --expose nodeport` or `--control-plane-url` writes it)",
                 ));
                 None
             }
         },
     };
     checks.push(injected_pods_registered(cluster, instances.as_ref()).await);
+}
+
+/// Whether the webhook's namespace selector leaves out the system namespaces and the mesh's, as
+/// the API server evaluates it on their labels (on Kubernetes 1.20 it relies on the opt-out label
+/// install puts on them).
+async fn namespaces_excluded(cluster: &Cluster, namespace: &str, selector: &Value) -> Check {
+    use meshlib::install::exclusion::{OPT_OUT, SYSTEM_NAMESPACES, selects};
+    const NAME: &str = "system namespaces excluded";
+    let selector = serde_json::from_value(selector.clone()).unwrap_or_default();
+    let mut checked = Vec::new();
+    let mut sent = Vec::new();
+    for name in SYSTEM_NAMESPACES.into_iter().chain([namespace]) {
+        match cluster.get(&reference("v1", "Namespace", name, None)).await {
+            Ok(None) => {}
+            Ok(Some(found)) => {
+                let labels = found.metadata.labels.unwrap_or_default();
+                if selects(&selector, &labels) {
+                    sent.push(name);
+                }
+                checked.push(name);
+            }
+            Err(err) => return Check::new(NAME, Status::Fail, format!("{name}: {err:#}"), ""),
+        }
+    }
+    if sent.is_empty() {
+        Check::new(NAME, Status::Ok, checked.join(", "), "")
+    } else {
+        Check::new(
+            NAME,
+            Status::Fail,
+            format!("the injector is called for {}", sent.join(", ")),
+            format!("run `emctl install` again: it labels them {}={}", OPT_OUT.0, OPT_OUT.1),
+        )
+    }
 }
 
 async fn webhook_reachable(config: &Value) -> Check {

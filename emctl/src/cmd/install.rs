@@ -1,18 +1,18 @@
 //! `emctl install`: render the mesh's objects, server-side apply them stage by stage with
-//! progress, wait for the control plane, roll back this run's creations on failure, then create
-//! the MeshController and write ~/.emctlrc.
+//! progress (removing what these options leave out), wait for the control plane, roll back this
+//! run's creations on failure; then [`super::install_access`] writes ~/.emctlrc.
 
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use meshlib::client::ApplyOutcome as Applied;
-use meshlib::install::{InstallOptions, Manifest, Stage, Storage, WebhookTarget};
+use meshlib::install::{Expose, InstallOptions, Manifest, Ownership, Stage, Storage, WebhookTarget};
 use serde_json::Value;
 
 use super::Exit;
 use super::install_tls;
-use crate::cli::{InstallArgs, ManifestFormat, StorageKind};
+use crate::cli::{ExposeKind, InstallArgs, ManifestFormat, StorageKind};
 use crate::cluster::Cluster;
 
 /// Runs `emctl install`.
@@ -35,8 +35,9 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
     let cluster = Cluster::connect(&args.kube).await?;
     let secrets = install_tls::Secrets::load_or_create(&cluster, &options, args.webhook_tls_dir.as_deref()).await?;
     let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.tokens);
-    let mut created: Vec<Value> = Vec::new();
-    if let Err(err) = apply_stages(&cluster, &manifests, &mut created, args).await {
+    let leftovers = meshlib::install::leftovers(&options);
+    let mut created: Vec<&Manifest> = Vec::new();
+    if let Err(err) = apply_stages(&cluster, &manifests, &leftovers, &mut created, args).await {
         eprintln!("error: {err:#}");
         if args.keep_on_failure || created.is_empty() {
             if !created.is_empty() {
@@ -44,17 +45,17 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
             }
         } else {
             eprintln!("rolling back what this run created:");
-            for object in created.iter().rev() {
-                let name = meshlib::install::display_name(object);
-                match cluster.delete(object).await {
-                    Ok(_) => eprintln!("  {name} deleted"),
-                    Err(err) => eprintln!("  {name}: cannot delete: {err:#}"),
+            for manifest in created.iter().rev() {
+                let name = manifest.display_name();
+                match cluster.remove_manifest(manifest).await {
+                    Ok(_) => eprintln!("  {name} {}", removed_word(manifest)),
+                    Err(err) => eprintln!("  {name}: cannot remove: {err:#}"),
                 }
             }
         }
         return Ok(Exit::Failure);
     }
-    finish(args, &options, &secrets.tokens.admin).await
+    super::install_access::finish(&cluster, args, &options, &secrets.tokens.admin).await
 }
 
 /// Flags over `-f` file over defaults.
@@ -94,6 +95,13 @@ fn options(args: &InstallArgs) -> anyhow::Result<InstallOptions> {
     }
     if let Some(url) = &args.webhook_url {
         options.webhook = WebhookTarget::Url(url.clone());
+    }
+    if let Some(expose) = args.expose {
+        options.expose = match expose {
+            ExposeKind::None => Expose::None,
+            ExposeKind::NodePort => Expose::NodePort,
+            ExposeKind::LoadBalancer => Expose::LoadBalancer,
+        };
     }
     match (args.storage, &mut options.storage) {
         (Some(StorageKind::EmptyDir), storage) => *storage = Storage::EmptyDir,
@@ -137,10 +145,21 @@ fn spinner(message: String) -> ProgressBar {
     bar
 }
 
-async fn apply_stages(
+/// What removing a manifest does, for progress lines.
+pub(super) fn removed_word(manifest: &Manifest) -> &'static str {
+    match manifest.ownership {
+        Ownership::Object => "deleted",
+        Ownership::Labels => "unlabelled",
+    }
+}
+
+/// Applies the manifests stage by stage; `changed` collects what this run created (objects) or
+/// set (labels of objects the mesh does not own), for a rollback.
+async fn apply_stages<'m>(
     cluster: &Cluster,
-    manifests: &[Manifest],
-    created: &mut Vec<Value>,
+    manifests: &'m [Manifest],
+    leftovers: &[Manifest],
+    changed: &mut Vec<&'m Manifest>,
     args: &InstallArgs,
 ) -> anyhow::Result<()> {
     for stage in Stage::ALL {
@@ -149,14 +168,30 @@ async fn apply_stages(
         for manifest in manifests.iter().filter(|m| m.stage == stage) {
             let name = manifest.display_name();
             bar.set_message(format!("{}: {name}", stage.title()));
-            let outcome = cluster.apply(&manifest.object).await.map_err(|err| {
+            let outcome = cluster.apply_manifest(manifest).await.map_err(|err| {
                 bar.finish_and_clear();
                 err.context(format!("{name}: cannot apply"))
             })?;
-            if outcome == Applied::Created {
-                created.push(manifest.object.clone());
+            // Labels of an object that is not there: nothing to label.
+            let Some(outcome) = outcome else { continue };
+            let ours = match manifest.ownership {
+                Ownership::Object => outcome == Applied::Created,
+                Ownership::Labels => outcome == Applied::Configured,
+            };
+            if ours {
+                changed.push(manifest);
             }
             lines.push(format!("  {name} {}", outcome.word()));
+        }
+        for leftover in leftovers.iter().filter(|m| m.stage == stage) {
+            let name = leftover.display_name();
+            let deleted = cluster.remove_manifest(leftover).await.map_err(|err| {
+                bar.finish_and_clear();
+                err.context(format!("{name}: cannot remove what these options leave out"))
+            })?;
+            if deleted {
+                lines.push(format!("  {name} {}", removed_word(leftover)));
+            }
         }
         if stage == Stage::ControlPlane && args.wait {
             bar.set_message(format!("{}: waiting until ready", stage.title()));
@@ -200,32 +235,4 @@ async fn wait_ready(cluster: &Cluster, namespace: &str, timeout: Duration) -> an
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-}
-
-/// Creates the MeshController and writes ~/.emctlrc when the control plane is reachable.
-async fn finish(args: &InstallArgs, options: &InstallOptions, token: &str) -> anyhow::Result<Exit> {
-    let Some(url) = &args.control_plane_url else {
-        eprintln!(
-            "the control plane listens on {} inside the cluster. To reach it from here:\n  kubectl -n {} port-forward svc/{} 2381\n  emctl install ... --control-plane-url http://127.0.0.1:2381   (creates the MeshController, writes ~/.emctlrc)",
-            options.in_cluster_url(),
-            options.namespace,
-            meshlib::install::CONTROL_PLANE
-        );
-        return Ok(Exit::Success);
-    };
-    let client = meshlib::client::Client::new(&meshlib::client::Config {
-        server: url.clone(),
-        token: Some(token.to_string()),
-        timeout: Duration::from_secs(10),
-    })?;
-    let resource = meshlib::decode::normalize(options.mesh_controller())
-        .map_err(|err| anyhow::anyhow!("the MeshController of these options is invalid: {}", err.report()))?;
-    let (outcome, _) = client
-        .apply(&resource)
-        .await
-        .with_context(|| format!("cannot create the MeshController at {url}"))?;
-    println!("  meshcontroller/{} {}", resource.metadata.name, outcome.word());
-    crate::config::write_server(url, token)?;
-    eprintln!("✔ mesh ready; ~/.emctlrc points at {url}");
-    Ok(Exit::Success)
 }

@@ -12,12 +12,13 @@ use meshlib::kind::{Kind, ResourceKind};
 use serde_json::json;
 
 use super::{Ctx, Exit};
-use crate::cli::MigrateArgs;
+use crate::cli::{GlobalArgs, MigrateArgs};
 use crate::cluster::Cluster;
 
 /// Runs `emctl migrate`.
-pub async fn run(ctx: &Ctx, args: &MigrateArgs) -> anyhow::Result<Exit> {
+pub async fn run(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<Exit> {
     let cluster = Cluster::connect(&args.kube).await?;
+    let ctx = &Ctx::for_cluster(global, &cluster.context)?;
     if let Some(name) = &args.rollback {
         return rollback(&cluster, args, name).await;
     }

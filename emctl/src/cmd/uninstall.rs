@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, ListParams};
-use meshlib::install::{InstallOptions, Stage, Tokens, WebhookTls};
+use meshlib::install::{InstallOptions, Manifest, Stage, Tokens, WebhookTls};
 
 use super::Exit;
 use crate::cli::UninstallArgs;
@@ -19,7 +19,9 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         namespace: ns.to_string(),
         ..InstallOptions::default()
     };
-    let manifests = meshlib::install::render(&options, &WebhookTls::default(), &Tokens::default());
+    // What an install with any options has: these options' objects and those they leave out.
+    let mut manifests = meshlib::install::render(&options, &WebhookTls::default(), &Tokens::default());
+    manifests.extend(meshlib::install::leftovers(&options));
     let mut removed = 0;
     let mut failed = false;
     for stage in Stage::ALL
@@ -28,7 +30,7 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         .filter(|s| args.purge || **s != Stage::Namespace)
     {
         for manifest in manifests.iter().rev().filter(|m| m.stage == *stage) {
-            removed += usize::from(delete(&cluster, &manifest.object, &mut failed).await);
+            removed += usize::from(remove(&cluster, manifest, &mut failed).await);
         }
     }
     removed += delete_sidecar_tokens(&cluster, &mut failed).await;
@@ -49,6 +51,17 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         }
         failed |= !wait_gone(&cluster, ns).await?;
     }
+    match crate::config::remove_context(&cluster.context) {
+        Ok(Some(path)) => {
+            eprintln!("  context {:?} removed from {}", cluster.context, path.display());
+            removed += 1;
+        }
+        Ok(None) => {}
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            failed = true;
+        }
+    }
     if failed {
         return Ok(Exit::Failure);
     }
@@ -62,11 +75,21 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-async fn delete(cluster: &Cluster, object: &serde_json::Value, failed: &mut bool) -> bool {
-    let name = meshlib::install::display_name(object);
-    match cluster.delete(object).await {
+async fn remove(cluster: &Cluster, manifest: &Manifest, failed: &mut bool) -> bool {
+    let removed = cluster.remove_manifest(manifest).await;
+    report(
+        &manifest.display_name(),
+        super::install::removed_word(manifest),
+        removed,
+        failed,
+    )
+}
+
+/// Prints one removal (or why it failed); true when something was removed.
+fn report(name: &str, word: &str, removed: anyhow::Result<bool>, failed: &mut bool) -> bool {
+    match removed {
         Ok(true) => {
-            println!("  {name} deleted");
+            println!("  {name} {word}");
             true
         }
         Ok(false) => false,
@@ -98,7 +121,9 @@ async fn delete_sidecar_tokens(cluster: &Cluster, failed: &mut bool) -> usize {
     {
         let ns = secret.metadata.namespace.as_deref().unwrap_or_default();
         let object = reference("v1", "Secret", meshlib::inject::SIDECAR_TOKEN_SECRET, Some(ns));
-        removed += usize::from(delete(cluster, &object, failed).await);
+        let deleted = cluster.delete(&object).await;
+        let name = meshlib::install::display_name(&object);
+        removed += usize::from(report(&name, "deleted", deleted, failed));
     }
     removed
 }

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use meshlib::inject::{ENABLE, SERVICE_NAME, SIDECAR_CONTAINER as SIDECAR};
+
 use crate::support::ControlPlane;
 
 /// A local Kubernetes control plane, stopped on drop.
@@ -36,6 +38,23 @@ impl Kube {
     }
 }
 
+impl Kube {
+    /// A client of this cluster, with the runtime to drive it.
+    fn client(&self) -> (tokio::runtime::Runtime, kube::Client) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let client = runtime.block_on(async {
+            let config = kube::Config::from_custom_kubeconfig(
+                kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap(),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+            kube::Client::try_from(config).unwrap()
+        });
+        (runtime, client)
+    }
+}
+
 impl Drop for Kube {
     fn drop(&mut self) {
         let _ = Command::new(script()).arg("down").arg(&self.dir).output();
@@ -53,6 +72,10 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     let pre = emctl(&["check", "--pre"]);
     pre.success();
     insta::assert_snapshot!("cluster_check_pre", pre.snapshot());
+    // --context names the kubeconfig context on the cluster commands, as with kubectl.
+    let unknown = emctl(&["check", "--pre", "--context", "nope"]);
+    unknown.failure();
+    insta::assert_snapshot!("cluster_check_unknown_context", unknown.snapshot());
 
     let install = [
         "install",
@@ -88,18 +111,12 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         .filter(|arg| *arg != "--webhook-tls-dir" && *arg != tls.path().to_str().unwrap())
         .collect();
     for again in [&install[..], &without_dir[..]] {
-        let second = emctl(again);
-        second.success();
-        for line in second.stdout.lines().filter(|l| l.starts_with("  ")) {
-            assert!(
-                line.ends_with(" unchanged"),
-                "a second install changes nothing: {line}\n{}",
-                second.snapshot()
-            );
-        }
+        assert_unchanged(&emctl(again));
     }
 
-    let check = emctl(&["check"]);
+    upgrade_from_sidecars_as_admin(&kube, &emctl, &install);
+
+    let check = emctl(&["check", "--context", "emesh-local"]);
     check.failure();
     assert!(
         check.stdout.contains("× control plane ready: 0/1 replicas ready"),
@@ -108,7 +125,7 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     );
     assert!(check.stdout.contains("Pending"), "names why: {}", check.snapshot());
     assert!(check.stdout.contains("✔ webhook registered"), "{}", check.snapshot());
-    let json = emctl(&["check", "-o", "json"]);
+    let json = emctl(&["check", "--kube-context", "emesh-local", "-o", "json"]);
     let checks: serde_json::Value = serde_json::from_str(&json.stdout).expect("check -o json is JSON");
     assert!(checks.as_array().unwrap().iter().any(|c| c["status"] == "fail"));
 
@@ -124,6 +141,65 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         "{}",
         after.snapshot()
     );
+}
+
+/// An install that succeeded and changed nothing.
+#[track_caller]
+fn assert_unchanged(install: &crate::support::Run) {
+    install.success();
+    for line in install.stdout.lines().filter(|l| l.starts_with("  ")) {
+        assert!(
+            line.ends_with(" unchanged"),
+            "a second install changes nothing: {line}\n{}",
+            install.snapshot()
+        );
+    }
+}
+
+/// The token file of the install in `easemesh`.
+fn token_file(secrets: &kube::Api<k8s_openapi::api::core::v1::Secret>, runtime: &tokio::runtime::Runtime) -> String {
+    let secret = runtime.block_on(secrets.get(meshlib::install::TOKEN_SECRET)).unwrap();
+    String::from_utf8(secret.data.unwrap()["tokens"].0.clone()).unwrap()
+}
+
+/// An install made before the `sidecar` role (the sidecars' token as admin, no secrets digest on
+/// the control plane's pods) is upgraded by the next install, keeping the tokens, and the one
+/// after changes nothing.
+fn upgrade_from_sidecars_as_admin(kube: &Kube, emctl: &dyn Fn(&[&str]) -> crate::support::Run, install: &[&str]) {
+    use kube::api::{Api, Patch, PatchParams};
+    let (runtime, client) = kube.client();
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "easemesh");
+    let current = token_file(&secrets, &runtime);
+    assert!(current.contains(",sidecars,sidecar\n"), "{current}");
+    let older = current.replace(",sidecars,sidecar\n", ",sidecars,admin\n");
+    let sets: Api<k8s_openapi::api::apps::v1::StatefulSet> = Api::namespaced(client, "easemesh");
+    runtime.block_on(async {
+        let data = serde_json::json!({"data": {"tokens": k8s_openapi::ByteString(older.into_bytes())}});
+        let params = PatchParams::default();
+        secrets
+            .patch(meshlib::install::TOKEN_SECRET, &params, &Patch::Merge(&data))
+            .await
+            .unwrap();
+        let annotations = serde_json::json!({"spec": {"template": {"metadata": {"annotations": null}}}});
+        sets.patch(meshlib::install::CONTROL_PLANE, &params, &Patch::Merge(&annotations))
+            .await
+            .unwrap();
+    });
+
+    let upgrade = emctl(install);
+    upgrade.success();
+    for changed in [
+        "  Secret/easemesh/easemesh-control-plane-tokens configured",
+        "  StatefulSet/easemesh/easemesh-control-plane configured",
+    ] {
+        assert!(upgrade.stdout.contains(changed), "{changed}:\n{}", upgrade.snapshot());
+    }
+    assert_eq!(
+        token_file(&secrets, &runtime),
+        current,
+        "the same tokens, the sidecars' as sidecar"
+    );
+    assert_unchanged(&emctl(install));
 }
 
 #[test]
@@ -216,17 +292,15 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
         "{}",
         check.snapshot()
     );
+    assert!(
+        check
+            .stdout
+            .contains("✔ system namespaces excluded: kube-system, kube-public, easemesh"),
+        "{}",
+        check.snapshot()
+    );
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let client = runtime.block_on(async {
-        let config = kube::Config::from_custom_kubeconfig(
-            kube::config::Kubeconfig::read_from(&kube.kubeconfig).unwrap(),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-        kube::Client::try_from(config).unwrap()
-    });
+    let (runtime, client) = kube.client();
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), "shop");
     runtime.block_on(async {
         let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
@@ -237,6 +311,23 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
                 .create(&PostParams::default(), &deployment("shop", name))
                 .await
                 .unwrap();
+        }
+    });
+
+    // The injector never sees the system namespaces (on this 1.20 API server, which does not label
+    // namespaces with their names, thanks to the opt-out label install put on them): an annotated
+    // Deployment in kube-system stays as it is, one in an application namespace is injected.
+    runtime.block_on(async {
+        for (namespace, expected) in [("kube-system", &["annotated"][..]), ("shop", &["annotated", SIDECAR])] {
+            let mut annotated = deployment(namespace, "annotated");
+            annotated.metadata.annotations = Some(
+                [(ENABLE, "true"), (SERVICE_NAME, "annotated")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into(),
+            );
+            let api: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), namespace);
+            let created = api.create(&PostParams::default(), &annotated).await.unwrap();
+            assert_eq!(containers(&created), expected, "in {namespace}");
         }
     });
 
@@ -267,11 +358,7 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
     runtime.block_on(async {
         for name in ["order", "stock"] {
             let stored = deployments.get(name).await.unwrap();
-            assert_eq!(
-                containers(&stored),
-                [name, "easemesh-sidecar"],
-                "{name} carries the sidecar"
-            );
+            assert_eq!(containers(&stored), [name, SIDECAR], "{name} carries the sidecar");
         }
         assert_eq!(
             containers(&deployments.get("front").await.unwrap()),
@@ -308,5 +395,124 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
             secrets.get_opt("easemesh-sidecar-token").await.unwrap().is_none(),
             "uninstall removes it too"
         );
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        for system in ["kube-system", "kube-public"] {
+            let labels = namespaces
+                .get(system)
+                .await
+                .unwrap()
+                .metadata
+                .labels
+                .unwrap_or_default();
+            assert!(
+                !labels.keys().any(|key| key.starts_with("mesh.megaease.com/")),
+                "uninstall leaves no mesh label on {system}: {labels:?}"
+            );
+        }
     });
+}
+
+#[test]
+fn install_exposed_on_a_node_port_writes_an_rc_context_that_uninstall_removes() {
+    use kube::api::{Api, PostParams};
+    let kube = Kube::up("expose");
+    let cp = ControlPlane::start();
+    let env = [("KUBECONFIG", kube.kubeconfig.as_str())];
+    let emctl = |args: &[&str]| cp.emctl_with(args, &env, None);
+    let rc_path = cp.dir.path().join("emctlrc");
+    std::fs::write(
+        &rc_path,
+        "current-context: other\ncontexts:\n- name: other\n  server: http://other:2381\n",
+    )
+    .unwrap();
+    // No kubelet registers a node here: one is made through the API, as a kubelet would (with a
+    // loopback address: nothing here may send traffic elsewhere).
+    let (runtime, client) = kube.client();
+    runtime.block_on(async {
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client.clone());
+        let node = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "node-1"},
+            "status": {"addresses": [{"type": "Hostname", "address": "node-1"},
+                                     {"type": "InternalIP", "address": "127.0.0.2"}]},
+        }))
+        .unwrap();
+        nodes.create(&PostParams::default(), &node).await.unwrap();
+    });
+
+    let install = ["install", "--storage", "empty-dir", "--expose", "nodeport"];
+    let first = emctl(&install);
+    first.success();
+    let services: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client.clone(), "easemesh");
+    let service = runtime
+        .block_on(services.get(meshlib::install::EXTERNAL_SERVICE))
+        .unwrap();
+    let spec = service.spec.unwrap();
+    assert_eq!(spec.type_.as_deref(), Some("NodePort"));
+    let ports = spec.ports.unwrap();
+    assert_eq!(ports.len(), 1, "only the API, not the webhook: {ports:?}");
+    let node_port = ports[0].node_port.unwrap().to_string();
+    insta::assert_snapshot!(
+        "cluster_install_exposed",
+        first.snapshot().replace(&node_port, "[NODEPORT]")
+    );
+    let rc = |path: &std::path::Path| -> serde_json::Value {
+        meshlib::yaml::documents(&std::fs::read_to_string(path).unwrap())
+            .remove(0)
+            .unwrap()
+    };
+    let written = rc(&rc_path);
+    assert_eq!(written["current-context"], "emesh-local", "{written}");
+    let contexts = written["contexts"].as_array().unwrap();
+    assert_eq!(contexts[0]["name"], "other", "other contexts are kept: {written}");
+    assert_eq!(contexts[1]["name"], "emesh-local");
+    assert_eq!(contexts[1]["server"], format!("http://127.0.0.2:{node_port}"));
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client, "easemesh");
+    let admin = meshlib::install::Tokens::parse(&token_file(&secrets, &runtime)).admin;
+    assert_eq!(contexts[1]["token"], admin.as_str(), "the admin token");
+
+    // Again: nothing changes, the node port included.
+    assert_unchanged(&emctl(&install));
+    assert_eq!(rc(&rc_path), written);
+
+    // A load balancer that never assigns an address (none runs here): install says why.
+    let balanced = emctl(&["install", "--storage", "empty-dir", "--expose", "loadbalancer"]);
+    balanced.success();
+    assert!(
+        balanced
+            .stdout
+            .contains("  Service/easemesh/easemesh-control-plane-external configured"),
+        "{}",
+        balanced.snapshot()
+    );
+    assert!(
+        balanced.stderr.contains(
+            "‼ no address of the control plane outside the cluster: the LoadBalancer Service \
+             easemesh/easemesh-control-plane-external has no address yet"
+        ) && balanced.stderr.contains("port-forward"),
+        "{}",
+        balanced.snapshot()
+    );
+    // Not exposed any more: the external Service goes.
+    let internal = emctl(&["install", "--storage", "empty-dir"]);
+    internal.success();
+    assert!(
+        internal
+            .stdout
+            .contains("  Service/easemesh/easemesh-control-plane-external deleted"),
+        "{}",
+        internal.snapshot()
+    );
+
+    let uninstall = emctl(&["uninstall", "--purge"]);
+    uninstall.success();
+    assert!(
+        uninstall.stderr.contains("  context \"emesh-local\" removed from "),
+        "{}",
+        uninstall.snapshot()
+    );
+    assert_eq!(
+        rc(&rc_path),
+        serde_json::json!({"contexts": [{"name": "other", "server": "http://other:2381"}]}),
+        "only install's context goes (and the current-context naming it)"
+    );
 }

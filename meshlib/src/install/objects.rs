@@ -18,11 +18,11 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
 use super::{
-    API_PORT, CONTROL_PLANE, INJECTOR, InstallOptions, Manifest, Stage, Storage, Tokens, WEBHOOK_PORT, WebhookTarget,
-    WebhookTls, labels,
+    API_PORT, CONTROL_PLANE, EXTERNAL_SERVICE, Expose, INJECTOR, InstallOptions, Manifest, Ownership, Stage, Storage,
+    Tokens, WEBHOOK_PORT, WebhookTarget, WebhookTls, exclusion, labels,
 };
 
-use super::{TLS_SECRET, TOKEN_SECRET};
+use super::{SECRETS_DIGEST, TLS_SECRET, TOKEN_SECRET};
 
 /// ConfigMap holding the MeshController meshd creates at its first start.
 const BOOTSTRAP_CONFIG: &str = "easemesh-control-plane-bootstrap";
@@ -34,11 +34,22 @@ const BOOTSTRAP_CONFIG: &str = "easemesh-control-plane-bootstrap";
 pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Vec<Manifest> {
     let ns = options.namespace.as_str();
     let mut out = Vec::new();
-    let mut push = |stage, object: Value| out.push(Manifest { stage, object });
+    let mut push = |stage, object: Value| {
+        out.push(Manifest {
+            stage,
+            object,
+            ownership: Ownership::Object,
+        });
+    };
+    let mut namespace = meta(ns, None, "namespace");
+    namespace
+        .labels
+        .get_or_insert_default()
+        .insert(exclusion::OPT_OUT.0.into(), exclusion::OPT_OUT.1.into());
     push(
         Stage::Namespace,
         to_value(&Namespace {
-            metadata: meta(ns, None, "namespace"),
+            metadata: namespace,
             ..Namespace::default()
         }),
     );
@@ -73,9 +84,47 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
         Stage::ControlPlane,
         to_value(&service(ns, &format!("{CONTROL_PLANE}-hs"), true)),
     );
-    push(Stage::ControlPlane, to_value(&stateful_set(options)));
-    push(Stage::Injector, to_value(&webhook(options, tls)));
+    if let Some(service) = external_service(options) {
+        push(Stage::ControlPlane, to_value(&service));
+    }
+    push(
+        Stage::ControlPlane,
+        to_value(&stateful_set(options, &secrets_digest(tls, tokens))),
+    );
+    // Before the webhook exists, so that no system namespace is ever sent to it.
+    out.extend(exclusion::SYSTEM_NAMESPACES.map(|system| Manifest {
+        stage: Stage::Injector,
+        object: exclusion::opt_out(system),
+        ownership: Ownership::Labels,
+    }));
+    out.push(Manifest {
+        stage: Stage::Injector,
+        object: to_value(&webhook(options, tls)),
+        ownership: Ownership::Object,
+    });
     out
+}
+
+/// Objects an install with other options has that one with these options has not (the external
+/// Service when the API is not exposed): install deletes them where an earlier install left
+/// them, and uninstall with everything else.
+#[must_use]
+pub fn leftovers(options: &InstallOptions) -> Vec<Manifest> {
+    if options.expose != Expose::None {
+        return Vec::new();
+    }
+    let exposed = InstallOptions {
+        expose: Expose::NodePort,
+        ..options.clone()
+    };
+    external_service(&exposed)
+        .into_iter()
+        .map(|service| Manifest {
+            stage: Stage::ControlPlane,
+            object: to_value(&service),
+            ownership: Ownership::Object,
+        })
+        .collect()
 }
 
 type Value = serde_json::Value;
@@ -132,27 +181,64 @@ fn bootstrap(options: &InstallOptions) -> Value {
     })
 }
 
-fn service(ns: &str, name: &str, headless: bool) -> Service {
-    let port = |name: &str, port: u16| ServicePort {
+/// A Service port forwarding to the container port of the same name.
+fn service_port(name: &str, port: u16) -> ServicePort {
+    ServicePort {
         name: Some(name.into()),
         port: i32::from(port),
         target_port: Some(IntOrString::String(name.into())),
         protocol: Some("TCP".into()),
         ..ServicePort::default()
-    };
+    }
+}
+
+fn service(ns: &str, name: &str, headless: bool) -> Service {
     Service {
         metadata: meta(name, Some(ns), "control-plane"),
         spec: Some(ServiceSpec {
             selector: Some(selector()),
             cluster_ip: headless.then(|| "None".to_string()),
-            ports: Some(vec![port("api", API_PORT), port("webhook", WEBHOOK_PORT)]),
+            ports: Some(vec![
+                service_port("api", API_PORT),
+                service_port("webhook", WEBHOOK_PORT),
+            ]),
             ..ServiceSpec::default()
         }),
         ..Service::default()
     }
 }
 
-fn stateful_set(options: &InstallOptions) -> StatefulSet {
+/// SHA-256 (hex) of what meshd reads from the Secrets at start.
+fn secrets_digest(tls: &WebhookTls, tokens: &Tokens) -> String {
+    let mut digest = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for part in [tokens.file().as_str(), &tls.cert, &tls.key] {
+        digest.update(part.as_bytes());
+        // A separator, so that moving text between parts changes the digest too.
+        digest.update(&[0]);
+    }
+    digest.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The Service that exposes the API (only its port, not the webhook's) outside the cluster.
+fn external_service(options: &InstallOptions) -> Option<Service> {
+    let type_ = match options.expose {
+        Expose::None => return None,
+        Expose::NodePort => "NodePort",
+        Expose::LoadBalancer => "LoadBalancer",
+    };
+    Some(Service {
+        metadata: meta(EXTERNAL_SERVICE, Some(&options.namespace), "control-plane"),
+        spec: Some(ServiceSpec {
+            type_: Some(type_.into()),
+            selector: Some(selector()),
+            ports: Some(vec![service_port("api", API_PORT)]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
+}
+
+fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
     let ns = options.namespace.as_str();
     let mut pod_labels = labels("control-plane");
     pod_labels.extend(selector());
@@ -243,6 +329,10 @@ fn stateful_set(options: &InstallOptions) -> StatefulSet {
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
+                    annotations: Some(BTreeMap::from([(
+                        SECRETS_DIGEST.to_string(),
+                        secrets_digest.to_string(),
+                    )])),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {
@@ -293,11 +383,6 @@ fn webhook(options: &InstallOptions, tls: &WebhookTls) -> MutatingWebhookConfigu
             service: None,
         },
     };
-    let not_in = |key: &str, values: Vec<String>| LabelSelectorRequirement {
-        key: key.into(),
-        operator: "NotIn".into(),
-        values: Some(values),
-    };
     MutatingWebhookConfiguration {
         metadata: meta(INJECTOR, None, "injector"),
         webhooks: Some(vec![MutatingWebhook {
@@ -314,17 +399,15 @@ fn webhook(options: &InstallOptions, tls: &WebhookTls) -> MutatingWebhookConfigu
                 resources: Some(vec!["deployments".into(), "statefulsets".into()]),
                 scope: Some("Namespaced".into()),
             }]),
-            // The system namespaces (labelled by name since Kubernetes 1.21) and the mesh's own
-            // objects are never sent: the control plane must be able to start without itself.
-            namespace_selector: Some(LabelSelector {
-                match_expressions: Some(vec![not_in(
-                    "kubernetes.io/metadata.name",
-                    vec!["kube-system".into(), "kube-public".into(), ns.into()],
-                )]),
-                ..LabelSelector::default()
-            }),
+            // The system namespaces and the mesh's own objects are never sent: the control
+            // plane must be able to start without itself.
+            namespace_selector: Some(exclusion::namespace_selector(ns)),
             object_selector: Some(LabelSelector {
-                match_expressions: Some(vec![not_in(super::PART_OF.0, vec![super::PART_OF.1.into()])]),
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: super::PART_OF.0.into(),
+                    operator: "NotIn".into(),
+                    values: Some(vec![super::PART_OF.1.into()]),
+                }]),
                 ..LabelSelector::default()
             }),
             ..MutatingWebhook::default()

@@ -19,6 +19,34 @@ fn tokens() -> Tokens {
 fn token_files_round_trip() {
     assert_eq!(Tokens::parse(&tokens().file()), tokens());
     assert_eq!(Tokens::parse("x,emctl,admin\n").sidecar, "");
+    assert_eq!(tokens().file(), "ADMIN,emctl,admin\nSIDECAR,sidecars,sidecar\n");
+}
+
+#[test]
+fn an_older_token_file_comes_out_with_the_sidecar_role() {
+    let older = "ADMIN,emctl,admin\nSIDECAR,sidecars,admin\n";
+    assert_eq!(Tokens::parse(older), tokens());
+    assert_eq!(Tokens::parse(older).file(), tokens().file());
+}
+
+#[test]
+fn the_control_plane_restarts_when_its_secrets_change() {
+    let digest = |tokens: &Tokens| {
+        let manifests = render(&InstallOptions::default(), &tls(), tokens);
+        let set = manifests.iter().find(|m| m.object["kind"] == "StatefulSet").unwrap();
+        set.object["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST].clone()
+    };
+    assert_eq!(
+        digest(&tokens()),
+        digest(&tokens()),
+        "the same secrets: the same template"
+    );
+    let other = Tokens {
+        sidecar: "OTHER".into(),
+        ..tokens()
+    };
+    assert_ne!(digest(&tokens()), digest(&other));
+    assert_eq!(digest(&tokens()).as_str().map(str::len), Some(64), "a SHA-256 in hex");
 }
 
 fn yaml(manifests: &[Manifest]) -> String {
@@ -26,8 +54,13 @@ fn yaml(manifests: &[Manifest]) -> String {
         .iter()
         .map(|m| {
             format!(
-                "# stage: {}\n{}",
+                "# stage: {}{}\n{}",
                 m.stage.title(),
+                if m.ownership == Ownership::Labels {
+                    " (these labels only)"
+                } else {
+                    ""
+                },
                 crate::yaml::to_string(&m.object).unwrap()
             )
         })
@@ -40,9 +73,27 @@ fn default_install_renders_every_object_with_ownership_labels() {
     let manifests = render(&InstallOptions::default(), &tls(), &tokens());
     for manifest in &manifests {
         let labels = &manifest.object["metadata"]["labels"];
-        assert_eq!(labels[MANAGED_BY.0], MANAGED_BY.1, "{}", manifest.display_name());
-        assert_eq!(labels[PART_OF.0], PART_OF.1, "{}", manifest.display_name());
+        // Objects the mesh only labels must not look like the mesh's: uninstall would delete them.
+        let owned = manifest.ownership == Ownership::Object;
+        assert_eq!(
+            labels[MANAGED_BY.0] == MANAGED_BY.1,
+            owned,
+            "{}",
+            manifest.display_name()
+        );
+        assert_eq!(labels[PART_OF.0] == PART_OF.1, owned, "{}", manifest.display_name());
     }
+    let labelled: Vec<String> = manifests
+        .iter()
+        .filter(|m| m.ownership == Ownership::Labels)
+        .map(Manifest::display_name)
+        .collect();
+    assert_eq!(labelled, ["Namespace/kube-system", "Namespace/kube-public"]);
+    let webhook = manifests.last().unwrap();
+    assert_eq!(
+        webhook.object["kind"], "MutatingWebhookConfiguration",
+        "the webhook comes last"
+    );
     let stages: Vec<Stage> = manifests.iter().map(|m| m.stage).collect();
     assert!(stages.is_sorted(), "objects come in stage order: {stages:?}");
     insta::assert_snapshot!("install_default", yaml(&manifests).replace(crate::VERSION, "VERSION"));
@@ -74,6 +125,14 @@ fn bad_options_are_named() {
         ..InstallOptions::default()
     };
     insta::assert_snapshot!(options.problems().join("\n"));
+    let system = InstallOptions {
+        namespace: "kube-system".into(),
+        ..InstallOptions::default()
+    };
+    assert_eq!(
+        system.problems(),
+        ["namespace: \"kube-system\" belongs to Kubernetes; the mesh needs a namespace of its own"]
+    );
     assert!(InstallOptions::default().problems().is_empty());
 }
 
@@ -109,4 +168,36 @@ fn the_mesh_controller_of_an_install_is_valid_and_carries_the_injection_paramete
     assert_eq!(params.sidecar_image, "megaease/meshd:test");
     assert_eq!(params.image_registry.as_deref(), Some("docker.io"));
     assert_eq!(params.ports.admin, 13090);
+}
+
+#[test]
+fn an_exposed_api_gets_a_service_of_its_own_without_the_webhook_port() {
+    let exposed = |expose| {
+        let options = InstallOptions {
+            expose,
+            ..InstallOptions::default()
+        };
+        let manifests = render(&options, &tls(), &tokens());
+        assert_eq!(
+            leftovers(&options).is_empty(),
+            expose != Expose::None,
+            "nothing to clean up when exposed"
+        );
+        manifests
+            .into_iter()
+            .filter(|m| m.object["metadata"]["name"] == EXTERNAL_SERVICE)
+            .collect::<Vec<_>>()
+    };
+    let mut services = exposed(Expose::NodePort);
+    services.extend(exposed(Expose::LoadBalancer));
+    insta::assert_snapshot!("install_exposed", yaml(&services).replace(crate::VERSION, "VERSION"));
+    assert!(exposed(Expose::None).is_empty());
+    // Not exposed (any more): an earlier install's external Service is removed.
+    let leftover: Vec<String> = leftovers(&InstallOptions::default())
+        .iter()
+        .map(Manifest::display_name)
+        .collect();
+    assert_eq!(leftover, ["Service/easemesh/easemesh-control-plane-external"]);
+    let options: InstallOptions = serde_json::from_value(serde_json::json!({"expose": "nodeport"})).unwrap();
+    assert_eq!(options.expose, Expose::NodePort);
 }

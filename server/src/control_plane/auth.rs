@@ -1,11 +1,13 @@
-//! Bearer-token authentication with two roles: `admin` may do everything, `readonly` may only
-//! read. Tokens come from a file of `token,name,role` lines (`#` starts a comment).
+//! Bearer-token authentication with three roles: `admin` may do everything, `readonly` may only
+//! read, `sidecar` may read and make the registry calls a sidecar makes (register, heartbeat,
+//! deregister) and nothing else. Tokens come from a file of `token,name,role` lines (`#` starts a
+//! comment).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,6 +21,21 @@ pub enum Role {
     Admin,
     /// Read only.
     ReadOnly,
+    /// What a sidecar needs: read, and register, beat and deregister instances.
+    Sidecar,
+}
+
+impl Role {
+    /// Whether this role may make a request: `route` is the matched route's template (e.g.
+    /// `/apis/v2/registry/instances/{service}/{id}`), so a path parameter cannot widen it.
+    fn permits(self, method: &Method, route: &str) -> bool {
+        let reading = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        match self {
+            Role::Admin => true,
+            Role::ReadOnly => reading,
+            Role::Sidecar => reading || super::registry::is_sidecar_call(method, route),
+        }
+    }
 }
 
 /// The request authenticator.
@@ -86,7 +103,8 @@ impl Auth {
             let role = match role {
                 "admin" => Role::Admin,
                 "readonly" | "read-only" => Role::ReadOnly,
-                _ => return Err(fail("role must be admin or readonly")),
+                "sidecar" => Role::Sidecar,
+                _ => return Err(fail("role must be admin, readonly or sidecar")),
             };
             if token.len() < 16 {
                 return Err(fail("token must be at least 16 characters"));
@@ -101,7 +119,7 @@ impl Auth {
         Ok(Self::Tokens(Arc::new(tokens)))
     }
 
-    fn authorize(&self, method: &Method, authorization: Option<&str>) -> Result<(), ApiError> {
+    fn authorize(&self, method: &Method, route: &str, path: &str, authorization: Option<&str>) -> Result<(), ApiError> {
         let Self::Tokens(tokens) = self else {
             return Ok(());
         };
@@ -112,11 +130,16 @@ impl Auth {
         let (name, role) = tokens
             .get(token)
             .ok_or_else(|| ApiError::Unauthorized("invalid token".into()))?;
-        let reading = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if *role == Role::ReadOnly && !reading {
-            return Err(ApiError::Forbidden(format!("token {name:?} is read-only")));
+        if role.permits(method, route) {
+            return Ok(());
         }
-        Ok(())
+        Err(ApiError::Forbidden(if *role == Role::Sidecar {
+            format!(
+                "token {name:?} has role sidecar: it may read, and register, beat and deregister instances, not {method} {path}"
+            )
+        } else {
+            format!("token {name:?} is read-only")
+        }))
     }
 }
 
@@ -126,8 +149,49 @@ pub async fn require(State(auth): State<Auth>, request: Request, next: Next) -> 
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match auth.authorize(request.method(), header) {
+    // A route layer: the router has matched the route already.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str);
+    match auth.authorize(request.method(), route, request.uri().path(), header) {
         Ok(()) => next.run(request).await,
         Err(err) => err.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecars_read_and_make_their_registry_calls_only() {
+        let sidecar = |method: Method, route: &str| Role::Sidecar.permits(&method, route);
+        assert!(sidecar(Method::GET, "/apis/v2/resources/{kind}"));
+        assert!(sidecar(Method::POST, "/apis/v2/registry/instances"));
+        assert!(sidecar(
+            Method::PUT,
+            "/apis/v2/registry/instances/{service}/{id}/heartbeat"
+        ));
+        assert!(sidecar(Method::DELETE, "/apis/v2/registry/instances/{service}/{id}"));
+        assert!(!sidecar(Method::POST, "/apis/v2/resources/{kind}"));
+        assert!(!sidecar(
+            Method::PUT,
+            "/apis/v2/registry/instances/{service}/{id}/offline"
+        ));
+        assert!(!sidecar(Method::DELETE, "/apis/v2/mesh/serviceinstances/{*name}"));
+        assert!(Role::Admin.permits(&Method::DELETE, "/apis/v2/resources/{kind}/{*name}"));
+        assert!(!Role::ReadOnly.permits(&Method::POST, "/apis/v2/registry/instances"));
+    }
+
+    #[test]
+    fn token_files_name_the_roles_they_accept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens");
+        std::fs::write(&path, "0123456789abcdef0123,sidecars,sidecar\n").unwrap();
+        assert!(matches!(Auth::from_file(&path), Ok(Auth::Tokens(t)) if t.values().all(|(_, r)| *r == Role::Sidecar)));
+        std::fs::write(&path, "0123456789abcdef0123,sidecars,writer\n").unwrap();
+        let err = Auth::from_file(&path).unwrap_err().to_string();
+        assert!(err.ends_with(":1: role must be admin, readonly or sidecar"), "{err}");
     }
 }

@@ -8,13 +8,13 @@
 //! - `PUT    /apis/v2/registry/instances/{service}/{id}/offline` | `/online`
 //! - `GET    /apis/v2/registry/services/{service}/visible` → the services it may call
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post, put};
 use bytes::Bytes;
@@ -76,19 +76,46 @@ async fn visible(State(state): State<AppState>, Path(service): Path<String>) -> 
     Ok(Json(serde_json::json!({"service": service, "visible": visible})).into_response())
 }
 
+/// The instances' collection (`POST` registers).
+fn instances_route() -> String {
+    format!("{PREFIX}/registry/instances")
+}
+
+/// One instance (`DELETE` deregisters).
+fn instance_route() -> String {
+    format!("{}/{{service}}/{{id}}", instances_route())
+}
+
+/// An instance's heartbeat (`PUT`).
+fn heartbeat_route() -> String {
+    format!("{}/heartbeat", instance_route())
+}
+
+/// Whether a request (method and matched route template) is one of the writes a sidecar makes:
+/// register, heartbeat, deregister. Taking an instance offline or online is an operator's.
+pub(super) fn is_sidecar_call(method: &Method, route: &str) -> bool {
+    static CALLS: LazyLock<[(Method, String); 3]> = LazyLock::new(|| {
+        [
+            (Method::POST, instances_route()),
+            (Method::PUT, heartbeat_route()),
+            (Method::DELETE, instance_route()),
+        ]
+    });
+    CALLS.iter().any(|(m, r)| m == method && r == route)
+}
+
 /// The registry routes.
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    let base = format!("{PREFIX}/registry/instances");
     router
-        .route(&base, post(register))
+        .route(&instances_route(), post(register))
         .route(
             &format!("{PREFIX}/registry/services/{{service}}/visible"),
             axum::routing::get(visible),
         )
-        .route(&format!("{base}/{{service}}/{{id}}"), delete(deregister))
-        .route(&format!("{base}/{{service}}/{{id}}/heartbeat"), put(heartbeat))
+        .route(&instance_route(), delete(deregister))
+        .route(&heartbeat_route(), put(heartbeat))
         .route(
-            &format!("{base}/{{service}}/{{id}}/offline"),
+            &format!("{}/offline", instance_route()),
             put(
                 |State(s): State<AppState>, Path((svc, id)): Path<(String, String)>| async move {
                     set_offline(&s, &svc, &id, true).await
@@ -96,7 +123,7 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
             ),
         )
         .route(
-            &format!("{base}/{{service}}/{{id}}/online"),
+            &format!("{}/online", instance_route()),
             put(
                 |State(s): State<AppState>, Path((svc, id)): Path<(String, String)>| async move {
                     set_offline(&s, &svc, &id, false).await

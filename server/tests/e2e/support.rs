@@ -12,19 +12,24 @@ pub struct Meshd {
     pub url: String,
 }
 
-/// `meshd control-plane` without authentication, on a store in `data`.
-fn command(data: &Path, listen: &str, flags: &[&str]) -> Command {
+/// `meshd control-plane` on a store in `data`, with the tokens of `token_file`, else without
+/// authentication.
+fn command(data: &Path, listen: &str, token_file: Option<&Path>, flags: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_meshd"));
     command
-        .args(["control-plane", "--listen", listen, "--insecure-no-auth", "--data-dir"])
-        .arg(data)
-        .args(flags);
+        .args(["control-plane", "--listen", listen, "--data-dir"])
+        .arg(data);
+    match token_file {
+        Some(file) => command.arg("--token-file").arg(file),
+        None => command.arg("--insecure-no-auth"),
+    };
+    command.args(flags);
     command
 }
 
 /// Runs a control plane that is expected to refuse to start; returns what it printed.
 pub fn refused_start(data: &Path, flags: &[&str]) -> std::process::Output {
-    let out = command(data, "127.0.0.1:0", flags).output().expect("meshd runs");
+    let out = command(data, "127.0.0.1:0", None, flags).output().expect("meshd runs");
     assert!(!out.status.success(), "{flags:?} was accepted");
     out
 }
@@ -42,7 +47,16 @@ impl Meshd {
     /// With more flags; also returns the `lines` stdout lines meshd prints after its address
     /// (e.g. the webhook's).
     pub fn start_with(data: &Path, listen: &str, flags: &[&str], lines: usize) -> (Self, Vec<String>) {
-        let mut child = command(data, listen, flags)
+        Self::spawn(command(data, listen, None, flags), lines)
+    }
+
+    /// With authentication: the tokens of `token_file` (lines `token,name,role`).
+    pub fn start_with_tokens(data: &Path, token_file: &Path) -> Self {
+        Self::spawn(command(data, "127.0.0.1:0", Some(token_file), &[]), 0).0
+    }
+
+    fn spawn(mut command: Command, lines: usize) -> (Self, Vec<String>) {
+        let mut child = command
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -62,9 +76,14 @@ impl Meshd {
     }
 
     pub fn client(&self) -> Client {
+        self.client_with(None)
+    }
+
+    /// A client sending this bearer token.
+    pub fn client_with(&self, token: Option<&str>) -> Client {
         Client::new(&Config {
             server: self.url.clone(),
-            token: None,
+            token: token.map(str::to_owned),
             timeout: Duration::from_secs(10),
         })
         .expect("client")
