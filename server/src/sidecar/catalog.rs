@@ -17,8 +17,7 @@ use tokio::sync::watch;
 
 use super::metrics::Metrics;
 
-/// Kinds the sidecar follows (LoadBalance and the other parts arrive inside their Service).
-pub const WATCHED: &[Kind] = &[
+const SIDECAR_KINDS: [Kind; 6] = [
     Kind::MeshController,
     Kind::Service,
     Kind::ServiceCanary,
@@ -27,16 +26,19 @@ pub const WATCHED: &[Kind] = &[
     Kind::ServiceInstance,
 ];
 
+/// Kinds the sidecar follows (LoadBalance and the other parts arrive inside their Service).
+pub const WATCHED: &[Kind] = &SIDECAR_KINDS;
+
 /// What the ingress controller follows: the sidecar's kinds and the Ingress rules.
-pub const INGRESS_WATCHED: &[Kind] = &[
-    Kind::MeshController,
-    Kind::Service,
-    Kind::ServiceCanary,
-    Kind::TrafficSplit,
-    Kind::TrafficTarget,
-    Kind::ServiceInstance,
-    Kind::Ingress,
-];
+pub const INGRESS_WATCHED: &[Kind] = &{
+    let mut kinds = [Kind::Ingress; SIDECAR_KINDS.len() + 1];
+    let mut i = 0;
+    while i < SIDECAR_KINDS.len() {
+        kinds[i] = SIDECAR_KINDS[i];
+        i += 1;
+    }
+    kinds
+};
 
 /// Objects of the watched kinds, by kind name then object name.
 #[derive(Debug, Clone, Serialize)]

@@ -1,14 +1,13 @@
 //! `meshd ingress-controller`: outside requests routed by Ingress objects to mesh services,
 //! through their sidecars, with canary colouring; Ingress changes apply without a restart.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use meshlib::kind::Kind;
 use serde_json::json;
 
-use crate::mesh::{Sidecar, app, call, object, shop_with, status_of};
+use crate::mesh::{Sidecar, app, call, first_line, object, shop_with, status_of};
 use crate::support::{Meshd, eventually};
 
 struct IngressController {
@@ -28,10 +27,7 @@ impl IngressController {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = first_line(&mut child);
         // "meshd ingress-controller on http://A admin on http://B"
         let urls: Vec<&str> = line.split_whitespace().filter(|w| w.starts_with("http://")).collect();
         let [listen, admin] = urls[..] else {

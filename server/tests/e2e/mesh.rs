@@ -86,6 +86,15 @@ pub fn app(name: &str) -> App {
     }
 }
 
+/// The first line a meshd process prints (the addresses it listens on).
+pub fn first_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
+
 pub struct Sidecar {
     pub child: Child,
     pub admin: String,
@@ -130,10 +139,7 @@ impl Sidecar {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = first_line(&mut child);
         let admin = line.trim().rsplit(' ').next().unwrap().to_owned();
         Self { child, admin }
     }
