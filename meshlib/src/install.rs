@@ -4,6 +4,7 @@
 
 pub mod exclusion;
 pub mod external;
+mod ingress;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,12 @@ pub const TOKEN_SECRET: &str = "easemesh-control-plane-tokens";
 pub const SECRETS_DIGEST: &str = "mesh.megaease.com/secrets-sha256";
 /// The control plane's API port inside the cluster.
 pub const API_PORT: u16 = 2381;
+/// Deployment and Service of the ingress controller.
+pub const INGRESS_CONTROLLER: &str = "easemesh-ingress-controller";
+/// Ingress port EaseMesh's install sets.
+pub const DEFAULT_INGRESS_PORT: u16 = 19527;
+/// Admin port of the ingress controller (probes, metrics).
+pub const INGRESS_ADMIN_PORT: u16 = 13091;
 /// The control plane's webhook (HTTPS) port inside the cluster.
 pub const WEBHOOK_PORT: u16 = 9443;
 
@@ -51,11 +58,29 @@ pub enum Stage {
     ControlPlane,
     /// The mutating webhook that injects sidecars.
     Injector,
+    /// `meshd ingress-controller`: outside traffic into mesh services.
+    IngressController,
 }
 
 impl Stage {
     /// Every stage, in install order.
-    pub const ALL: [Stage; 4] = [Stage::Namespace, Stage::Rbac, Stage::ControlPlane, Stage::Injector];
+    pub const ALL: [Stage; 5] = [
+        Stage::Namespace,
+        Stage::Rbac,
+        Stage::ControlPlane,
+        Stage::Injector,
+        Stage::IngressController,
+    ];
+
+    /// Every stage, in uninstall order: the webhook first, so that the API server never calls an
+    /// injector that is gone, then the workloads and what they use.
+    pub const UNINSTALL: [Stage; 5] = [
+        Stage::Injector,
+        Stage::IngressController,
+        Stage::ControlPlane,
+        Stage::Rbac,
+        Stage::Namespace,
+    ];
 
     /// Human name for progress lines.
     #[must_use]
@@ -65,6 +90,7 @@ impl Stage {
             Stage::Rbac => "RBAC",
             Stage::ControlPlane => "control plane",
             Stage::Injector => "injector",
+            Stage::IngressController => "ingress controller",
         }
     }
 }
@@ -150,6 +176,12 @@ pub struct InstallOptions {
     pub webhook_failure_policy: String,
     /// How the control plane's API is reached from outside the cluster.
     pub expose: Expose,
+    /// Whether the ingress controller is installed.
+    pub ingress_controller: bool,
+    /// Port outside traffic enters the mesh on (the MeshController's `ingressPort`).
+    pub ingress_port: u16,
+    /// How the ingress controller is reached from outside the cluster.
+    pub ingress_expose: Expose,
 }
 
 impl Default for InstallOptions {
@@ -172,6 +204,9 @@ impl Default for InstallOptions {
             webhook: WebhookTarget::InCluster,
             webhook_failure_policy: "Fail".into(),
             expose: Expose::None,
+            ingress_controller: true,
+            ingress_port: DEFAULT_INGRESS_PORT,
+            ingress_expose: Expose::NodePort,
         }
     }
 }
@@ -202,6 +237,12 @@ impl InstallOptions {
         // What ends up in the MeshController is checked by the MeshController's own rules.
         if let Err(err) = crate::decode::normalize(self.mesh_controller()) {
             problems.extend(err.problems().iter().map(ToString::to_string));
+        }
+        if self.ingress_controller && [API_PORT, WEBHOOK_PORT, INGRESS_ADMIN_PORT].contains(&self.ingress_port) {
+            problems.push(format!(
+                "ingressPort: {} is taken by the mesh's own ports ({API_PORT}, {WEBHOOK_PORT}, {INGRESS_ADMIN_PORT})",
+                self.ingress_port
+            ));
         }
         if !["Fail", "Ignore"].contains(&self.webhook_failure_policy.as_str()) {
             problems.push(format!(
@@ -234,6 +275,7 @@ impl InstallOptions {
             "heartbeatInterval": self.heartbeat_interval,
             "registryType": self.registry_type,
             "apiPort": self.sidecar_ports.registry,
+            "ingressPort": self.ingress_port,
             "sidecarIngressPort": self.sidecar_ports.ingress,
             "sidecarEgressPort": self.sidecar_ports.egress,
             "sidecarAdminPort": self.sidecar_ports.admin,

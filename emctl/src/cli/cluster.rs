@@ -88,6 +88,15 @@ pub struct InstallArgs {
     /// the address it finds [default: none, kubectl port-forward].
     #[arg(long, value_enum)]
     pub expose: Option<ExposeKind>,
+    /// Port outside traffic enters the mesh on (the MeshController's ingressPort) [default: 19527].
+    #[arg(long)]
+    pub ingress_port: Option<u16>,
+    /// How the ingress controller is reached from outside the cluster [default: nodeport].
+    #[arg(long, value_enum)]
+    pub ingress_expose: Option<ExposeKind>,
+    /// Leave the ingress controller out (and remove one an earlier install made).
+    #[arg(long)]
+    pub no_ingress_controller: bool,
     /// Control-plane URL reachable from here: the MeshController is applied through it, and it is
     /// written to ~/.emctlrc as with --expose.
     #[arg(long)]

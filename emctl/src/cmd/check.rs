@@ -184,40 +184,22 @@ fn owned(labels: &Option<std::collections::BTreeMap<String, String>>) -> bool {
 }
 
 async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&super::Ctx>, checks: &mut Vec<Check>) {
-    checks.push(match readiness(cluster, namespace).await {
-        Ok(Some((ready, want))) => {
-            if ready >= want {
-                Check::new(
-                    "control plane ready",
-                    Status::Ok,
-                    format!("{ready}/{want} replicas"),
-                    "",
-                )
-            } else {
-                let reasons = unready_pods(cluster, namespace).await.unwrap_or_default();
+    checks.push(
+        workload_check(cluster, namespace, &CONTROL_PLANE)
+            .await
+            .unwrap_or_else(|| {
                 Check::new(
                     "control plane ready",
                     Status::Fail,
-                    format!(
-                        "{ready}/{want} replicas ready{}",
-                        if reasons.is_empty() {
-                            String::new()
-                        } else {
-                            format!("\n{}", reasons.join("\n"))
-                        }
-                    ),
-                    format!("kubectl -n {namespace} describe pods"),
+                    "not installed",
+                    "run `emctl install`",
                 )
-            }
-        }
-        Ok(None) => Check::new(
-            "control plane ready",
-            Status::Fail,
-            "not installed",
-            "run `emctl install`",
-        ),
-        Err(err) => Check::new("control plane ready", Status::Fail, format!("{err:#}"), ""),
-    });
+            }),
+    );
+    // Installed only when wanted (`--no-ingress-controller` leaves it out).
+    if let Some(check) = workload_check(cluster, namespace, &INGRESS_CONTROLLER).await {
+        checks.push(check);
+    }
     let hook = reference(
         "admissionregistration.k8s.io/v1",
         "MutatingWebhookConfiguration",
@@ -421,31 +403,78 @@ async fn injected_pods_registered(cluster: &Cluster, instances: Option<&meshlib:
     }
 }
 
-/// Ready and wanted replicas of the control plane's StatefulSet; `None` when it is not installed.
+/// A workload of the mesh whose pods must be ready.
+pub struct Workload {
+    /// Its kind (`apps/v1`).
+    pub kind: &'static str,
+    /// Its name, also its pods' `app.kubernetes.io/name`.
+    pub name: &'static str,
+    /// What the check line calls it.
+    pub title: &'static str,
+}
+
+/// The control plane's StatefulSet.
+pub const CONTROL_PLANE: Workload = Workload {
+    kind: "StatefulSet",
+    name: meshlib::install::CONTROL_PLANE,
+    title: "control plane",
+};
+
+/// The ingress controller's Deployment.
+pub const INGRESS_CONTROLLER: Workload = Workload {
+    kind: "Deployment",
+    name: meshlib::install::INGRESS_CONTROLLER,
+    title: "ingress controller",
+};
+
+/// The ✔/× line of a workload; `None` when it is not installed.
+async fn workload_check(cluster: &Cluster, namespace: &str, workload: &Workload) -> Option<Check> {
+    let title = format!("{} ready", workload.title);
+    Some(match readiness(cluster, namespace, workload).await {
+        Ok(Some((ready, want))) if ready >= want => {
+            Check::new(&title, Status::Ok, format!("{ready}/{want} replicas"), "")
+        }
+        Ok(Some((ready, want))) => {
+            let reasons = unready_pods(cluster, namespace, workload).await.unwrap_or_default();
+            Check::new(
+                &title,
+                Status::Fail,
+                format!(
+                    "{ready}/{want} replicas ready{}",
+                    if reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\n{}", reasons.join("\n"))
+                    }
+                ),
+                format!("kubectl -n {namespace} describe pods"),
+            )
+        }
+        Ok(None) => return None,
+        Err(err) => Check::new(&title, Status::Fail, format!("{err:#}"), ""),
+    })
+}
+
+/// Ready and wanted replicas of a workload; `None` when it is not installed.
 ///
 /// # Errors
 /// The API server failed.
-pub async fn readiness(cluster: &Cluster, namespace: &str) -> anyhow::Result<Option<(i64, i64)>> {
-    let set = reference(
-        "apps/v1",
-        "StatefulSet",
-        meshlib::install::CONTROL_PLANE,
-        Some(namespace),
-    );
-    Ok(cluster.get(&set).await?.map(|object| {
+pub async fn readiness(cluster: &Cluster, namespace: &str, workload: &Workload) -> anyhow::Result<Option<(i64, i64)>> {
+    let object = reference("apps/v1", workload.kind, workload.name, Some(namespace));
+    Ok(cluster.get(&object).await?.map(|object| {
         let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
         let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
         (ready, want)
     }))
 }
 
-/// One line per pod of the control plane that is not ready, with the reason.
+/// One line per pod of a workload that is not ready, with the reason.
 ///
 /// # Errors
 /// The API server failed.
-pub async fn unready_pods(cluster: &Cluster, namespace: &str) -> anyhow::Result<Vec<String>> {
+pub async fn unready_pods(cluster: &Cluster, namespace: &str, workload: &Workload) -> anyhow::Result<Vec<String>> {
     let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(cluster.client.clone(), namespace);
-    let selector = format!("app.kubernetes.io/name={}", meshlib::install::CONTROL_PLANE);
+    let selector = format!("app.kubernetes.io/name={}", workload.name);
     let list = pods.list(&ListParams::default().labels(&selector)).await?;
     Ok(list
         .items

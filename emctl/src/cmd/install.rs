@@ -11,6 +11,7 @@ use meshlib::install::{Expose, InstallOptions, Manifest, Ownership, Stage, Stora
 use serde_json::Value;
 
 use super::Exit;
+use super::check::Workload;
 use super::install_tls;
 use crate::cli::{ExposeKind, InstallArgs, ManifestFormat, StorageKind};
 use crate::cluster::Cluster;
@@ -96,12 +97,22 @@ fn options(args: &InstallArgs) -> anyhow::Result<InstallOptions> {
     if let Some(url) = &args.webhook_url {
         options.webhook = WebhookTarget::Url(url.clone());
     }
-    if let Some(expose) = args.expose {
-        options.expose = match expose {
-            ExposeKind::None => Expose::None,
-            ExposeKind::NodePort => Expose::NodePort,
-            ExposeKind::LoadBalancer => Expose::LoadBalancer,
-        };
+    let expose = |kind| match kind {
+        ExposeKind::None => Expose::None,
+        ExposeKind::NodePort => Expose::NodePort,
+        ExposeKind::LoadBalancer => Expose::LoadBalancer,
+    };
+    if let Some(kind) = args.expose {
+        options.expose = expose(kind);
+    }
+    if let Some(kind) = args.ingress_expose {
+        options.ingress_expose = expose(kind);
+    }
+    if let Some(port) = args.ingress_port {
+        options.ingress_port = port;
+    }
+    if args.no_ingress_controller {
+        options.ingress_controller = false;
     }
     match (args.storage, &mut options.storage) {
         (Some(StorageKind::EmptyDir), storage) => *storage = Storage::EmptyDir,
@@ -193,15 +204,25 @@ async fn apply_stages<'m>(
                 lines.push(format!("  {name} {}", removed_word(leftover)));
             }
         }
-        if stage == Stage::ControlPlane && args.wait {
+        let staged = manifests.iter().any(|m| m.stage == stage);
+        let workload = match stage {
+            Stage::ControlPlane => Some(&super::check::CONTROL_PLANE),
+            Stage::IngressController => Some(&super::check::INGRESS_CONTROLLER),
+            _ => None,
+        };
+        if let Some(workload) = workload.filter(|_| staged && args.wait) {
             bar.set_message(format!("{}: waiting until ready", stage.title()));
-            let waited = wait_ready(cluster, &args.kube.mesh_namespace, args.wait_timeout).await;
+            let waited = wait_ready(cluster, &args.kube.mesh_namespace, workload, args.wait_timeout).await;
             if let Err(err) = waited {
                 bar.finish_and_clear();
                 return Err(err);
             }
         }
         bar.finish_and_clear();
+        if !staged && lines.is_empty() {
+            // A stage these options leave out, with nothing left to remove.
+            continue;
+        }
         eprintln!("✔ {}", stage.title());
         for line in lines {
             println!("{line}");
@@ -210,21 +231,21 @@ async fn apply_stages<'m>(
     Ok(())
 }
 
-/// Waits until the control plane's StatefulSet has all replicas ready; on timeout names the pods
-/// that are not, and why.
-async fn wait_ready(cluster: &Cluster, namespace: &str, timeout: Duration) -> anyhow::Result<()> {
+/// Waits until a workload has all replicas ready; on timeout names the pods that are not, and why.
+async fn wait_ready(cluster: &Cluster, namespace: &str, workload: &Workload, timeout: Duration) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if let Some((ready, want)) = super::check::readiness(cluster, namespace).await?
+        if let Some((ready, want)) = super::check::readiness(cluster, namespace, workload).await?
             && ready >= want
         {
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
-            let reasons = super::check::unready_pods(cluster, namespace).await?;
+            let reasons = super::check::unready_pods(cluster, namespace, workload).await?;
             bail!(
-                "StatefulSet/{namespace}/{} not ready after {}:\n{}",
-                meshlib::install::CONTROL_PLANE,
+                "{}/{namespace}/{} not ready after {}:\n{}",
+                workload.kind,
+                workload.name,
                 humantime::format_duration(timeout),
                 if reasons.is_empty() {
                     "  no pods yet".to_string()

@@ -24,9 +24,8 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
     manifests.extend(meshlib::install::leftovers(&options));
     let mut removed = 0;
     let mut failed = false;
-    for stage in Stage::ALL
+    for stage in Stage::UNINSTALL
         .iter()
-        .rev()
         .filter(|s| args.purge || **s != Stage::Namespace)
     {
         for manifest in manifests.iter().rev().filter(|m| m.stage == *stage) {

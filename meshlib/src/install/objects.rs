@@ -102,38 +102,53 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
         object: to_value(&webhook(options, tls)),
         ownership: Ownership::Object,
     });
+    if options.ingress_controller {
+        out.extend(
+            super::ingress::objects(options, &tokens.sidecar)
+                .into_iter()
+                .map(|object| Manifest {
+                    stage: Stage::IngressController,
+                    object,
+                    ownership: Ownership::Object,
+                }),
+        );
+    }
     out
 }
 
 /// Objects an install with other options has that one with these options has not (the external
-/// Service when the API is not exposed): install deletes them where an earlier install left
-/// them, and uninstall with everything else.
+/// Service when the API is not exposed, the ingress controller when it is left out): install
+/// deletes them where an earlier install left them, and uninstall with everything else.
 #[must_use]
 pub fn leftovers(options: &InstallOptions) -> Vec<Manifest> {
-    if options.expose != Expose::None {
-        return Vec::new();
-    }
-    let exposed = InstallOptions {
-        expose: Expose::NodePort,
+    let identity = |m: &Manifest| {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let meta = &m.object["metadata"];
+        (text(&m.object["kind"]), text(&meta["namespace"]), text(&meta["name"]))
+    };
+    let (tls, tokens) = (WebhookTls::default(), Tokens::default());
+    let present: std::collections::BTreeSet<_> = render(options, &tls, &tokens).iter().map(identity).collect();
+    let fullest = InstallOptions {
+        expose: match options.expose {
+            Expose::None => Expose::NodePort,
+            exposed => exposed,
+        },
+        ingress_controller: true,
         ..options.clone()
     };
-    external_service(&exposed)
+    render(&fullest, &tls, &tokens)
         .into_iter()
-        .map(|service| Manifest {
-            stage: Stage::ControlPlane,
-            object: to_value(&service),
-            ownership: Ownership::Object,
-        })
+        .filter(|m| m.ownership == Ownership::Object && !present.contains(&identity(m)))
         .collect()
 }
 
 type Value = serde_json::Value;
 
-fn to_value<T: Serialize>(object: &T) -> Value {
+pub(super) fn to_value<T: Serialize>(object: &T) -> Value {
     serde_json::to_value(object).expect("k8s-openapi objects serialize")
 }
 
-fn meta(name: &str, namespace: Option<&str>, component: &str) -> ObjectMeta {
+pub(super) fn meta(name: &str, namespace: Option<&str>, component: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
         namespace: namespace.map(str::to_string),
@@ -182,7 +197,7 @@ fn bootstrap(options: &InstallOptions) -> Value {
 }
 
 /// A Service port forwarding to the container port of the same name.
-fn service_port(name: &str, port: u16) -> ServicePort {
+pub(super) fn service_port(name: &str, port: u16) -> ServicePort {
     ServicePort {
         name: Some(name.into()),
         port: i32::from(port),

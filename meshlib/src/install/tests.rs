@@ -89,10 +89,10 @@ fn default_install_renders_every_object_with_ownership_labels() {
         .map(Manifest::display_name)
         .collect();
     assert_eq!(labelled, ["Namespace/kube-system", "Namespace/kube-public"]);
-    let webhook = manifests.last().unwrap();
+    let webhook = manifests.iter().rfind(|m| m.stage != Stage::IngressController).unwrap();
     assert_eq!(
         webhook.object["kind"], "MutatingWebhookConfiguration",
-        "the webhook comes last"
+        "the webhook comes after everything it must not be called for"
     );
     let stages: Vec<Stage> = manifests.iter().map(|m| m.stage).collect();
     assert!(stages.is_sorted(), "objects come in stage order: {stages:?}");
@@ -200,4 +200,43 @@ fn an_exposed_api_gets_a_service_of_its_own_without_the_webhook_port() {
     assert_eq!(leftover, ["Service/easemesh/easemesh-control-plane-external"]);
     let options: InstallOptions = serde_json::from_value(serde_json::json!({"expose": "nodeport"})).unwrap();
     assert_eq!(options.expose, Expose::NodePort);
+}
+
+#[test]
+fn the_ingress_controller_is_a_stage_of_its_own_and_can_be_left_out() {
+    let options = InstallOptions::default();
+    let stage: Vec<String> = render(&options, &tls(), &tokens())
+        .iter()
+        .filter(|m| m.stage == Stage::IngressController)
+        .map(Manifest::display_name)
+        .collect();
+    assert_eq!(
+        stage,
+        [
+            "Secret/easemesh/easemesh-sidecar-token",
+            "Deployment/easemesh/easemesh-ingress-controller",
+            "Service/easemesh/easemesh-ingress-controller"
+        ]
+    );
+    assert_eq!(options.mesh_controller()["ingressPort"], 19527);
+    // Left out: nothing of it is rendered, and what an earlier install made is removed.
+    let without: InstallOptions =
+        serde_json::from_value(serde_json::json!({"ingressController": false, "expose": "nodeport"})).unwrap();
+    assert!(
+        render(&without, &tls(), &tokens())
+            .iter()
+            .all(|m| m.stage != Stage::IngressController)
+    );
+    let leftover: Vec<String> = leftovers(&without).iter().map(Manifest::display_name).collect();
+    assert_eq!(leftover, stage);
+    // Its port may not take one of the mesh's own.
+    let clash = InstallOptions {
+        ingress_port: 2381,
+        ..InstallOptions::default()
+    };
+    assert!(
+        clash.problems().iter().any(|p| p.starts_with("ingressPort: 2381")),
+        "{:?}",
+        clash.problems()
+    );
 }

@@ -1,0 +1,122 @@
+//! The ingress-controller stage: `meshd ingress-controller` as a Deployment reading the mesh
+//! with the sidecars' token, and the Service outside traffic enters by.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, SecretKeySelector,
+    Service, ServiceSpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::objects::{meta, service_port, sidecar_token_secret, to_value};
+use super::{Expose, INGRESS_ADMIN_PORT, INGRESS_CONTROLLER, InstallOptions, labels};
+
+const COMPONENT: &str = "ingress-controller";
+
+fn selector() -> BTreeMap<String, String> {
+    BTreeMap::from([("app.kubernetes.io/name".to_string(), INGRESS_CONTROLLER.to_string())])
+}
+
+/// The stage's objects: the token Secret, the Deployment and its Service.
+pub(super) fn objects(options: &InstallOptions, sidecar_token: &str) -> Vec<serde_json::Value> {
+    vec![
+        sidecar_token_secret(&options.namespace, sidecar_token),
+        to_value(&deployment(options)),
+        to_value(&service(options)),
+    ]
+}
+
+fn deployment(options: &InstallOptions) -> Deployment {
+    let mut pod_labels = labels(COMPONENT);
+    pod_labels.extend(selector());
+    let probe = |path: &str| Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String("admin".into()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(5),
+        ..Probe::default()
+    };
+    let port = |name: &str, port: u16| ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(port),
+        protocol: Some("TCP".into()),
+        ..ContainerPort::default()
+    };
+    let args = vec![
+        "ingress-controller".to_string(),
+        format!("--control-plane={}", options.in_cluster_url()),
+        format!("--listen=0.0.0.0:{}", options.ingress_port),
+        format!("--admin-listen=0.0.0.0:{INGRESS_ADMIN_PORT}"),
+    ];
+    let token = EnvVar {
+        name: "MESH_TOKEN".into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: crate::inject::SIDECAR_TOKEN_SECRET.into(),
+                key: "token".into(),
+                ..SecretKeySelector::default()
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    };
+    Deployment {
+        metadata: meta(INGRESS_CONTROLLER, Some(&options.namespace), COMPONENT),
+        spec: Some(DeploymentSpec {
+            replicas: Some(1),
+            selector: LabelSelector {
+                match_labels: Some(selector()),
+                ..LabelSelector::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(pod_labels),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(PodSpec {
+                    automount_service_account_token: Some(false),
+                    containers: vec![Container {
+                        name: "meshd".into(),
+                        image: Some(options.qualified(&options.image)),
+                        image_pull_policy: Some(options.image_pull_policy.clone()),
+                        args: Some(args),
+                        env: Some(vec![token]),
+                        ports: Some(vec![
+                            port("http", options.ingress_port),
+                            port("admin", INGRESS_ADMIN_PORT),
+                        ]),
+                        readiness_probe: Some(probe("/ready")),
+                        liveness_probe: Some(probe("/healthz")),
+                        ..Container::default()
+                    }],
+                    ..PodSpec::default()
+                }),
+            },
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+fn service(options: &InstallOptions) -> Service {
+    let type_ = match options.ingress_expose {
+        Expose::None => "ClusterIP",
+        Expose::NodePort => "NodePort",
+        Expose::LoadBalancer => "LoadBalancer",
+    };
+    Service {
+        metadata: meta(INGRESS_CONTROLLER, Some(&options.namespace), COMPONENT),
+        spec: Some(ServiceSpec {
+            type_: Some(type_.into()),
+            selector: Some(selector()),
+            ports: Some(vec![service_port("http", options.ingress_port)]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
