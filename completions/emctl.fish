@@ -172,6 +172,10 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-tls-dir 
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l expose -d 'How the control plane\'s API is reached from outside the cluster; with nodeport or loadbalancer, install writes an ~/.emctlrc context (named after the kubeconfig context) with the address it finds [default: none, kubectl port-forward]' -r -f -a "none\t'Only inside the cluster'
 nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
 loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-port -d 'Port outside traffic enters the mesh on (the MeshController\'s ingressPort) [default: 19527]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-expose -d 'How the ingress controller is reached from outside the cluster [default: nodeport]' -r -f -a "none\t'Only inside the cluster'
+nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
+loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here: the MeshController is applied through it, and it is written to ~/.emctlrc as with --expose' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s o -l output -d 'Output of --dry-run' -r -f -a "yaml\t'YAML documents'
 json\t'A JSON `List`'"
@@ -179,6 +183,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait-timeout -d 
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l no-ingress-controller -d 'Leave the ingress controller out (and remove one an earlier install made)'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l dry-run -d 'Print every manifest instead of applying'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait -d 'Wait until the control plane is ready'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l keep-on-failure -d 'On failure, keep what this run created instead of removing it'

@@ -125,6 +125,32 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     );
     assert!(check.stdout.contains("Pending"), "names why: {}", check.snapshot());
     assert!(check.stdout.contains("✔ webhook registered"), "{}", check.snapshot());
+    assert!(
+        check.stdout.contains("× ingress controller ready: 0/1 replicas ready"),
+        "{}",
+        check.snapshot()
+    );
+    // Without the ingress controller: an earlier install's is removed, and check leaves it out.
+    let mut without: Vec<&str> = install.to_vec();
+    without.push("--no-ingress-controller");
+    let removed = emctl(&without);
+    removed.success();
+    for name in [
+        "Deployment/easemesh/easemesh-ingress-controller deleted",
+        "Service/easemesh/easemesh-ingress-controller deleted",
+    ] {
+        assert!(removed.stdout.contains(name), "{name}: {}", removed.snapshot());
+    }
+    assert_unchanged(&emctl(&without));
+    assert!(!emctl(&["check"]).stdout.contains("ingress controller"));
+    let back = emctl(&install[..]);
+    back.success();
+    assert!(
+        back.stdout
+            .contains("Deployment/easemesh/easemesh-ingress-controller created"),
+        "{}",
+        back.snapshot()
+    );
     let json = emctl(&["check", "--kube-context", "emesh-local", "-o", "json"]);
     let checks: serde_json::Value = serde_json::from_str(&json.stdout).expect("check -o json is JSON");
     assert!(checks.as_array().unwrap().iter().any(|c| c["status"] == "fail"));
