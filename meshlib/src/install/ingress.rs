@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, SecretKeySelector,
-    Service, ServiceSpec,
+    Container, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector, Service, ServiceSpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::objects::{meta, service_port, sidecar_token_secret, to_value};
+use super::objects::{container_port, http_probe, meta, service_port, sidecar_token_secret, to_value};
 use super::{Expose, INGRESS_ADMIN_PORT, INGRESS_CONTROLLER, InstallOptions, labels};
 
 const COMPONENT: &str = "ingress-controller";
@@ -32,21 +30,8 @@ pub(super) fn objects(options: &InstallOptions, sidecar_token: &str) -> Vec<serd
 fn deployment(options: &InstallOptions) -> Deployment {
     let mut pod_labels = labels(COMPONENT);
     pod_labels.extend(selector());
-    let probe = |path: &str| Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.into()),
-            port: IntOrString::String("admin".into()),
-            ..HTTPGetAction::default()
-        }),
-        period_seconds: Some(5),
-        ..Probe::default()
-    };
-    let port = |name: &str, port: u16| ContainerPort {
-        name: Some(name.into()),
-        container_port: i32::from(port),
-        protocol: Some("TCP".into()),
-        ..ContainerPort::default()
-    };
+    let probe = |path: &str| http_probe(path, "admin");
+    let port = container_port;
     let args = vec![
         "ingress-controller".to_string(),
         format!("--control-plane={}", options.in_cluster_url()),

@@ -197,6 +197,29 @@ fn bootstrap(options: &InstallOptions) -> Value {
 }
 
 /// A Service port forwarding to the container port of the same name.
+/// An HTTP GET probe of `path` on the named container port, every 5 s.
+pub(super) fn http_probe(path: &str, port: &str) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String(port.into()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(5),
+        ..Probe::default()
+    }
+}
+
+/// A named TCP container port.
+pub(super) fn container_port(name: &str, port: u16) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.into()),
+        container_port: i32::from(port),
+        protocol: Some("TCP".into()),
+        ..ContainerPort::default()
+    }
+}
+
 pub(super) fn service_port(name: &str, port: u16) -> ServicePort {
     ServicePort {
         name: Some(name.into()),
@@ -271,15 +294,7 @@ fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
         }),
         ..Volume::default()
     };
-    let probe = |path: &str| Probe {
-        http_get: Some(HTTPGetAction {
-            path: Some(path.into()),
-            port: IntOrString::String("api".into()),
-            ..HTTPGetAction::default()
-        }),
-        period_seconds: Some(5),
-        ..Probe::default()
-    };
+    let probe = |path: &str| http_probe(path, "api");
     let mut volumes = vec![
         secret_volume("tokens", TOKEN_SECRET),
         secret_volume("tls", TLS_SECRET),
@@ -326,12 +341,7 @@ fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
         format!("--advertise-url={}", options.in_cluster_url()),
         "--bootstrap=/etc/meshd/bootstrap/mesh-controller.yaml".into(),
     ];
-    let port = |name: &str, port: u16| ContainerPort {
-        name: Some(name.into()),
-        container_port: i32::from(port),
-        protocol: Some("TCP".into()),
-        ..ContainerPort::default()
-    };
+    let port = container_port;
     StatefulSet {
         metadata: meta(CONTROL_PLANE, Some(ns), "control-plane"),
         spec: Some(StatefulSetSpec {
