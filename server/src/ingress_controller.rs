@@ -50,6 +50,9 @@ pub struct IngressControllerArgs {
     pub upstream_timeout: std::time::Duration,
 }
 
+/// How long an outside client may take to send a request head.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn ingress_routes(catalog: &Catalog) -> IngressRoutes {
     IngressRoutes::new(catalog.of(Kind::Ingress))
 }
@@ -78,6 +81,12 @@ impl Controller {
         let rewritten = (found.path != request.uri().path()).then(|| found.path.into_owned());
         let (mut parts, body) = request.into_parts();
         if let Some(path) = rewritten {
+            // A rewrite to "" or "orders" still means a path.
+            let path = if path.starts_with('/') {
+                path
+            } else {
+                format!("/{path}")
+            };
             let target = match parts.uri.query() {
                 Some(query) => format!("{path}?{query}"),
                 None => path,
@@ -92,6 +101,10 @@ impl Controller {
                 }
             }
         }
+        // Outside callers do not choose canaries or targets: the mesh's own headers are dropped
+        // and the Ingress rules and ServiceCanaries decide.
+        parts.headers.remove(meshlib::routing::CANARY_HEADER);
+        parts.headers.remove(crate::sidecar::traffic::TARGET_HEADER);
         forwarded_headers(&mut parts.headers, peer);
         let table = self.caller.table();
         self.caller.call(&table, &backend, parts, body, peer.remote.ip()).await
@@ -202,6 +215,7 @@ pub async fn run(
             async move { controller.handle(request, peer).await }
         },
         stop.clone(),
+        Some(HEADER_TIMEOUT),
     ));
     let watcher = tokio::spawn(catalog::run(client, catalog_tx, Arc::clone(&metrics), stop.clone()));
     let mut admin_stop = stop.clone();

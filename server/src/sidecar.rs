@@ -108,6 +108,7 @@ pub async fn run(
             async move { state.handle(request).await }
         },
         stop.clone(),
+        None,
     ));
     let discovery = registries::Discovery::new(
         &identity.service,
@@ -134,6 +135,7 @@ pub async fn run(
             async move { state.handle(request, peer).await }
         },
         stop.clone(),
+        None,
     ));
 
     let watcher = tokio::spawn(catalog::run(

@@ -27,6 +27,9 @@ use super::metrics::{Direction, Metrics};
 use super::proxy::{Forwarder, ProxyError, plain};
 use super::traffic::failed;
 
+/// The metrics label of services the mesh does not know.
+pub const UNKNOWN_SERVICE: &str = "unknown";
+
 /// The largest request body kept in memory so that a retry can send it again.
 pub const REPLAY_LIMIT: u64 = 64 * 1024;
 
@@ -121,7 +124,7 @@ impl Caller {
             let request = copy(&parts, data.clone());
             match self.attempt(&policies, policy, &route, request).await {
                 Err(refused) => return refused,
-                Ok(attempt) if attempt.failure && number < retry.max_attempts() => {
+                Ok(attempt) if attempt.failure && number < retry.max_attempts() && retryable(&parts, &attempt) => {
                     self.metrics.failure(Direction::Egress, &route.service, "retried");
                     tokio::time::sleep(retry.delay(number, random_unit())).await;
                     number += 1;
@@ -202,6 +205,12 @@ impl Caller {
 
     /// The 503 for a request that has nowhere to go.
     fn unroutable(&self, service: &str, err: &RouteError) -> Response<Body> {
+        // Any name can arrive in a header: names the mesh does not know share one label, so
+        // metrics stay bounded.
+        let service = match err {
+            RouteError::UnknownService(_) => UNKNOWN_SERVICE,
+            _ => service,
+        };
         let response = failed(
             &self.metrics,
             Direction::Egress,
@@ -256,6 +265,12 @@ fn short_circuited(service: &str, retry_after: Duration) -> Response<Body> {
             .insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
+}
+
+/// Whether a failed attempt may go again: always when it never reached the upstream (no
+/// connection); after that only for idempotent methods, since the upstream may have acted on it.
+fn retryable(parts: &Parts, attempt: &Attempt) -> bool {
+    matches!(attempt.outcome, Err(ProxyError::Connect(..))) || parts.method.is_idempotent()
 }
 
 /// A copy of the request for one attempt of several.

@@ -12,6 +12,9 @@ use hyper_util::rt::TokioIo;
 
 use super::body::Body;
 
+/// How long a kept-alive connection may take to become ready again before it is given up.
+const READY_GRACE: Duration = Duration::from_millis(5);
+
 /// Pool limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -153,8 +156,10 @@ impl Pool {
                 }
                 candidate.sender
             };
-            // Ready at once, unless its last response has only just ended.
-            if sender.ready().await.is_ok() {
+            // Ready at once, or after its connection task's next turn when its last response has
+            // only just ended. One still busy (its upload unfinished after an early answer) is
+            // dropped rather than waited for: a new connection is faster than an unknown wait.
+            if let Ok(Ok(())) = tokio::time::timeout(READY_GRACE, sender.ready()).await {
                 return Some(sender);
             }
         }

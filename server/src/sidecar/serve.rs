@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,9 +29,15 @@ pub struct Peer {
     pub local: SocketAddr,
 }
 
-/// Serves `listener` until `stop` turns true, calling `handler` for every request.
-pub async fn serve<H, F>(listener: TcpListener, handler: H, mut stop: watch::Receiver<bool>)
-where
+/// Serves `listener` until `stop` turns true, calling `handler` for every request. With
+/// `header_timeout`, a connection that does not send a request head within it is closed (for
+/// listeners facing untrusted clients; it costs a timer per request).
+pub async fn serve<H, F>(
+    listener: TcpListener,
+    handler: H,
+    mut stop: watch::Receiver<bool>,
+    header_timeout: Option<Duration>,
+) where
     H: Fn(Request<Incoming>, Peer) -> F + Clone + Send + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
 {
@@ -60,7 +66,11 @@ where
             let response = handler(request, peer);
             async move { Ok::<_, Infallible>(response.await) }
         });
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let mut builder = http1::Builder::new();
+        if let Some(timeout) = header_timeout {
+            builder.timer(TokioTimer::new()).header_read_timeout(timeout);
+        }
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(err) = connection.await {

@@ -104,6 +104,10 @@ async fn outside_requests_reach_services_by_host_and_path() {
     }
     let (code, body) = call(&ingress.listen, "/api/orders", &[host[0], ("X-Beta", "1")]).await;
     assert_eq!((code, body.as_str()), (200, "orders-v2 /api/orders canary=orders-v2"));
+    // An outside client cannot pick the canary with the mesh's own colour header.
+    let colour = ("X-Mesh-Service-Canary", "orders-v2");
+    let (code, body) = call(&ingress.listen, "/api/orders", &[host[0], colour]).await;
+    assert_eq!((code, body.as_str()), (200, "orders-1 /api/orders canary="));
     // The rewrite keeps the query.
     let (code, body) = call(
         &ingress.listen,

@@ -211,7 +211,7 @@ async fn egress_balances_colours_canaries_and_maps_failures() {
     };
     assert!(value(r#"mesh_sidecar_requests_total{direction="egress",service="back",class="2xx"}"#) >= 8.0);
     assert_eq!(
-        value(r#"mesh_sidecar_failures_total{direction="egress",service="ghost",reason="no_endpoints"}"#),
+        value(r#"mesh_sidecar_failures_total{direction="egress",service="unknown",reason="no_endpoints"}"#),
         1.0
     );
     assert_eq!(
