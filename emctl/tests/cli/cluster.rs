@@ -136,12 +136,30 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     let removed = emctl(&without);
     removed.success();
     for name in [
+        "Secret/easemesh/easemesh-sidecar-token deleted",
         "Deployment/easemesh/easemesh-ingress-controller deleted",
         "Service/easemesh/easemesh-ingress-controller deleted",
     ] {
         assert!(removed.stdout.contains(name), "{name}: {}", removed.snapshot());
     }
+    assert!(
+        removed.stderr.contains("✔ ingress controller"),
+        "{}",
+        removed.snapshot()
+    );
     assert_unchanged(&emctl(&without));
+    // The same from an options file; with nothing left to remove, the stage is not named.
+    let file = tls.path().join("install.yaml");
+    std::fs::write(&file, "ingressController: false\n").unwrap();
+    let mut from_file: Vec<&str> = install.to_vec();
+    from_file.extend(["-f", file.to_str().unwrap()]);
+    let unchanged = emctl(&from_file);
+    assert_unchanged(&unchanged);
+    assert!(
+        !unchanged.stderr.contains("ingress controller"),
+        "{}",
+        unchanged.snapshot()
+    );
     assert!(!emctl(&["check"]).stdout.contains("ingress controller"));
     let back = emctl(&install[..]);
     back.success();
