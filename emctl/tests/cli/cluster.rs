@@ -169,6 +169,20 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         "{}",
         back.snapshot()
     );
+    // Its Service changes type in place, from the NodePort it was to a ClusterIP and back.
+    for expose in ["none", "nodeport"] {
+        let mut exposed: Vec<&str> = install.to_vec();
+        exposed.extend(["--ingress-expose", expose]);
+        let changed = emctl(&exposed);
+        changed.success();
+        assert!(
+            changed
+                .stdout
+                .contains("Service/easemesh/easemesh-ingress-controller configured"),
+            "{expose}: {}",
+            changed.snapshot()
+        );
+    }
     let json = emctl(&["check", "--kube-context", "emesh-local", "-o", "json"]);
     let checks: serde_json::Value = serde_json::from_str(&json.stdout).expect("check -o json is JSON");
     assert!(checks.as_array().unwrap().iter().any(|c| c["status"] == "fail"));
