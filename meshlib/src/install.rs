@@ -121,7 +121,8 @@ pub enum WebhookTarget {
     Url(String),
 }
 
-/// How the control plane's API is reached from outside the cluster.
+/// How a port of the mesh is reached from outside the cluster: the control plane's API
+/// (`expose`) or the ingress controller's (`ingressExpose`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expose {
@@ -130,7 +131,8 @@ pub enum Expose {
     None,
     /// A NodePort Service: any node's address, on a port Kubernetes picks.
     NodePort,
-    /// A LoadBalancer Service: the address the cluster's load balancer assigns, port 2381.
+    /// A LoadBalancer Service: the address the cluster's load balancer assigns, on the port itself
+    /// (2381 for the API).
     LoadBalancer,
 }
 

@@ -121,7 +121,8 @@ pub struct InstallArgs {
     pub keep_on_failure: bool,
 }
 
-/// How the control plane's API is reached from outside the cluster.
+/// How a port of the mesh (the control plane's API, the ingress controller's) is reached from
+/// outside the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExposeKind {
     /// Only inside the cluster.
