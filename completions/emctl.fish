@@ -173,6 +173,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l expose -d 'How t
 nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
 loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-port -d 'Port outside traffic enters the mesh on (the MeshController\'s ingressPort) [default: 19527]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-replicas -d 'Ingress-controller replicas [default: 1]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-expose -d 'How the ingress controller is reached from outside the cluster [default: nodeport]' -r -f -a "none\t'Only inside the cluster'
 nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
 loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
@@ -185,7 +186,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l token -d 'Bearer
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l no-ingress-controller -d 'Leave the ingress controller out (and remove one an earlier install made)'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l dry-run -d 'Print every manifest instead of applying'
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait -d 'Wait until the control plane is ready'
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l wait -d 'Wait until the control plane and the ingress controller are ready'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l keep-on-failure -d 'On failure, keep what this run created instead of removing it'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s V -l version -d 'Print version'

@@ -32,8 +32,9 @@ pub const INJECTOR: &str = "easemesh-injector";
 pub const TLS_SECRET: &str = "easemesh-control-plane-tls";
 /// Secret holding the control plane's token file (key `tokens`, lines `token,name,role`).
 pub const TOKEN_SECRET: &str = "easemesh-control-plane-tokens";
-/// Pod-template annotation of the control plane: SHA-256 of the secrets meshd reads at start
-/// (token file, webhook certificate and key), so that changing them restarts it.
+/// Pod-template annotation of the control plane and the ingress controller: SHA-256 of the
+/// secrets their meshd reads at start (the control plane's token file, webhook certificate and
+/// key; the ingress controller's token), so that changing them restarts it.
 pub const SECRETS_DIGEST: &str = "mesh.megaease.com/secrets-sha256";
 /// The control plane's API port inside the cluster.
 pub const API_PORT: u16 = 2381;
@@ -120,7 +121,8 @@ pub enum WebhookTarget {
     Url(String),
 }
 
-/// How the control plane's API is reached from outside the cluster.
+/// How a port of the mesh is reached from outside the cluster: the control plane's API
+/// (`expose`) or the ingress controller's (`ingressExpose`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expose {
@@ -129,7 +131,8 @@ pub enum Expose {
     None,
     /// A NodePort Service: any node's address, on a port Kubernetes picks.
     NodePort,
-    /// A LoadBalancer Service: the address the cluster's load balancer assigns, port 2381.
+    /// A LoadBalancer Service: the address the cluster's load balancer assigns, on the port itself
+    /// (2381 for the API).
     LoadBalancer,
 }
 
@@ -178,6 +181,8 @@ pub struct InstallOptions {
     pub expose: Expose,
     /// Whether the ingress controller is installed.
     pub ingress_controller: bool,
+    /// Ingress-controller replicas (stateless: any number serves).
+    pub ingress_replicas: i32,
     /// Port outside traffic enters the mesh on (the MeshController's `ingressPort`).
     pub ingress_port: u16,
     /// How the ingress controller is reached from outside the cluster.
@@ -205,6 +210,7 @@ impl Default for InstallOptions {
             webhook_failure_policy: "Fail".into(),
             expose: Expose::None,
             ingress_controller: true,
+            ingress_replicas: 1,
             ingress_port: DEFAULT_INGRESS_PORT,
             ingress_expose: Expose::NodePort,
         }
@@ -237,6 +243,12 @@ impl InstallOptions {
         // What ends up in the MeshController is checked by the MeshController's own rules.
         if let Err(err) = crate::decode::normalize(self.mesh_controller()) {
             problems.extend(err.problems().iter().map(ToString::to_string));
+        }
+        if self.ingress_controller && self.ingress_replicas < 1 {
+            problems.push(format!(
+                "ingressReplicas: {} asked, at least 1 needed (ingressController: false, or --no-ingress-controller, leaves it out)",
+                self.ingress_replicas
+            ));
         }
         if self.ingress_controller && [API_PORT, WEBHOOK_PORT, INGRESS_ADMIN_PORT].contains(&self.ingress_port) {
             problems.push(format!(

@@ -91,6 +91,9 @@ pub struct InstallArgs {
     /// Port outside traffic enters the mesh on (the MeshController's ingressPort) [default: 19527].
     #[arg(long)]
     pub ingress_port: Option<u16>,
+    /// Ingress-controller replicas [default: 1].
+    #[arg(long)]
+    pub ingress_replicas: Option<i32>,
     /// How the ingress controller is reached from outside the cluster [default: nodeport].
     #[arg(long, value_enum)]
     pub ingress_expose: Option<ExposeKind>,
@@ -107,7 +110,7 @@ pub struct InstallArgs {
     /// Output of --dry-run.
     #[arg(short = 'o', long, value_enum, default_value = "yaml", requires = "dry_run")]
     pub output: ManifestFormat,
-    /// Wait until the control plane is ready.
+    /// Wait until the control plane and the ingress controller are ready.
     #[arg(long)]
     pub wait: bool,
     /// How long --wait waits (Go duration).
@@ -118,7 +121,8 @@ pub struct InstallArgs {
     pub keep_on_failure: bool,
 }
 
-/// How the control plane's API is reached from outside the cluster.
+/// How a port of the mesh (the control plane's API, the ingress controller's) is reached from
+/// outside the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExposeKind {
     /// Only inside the cluster.

@@ -461,11 +461,24 @@ async fn workload_check(cluster: &Cluster, namespace: &str, workload: &Workload)
 /// The API server failed.
 pub async fn readiness(cluster: &Cluster, namespace: &str, workload: &Workload) -> anyhow::Result<Option<(i64, i64)>> {
     let object = reference("apps/v1", workload.kind, workload.name, Some(namespace));
-    Ok(cluster.get(&object).await?.map(|object| {
-        let want = object.data["spec"]["replicas"].as_i64().unwrap_or(1);
-        let ready = object.data["status"]["readyReplicas"].as_i64().unwrap_or(0);
-        (ready, want)
-    }))
+    Ok(cluster.get(&object).await?.map(|object| replicas(&object.data)))
+}
+
+/// Ready replicas of a workload's current pod template, and the replicas it wants. During a
+/// rollout the ready count includes old pods, so only those that must be new count (a lower
+/// bound), and none before its controller has seen the current spec: `install --wait` after a
+/// change then waits for the new pods rather than returning on the old ones.
+fn replicas(object: &Value) -> (i64, i64) {
+    let want = object["spec"]["replicas"].as_i64().unwrap_or(1);
+    let status = &object["status"];
+    let count = |field: &str| status[field].as_i64().unwrap_or(0);
+    let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
+    if count("observedGeneration") < generation {
+        return (0, want);
+    }
+    let updated = count("updatedReplicas");
+    let old = (count("replicas") - updated).max(0);
+    ((count("readyReplicas") - old).clamp(0, updated), want)
 }
 
 /// One line per pod of a workload that is not ready, with the reason.
@@ -524,4 +537,35 @@ pub async fn unready_pods(cluster: &Cluster, namespace: &str, workload: &Workloa
             ))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replicas;
+
+    fn workload(generation: i64, status: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"metadata": {"generation": generation}, "spec": {"replicas": 2}, "status": status})
+    }
+
+    #[test]
+    fn only_ready_pods_of_the_current_template_count() {
+        let settled = json_status(3, 2, 2, 2);
+        assert_eq!(replicas(&workload(3, settled.clone())), (2, 2));
+        assert_eq!(replicas(&workload(4, settled)), (0, 2), "the new spec not seen yet");
+        // Rolling: one new pod not ready, two old ones ready.
+        assert_eq!(replicas(&workload(4, json_status(4, 3, 1, 2))), (0, 2));
+        // Rolling: both new pods ready, one old one still there.
+        assert_eq!(replicas(&workload(4, json_status(4, 3, 2, 3))), (2, 2));
+        // Just created: no status yet.
+        assert_eq!(replicas(&workload(1, serde_json::json!({}))), (0, 2));
+    }
+
+    fn json_status(observed: i64, total: i64, updated: i64, ready: i64) -> serde_json::Value {
+        serde_json::json!({
+            "observedGeneration": observed,
+            "replicas": total,
+            "updatedReplicas": updated,
+            "readyReplicas": ready,
+        })
+    }
 }

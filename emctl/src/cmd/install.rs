@@ -1,5 +1,5 @@
 //! `emctl install`: render the mesh's objects, server-side apply them stage by stage with
-//! progress (removing what these options leave out), wait for the control plane, roll back this
+//! progress (removing what these options leave out), wait for the mesh's workloads, roll back this
 //! run's creations on failure; then [`super::install_access`] writes ~/.emctlrc.
 
 use std::time::Duration;
@@ -107,6 +107,9 @@ fn options(args: &InstallArgs) -> anyhow::Result<InstallOptions> {
     }
     if let Some(kind) = args.ingress_expose {
         options.ingress_expose = expose(kind);
+    }
+    if let Some(replicas) = args.ingress_replicas {
+        options.ingress_replicas = replicas;
     }
     if let Some(port) = args.ingress_port {
         options.ingress_port = port;

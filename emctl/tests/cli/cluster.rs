@@ -136,12 +136,30 @@ fn install_twice_check_and_uninstall_leave_nothing() {
     let removed = emctl(&without);
     removed.success();
     for name in [
+        "Secret/easemesh/easemesh-sidecar-token deleted",
         "Deployment/easemesh/easemesh-ingress-controller deleted",
         "Service/easemesh/easemesh-ingress-controller deleted",
     ] {
         assert!(removed.stdout.contains(name), "{name}: {}", removed.snapshot());
     }
+    assert!(
+        removed.stderr.contains("✔ ingress controller"),
+        "{}",
+        removed.snapshot()
+    );
     assert_unchanged(&emctl(&without));
+    // The same from an options file; with nothing left to remove, the stage is not named.
+    let file = tls.path().join("install.yaml");
+    std::fs::write(&file, "ingressController: false\n").unwrap();
+    let mut from_file: Vec<&str> = install.to_vec();
+    from_file.extend(["-f", file.to_str().unwrap()]);
+    let unchanged = emctl(&from_file);
+    assert_unchanged(&unchanged);
+    assert!(
+        !unchanged.stderr.contains("ingress controller"),
+        "{}",
+        unchanged.snapshot()
+    );
     assert!(!emctl(&["check"]).stdout.contains("ingress controller"));
     let back = emctl(&install[..]);
     back.success();
@@ -151,6 +169,20 @@ fn install_twice_check_and_uninstall_leave_nothing() {
         "{}",
         back.snapshot()
     );
+    // Its Service changes type in place, from the NodePort it was to a ClusterIP and back.
+    for expose in ["none", "nodeport"] {
+        let mut exposed: Vec<&str> = install.to_vec();
+        exposed.extend(["--ingress-expose", expose]);
+        let changed = emctl(&exposed);
+        changed.success();
+        assert!(
+            changed
+                .stdout
+                .contains("Service/easemesh/easemesh-ingress-controller configured"),
+            "{expose}: {}",
+            changed.snapshot()
+        );
+    }
     let json = emctl(&["check", "--kube-context", "emesh-local", "-o", "json"]);
     let checks: serde_json::Value = serde_json::from_str(&json.stdout).expect("check -o json is JSON");
     assert!(checks.as_array().unwrap().iter().any(|c| c["status"] == "fail"));

@@ -7,9 +7,11 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Container, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, SecretKeySelector, Service, ServiceSpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::objects::{container_port, http_probe, meta, service_port, sidecar_token_secret, to_value};
+use super::objects::{
+    container_port, http_probe, meta, pod_meta, secrets_digest, service_port, sidecar_token_secret, to_value,
+};
 use super::{Expose, INGRESS_ADMIN_PORT, INGRESS_CONTROLLER, InstallOptions, labels};
 
 const COMPONENT: &str = "ingress-controller";
@@ -22,12 +24,12 @@ fn selector() -> BTreeMap<String, String> {
 pub(super) fn objects(options: &InstallOptions, sidecar_token: &str) -> Vec<serde_json::Value> {
     vec![
         sidecar_token_secret(&options.namespace, sidecar_token),
-        to_value(&deployment(options)),
+        to_value(&deployment(options, sidecar_token)),
         to_value(&service(options)),
     ]
 }
 
-fn deployment(options: &InstallOptions) -> Deployment {
+fn deployment(options: &InstallOptions, sidecar_token: &str) -> Deployment {
     let mut pod_labels = labels(COMPONENT);
     pod_labels.extend(selector());
     let probe = |path: &str| http_probe(path, "admin");
@@ -53,16 +55,14 @@ fn deployment(options: &InstallOptions) -> Deployment {
     Deployment {
         metadata: meta(INGRESS_CONTROLLER, Some(&options.namespace), COMPONENT),
         spec: Some(DeploymentSpec {
-            replicas: Some(1),
+            replicas: Some(options.ingress_replicas),
             selector: LabelSelector {
                 match_labels: Some(selector()),
                 ..LabelSelector::default()
             },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(pod_labels),
-                    ..ObjectMeta::default()
-                }),
+                // MESH_TOKEN is read at start: a new token rolls the pods.
+                metadata: Some(pod_meta(pod_labels, &secrets_digest(&[sidecar_token]))),
                 spec: Some(PodSpec {
                     automount_service_account_token: Some(false),
                     containers: vec![Container {

@@ -89,7 +89,10 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
     }
     push(
         Stage::ControlPlane,
-        to_value(&stateful_set(options, &secrets_digest(tls, tokens))),
+        to_value(&stateful_set(
+            options,
+            &secrets_digest(&[&tokens.file(), &tls.cert, &tls.key]),
+        )),
     );
     // Before the webhook exists, so that no system namespace is ever sent to it.
     out.extend(exclusion::SYSTEM_NAMESPACES.map(|system| Manifest {
@@ -196,7 +199,6 @@ fn bootstrap(options: &InstallOptions) -> Value {
     })
 }
 
-/// A Service port forwarding to the container port of the same name.
 /// An HTTP GET probe of `path` on the named container port, every 5 s.
 pub(super) fn http_probe(path: &str, port: &str) -> Probe {
     Probe {
@@ -220,6 +222,20 @@ pub(super) fn container_port(name: &str, port: u16) -> ContainerPort {
     }
 }
 
+/// A pod template's metadata: its labels, and the digest of the secrets its meshd reads at start,
+/// so that a change of them rolls the pods.
+pub(super) fn pod_meta(labels: BTreeMap<String, String>, secrets_digest: &str) -> ObjectMeta {
+    ObjectMeta {
+        labels: Some(labels),
+        annotations: Some(BTreeMap::from([(
+            SECRETS_DIGEST.to_string(),
+            secrets_digest.to_string(),
+        )])),
+        ..ObjectMeta::default()
+    }
+}
+
+/// A Service port forwarding to the container port of the same name.
 pub(super) fn service_port(name: &str, port: u16) -> ServicePort {
     ServicePort {
         name: Some(name.into()),
@@ -246,10 +262,10 @@ fn service(ns: &str, name: &str, headless: bool) -> Service {
     }
 }
 
-/// SHA-256 (hex) of what meshd reads from the Secrets at start.
-fn secrets_digest(tls: &WebhookTls, tokens: &Tokens) -> String {
+/// SHA-256 (hex) of what a meshd reads from Secrets at start, for [`SECRETS_DIGEST`].
+pub(super) fn secrets_digest(parts: &[&str]) -> String {
     let mut digest = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    for part in [tokens.file().as_str(), &tls.cert, &tls.key] {
+    for part in parts {
         digest.update(part.as_bytes());
         // A separator, so that moving text between parts changes the digest too.
         digest.update(&[0]);
@@ -352,14 +368,7 @@ fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
                 ..LabelSelector::default()
             },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(pod_labels),
-                    annotations: Some(BTreeMap::from([(
-                        SECRETS_DIGEST.to_string(),
-                        secrets_digest.to_string(),
-                    )])),
-                    ..ObjectMeta::default()
-                }),
+                metadata: Some(pod_meta(pod_labels, secrets_digest)),
                 spec: Some(PodSpec {
                     service_account_name: Some(CONTROL_PLANE.into()),
                     containers: vec![Container {

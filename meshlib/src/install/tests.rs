@@ -30,23 +30,30 @@ fn an_older_token_file_comes_out_with_the_sidecar_role() {
 }
 
 #[test]
-fn the_control_plane_restarts_when_its_secrets_change() {
-    let digest = |tokens: &Tokens| {
-        let manifests = render(&InstallOptions::default(), &tls(), tokens);
-        let set = manifests.iter().find(|m| m.object["kind"] == "StatefulSet").unwrap();
-        set.object["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST].clone()
-    };
-    assert_eq!(
-        digest(&tokens()),
-        digest(&tokens()),
-        "the same secrets: the same template"
-    );
-    let other = Tokens {
-        sidecar: "OTHER".into(),
-        ..tokens()
-    };
-    assert_ne!(digest(&tokens()), digest(&other));
-    assert_eq!(digest(&tokens()).as_str().map(str::len), Some(64), "a SHA-256 in hex");
+fn the_mesh_workloads_restart_when_their_secrets_change() {
+    // The control plane reads the token file, the ingress controller the sidecars' token.
+    for kind in ["StatefulSet", "Deployment"] {
+        let digest = |tokens: &Tokens| {
+            let manifests = render(&InstallOptions::default(), &tls(), tokens);
+            let workload = manifests.iter().find(|m| m.object["kind"] == kind).unwrap();
+            workload.object["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST].clone()
+        };
+        assert_eq!(
+            digest(&tokens()),
+            digest(&tokens()),
+            "{kind}: the same secrets, the same template"
+        );
+        let other = Tokens {
+            sidecar: "OTHER".into(),
+            ..tokens()
+        };
+        assert_ne!(digest(&tokens()), digest(&other), "{kind}");
+        assert_eq!(
+            digest(&tokens()).as_str().map(str::len),
+            Some(64),
+            "{kind}: a SHA-256 in hex"
+        );
+    }
 }
 
 fn yaml(manifests: &[Manifest]) -> String {
@@ -122,6 +129,8 @@ fn bad_options_are_named() {
         heartbeat_interval: "often".into(),
         webhook_failure_policy: "Maybe".into(),
         webhook: WebhookTarget::Url("http://127.0.0.1/mutate".into()),
+        ingress_port: 0,
+        ingress_replicas: 0,
         ..InstallOptions::default()
     };
     insta::assert_snapshot!(options.problems().join("\n"));
@@ -219,6 +228,46 @@ fn the_ingress_controller_is_a_stage_of_its_own_and_can_be_left_out() {
         ]
     );
     assert_eq!(options.mesh_controller()["ingressPort"], 19527);
+    // Its replicas and port come from the options, the port also into the MeshController.
+    let sized = InstallOptions {
+        ingress_replicas: 3,
+        ingress_port: 8080,
+        ..InstallOptions::default()
+    };
+    let manifests = render(&sized, &tls(), &tokens());
+    let deployment = manifests.iter().find(|m| m.object["kind"] == "Deployment").unwrap();
+    assert_eq!(deployment.object["spec"]["replicas"], 3);
+    let container = &deployment.object["spec"]["template"]["spec"]["containers"][0];
+    assert!(
+        container["args"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("--listen=0.0.0.0:8080"))
+    );
+    assert_eq!(sized.mesh_controller()["ingressPort"], 8080);
+    // Its Service is of the type asked, a NodePort unless told.
+    for (expose, type_) in [
+        (Expose::None, "ClusterIP"),
+        (Expose::NodePort, "NodePort"),
+        (Expose::LoadBalancer, "LoadBalancer"),
+    ] {
+        let options = InstallOptions {
+            ingress_expose: expose,
+            ..InstallOptions::default()
+        };
+        let manifests = render(&options, &tls(), &tokens());
+        let service = manifests
+            .iter()
+            .find(|m| m.object["kind"] == "Service" && m.object["metadata"]["name"] == INGRESS_CONTROLLER)
+            .unwrap();
+        assert_eq!(service.object["spec"]["type"], type_);
+    }
+    let from_file: InstallOptions =
+        serde_json::from_value(serde_json::json!({"ingressExpose": "loadbalancer", "ingressReplicas": 2})).unwrap();
+    assert_eq!(
+        (from_file.ingress_expose, from_file.ingress_replicas),
+        (Expose::LoadBalancer, 2)
+    );
     // Left out: nothing of it is rendered, and what an earlier install made is removed.
     let without: InstallOptions =
         serde_json::from_value(serde_json::json!({"ingressController": false, "expose": "nodeport"})).unwrap();
