@@ -28,6 +28,15 @@ use crate::spec::smi::TrafficSplitSpec;
 
 pub use balance::fnv1a32;
 
+/// The host of a `Host` header value without its port (`name:8080` → `name`).
+#[must_use]
+pub fn host_name(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
 /// The header carrying a request's canary colour from hop to hop.
 pub const CANARY_HEADER: &str = "X-Mesh-Service-Canary";
 

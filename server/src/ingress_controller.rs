@@ -183,11 +183,7 @@ pub async fn run(
         token: args.token.clone(),
         timeout: std::time::Duration::from_secs(5),
     })?;
-    let bind = |address: SocketAddr, what: &'static str| async move {
-        tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|err| anyhow::anyhow!("cannot listen on {what} address {address}: {err}"))
-    };
+    let bind = serve::bind;
     let listener = bind(args.listen, "ingress").await?;
     let admin_listener = bind(args.admin_listen, "admin").await?;
     let (listen, admin_address) = (listener.local_addr()?, admin_listener.local_addr()?);

@@ -59,11 +59,7 @@ pub async fn run(
     println!("meshd sidecar for {} admin on http://{admin_address}", identity.service);
     tracing::info!(service = %identity.service, instance = %identity.instance_id, %admin_address, "sidecar started");
 
-    let bind = |address: std::net::SocketAddr, what: &'static str| async move {
-        tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|err| anyhow::anyhow!("cannot listen on {what} address {address}: {err}"))
-    };
+    let bind = serve::bind;
     let ingress = bind(
         std::net::SocketAddr::new(args.ingress_address, args.ingress_port),
         "ingress",

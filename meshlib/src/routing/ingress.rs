@@ -72,7 +72,7 @@ impl IngressRoutes {
 
     /// The service for a request to `host` (the Host header, port allowed) and `path`.
     pub fn find<'a>(&'a self, host: &str, path: &'a str) -> Option<IngressMatch<'a>> {
-        let host = strip_port(host);
+        let host = super::host_name(host);
         self.rules
             .iter()
             .filter(|rule| rule.host.as_deref().is_none_or(|pattern| host_matches(pattern, host)))
@@ -85,13 +85,6 @@ impl IngressRoutes {
                     None => Cow::Borrowed(path),
                 },
             })
-    }
-}
-
-fn strip_port(host: &str) -> &str {
-    match host.rsplit_once(':') {
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
     }
 }
 

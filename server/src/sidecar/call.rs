@@ -173,17 +173,15 @@ impl Caller {
             ))),
         };
         let elapsed = start.elapsed();
-        let failed_by = |p: Option<&Arc<ServicePolicy>>| match &outcome {
+        // A transport error, or a status the given policy counts as a failure.
+        let failed_by = |p: Option<&ServicePolicy>| match &outcome {
             Ok(response) => p.is_some_and(|p| p.is_failure(response.status().as_u16())),
             Err(_) => true,
         };
         if let (Some(breaker), Some(permit)) = (breaker, permit) {
-            breaker.record(permit, failed_by(backend), elapsed, Instant::now());
+            breaker.record(permit, failed_by(backend.map(|p| &**p)), elapsed, Instant::now());
         }
-        let failure = match &outcome {
-            Ok(response) => policy.is_some_and(|p| p.is_failure(response.status().as_u16())),
-            Err(_) => true,
-        };
+        let failure = failed_by(policy);
         Ok(Attempt {
             outcome,
             failure,

@@ -20,6 +20,16 @@ use super::body::Body;
 /// The longest wait for requests in flight at shutdown.
 pub const DRAIN: Duration = Duration::from_secs(10);
 
+/// Binds a listener, naming what it is for when the address is taken.
+///
+/// # Errors
+/// The address cannot be bound.
+pub async fn bind(address: SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {what} address {address}: {err}"))
+}
+
 /// Both ends of an accepted connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer {

@@ -154,13 +154,7 @@ pub fn target(headers: &HeaderMap, uri: &Uri, table: &Table) -> Option<String> {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .or_else(|| uri.host())?;
-    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
+    let host = meshlib::routing::host_name(host);
     if table.services().any(|s| s == host) {
         return Some(host.to_owned());
     }

@@ -1,13 +1,13 @@
 //! `meshd ingress-controller`: outside requests routed by Ingress objects to mesh services,
 //! through their sidecars, with canary colouring; Ingress changes apply without a restart.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use meshlib::kind::Kind;
 use serde_json::json;
 
-use crate::mesh::{Sidecar, app, call, first_line, object, shop_with, status_of};
+use crate::mesh::{Sidecar, app, call, object, shop_with, spawn_meshd, status_of};
 use crate::support::{Meshd, eventually};
 
 struct IngressController {
@@ -19,15 +19,15 @@ struct IngressController {
 
 impl IngressController {
     fn start(control_plane: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
-            .args(["ingress-controller", "--control-plane", control_plane])
-            .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let line = first_line(&mut child);
+        let (child, line) = spawn_meshd(&[
+            "ingress-controller",
+            "--control-plane",
+            control_plane,
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ]);
         // "meshd ingress-controller on http://A admin on http://B"
         let urls: Vec<&str> = line.split_whitespace().filter(|w| w.starts_with("http://")).collect();
         let [listen, admin] = urls[..] else {

@@ -86,8 +86,21 @@ pub fn app(name: &str) -> App {
     }
 }
 
+/// Starts `meshd ARGS` quietly; returns it with the first line it prints (its addresses).
+pub fn spawn_meshd(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child);
+    (child, line)
+}
+
 /// The first line a meshd process prints (the addresses it listens on).
-pub fn first_line(child: &mut Child) -> String {
+fn first_line(child: &mut Child) -> String {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -112,34 +125,30 @@ impl Sidecar {
     }
 
     pub fn spawn(control_plane: &str, service: &str, id: &str, app: &App, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_meshd"))
-            .args([
-                "sidecar",
-                "--control-plane",
-                control_plane,
-                "--service",
-                service,
-                "--instance-id",
-                id,
-            ])
-            .args([
-                "--app-port",
-                &app.port.to_string(),
-                "--admin-port",
-                "0",
-                "--ingress-port",
-                "0",
-                "--egress-port",
-                "0",
-            ])
-            .args(["--ingress-address", "127.0.0.1", "--registry-port", "0"])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let line = first_line(&mut child);
+        let app_port = app.port.to_string();
+        let mut args = vec![
+            "sidecar",
+            "--control-plane",
+            control_plane,
+            "--service",
+            service,
+            "--instance-id",
+            id,
+            "--app-port",
+            &app_port,
+            "--admin-port",
+            "0",
+            "--ingress-port",
+            "0",
+            "--egress-port",
+            "0",
+            "--ingress-address",
+            "127.0.0.1",
+            "--registry-port",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        let (child, line) = spawn_meshd(&args);
         let admin = line.trim().rsplit(' ').next().unwrap().to_owned();
         Self { child, admin }
     }
