@@ -13,7 +13,6 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::get;
-use hyper::body::Incoming;
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Request, Response, Uri};
 use meshlib::client::{Client, Config};
@@ -63,7 +62,7 @@ struct Controller {
 }
 
 impl Controller {
-    async fn handle(&self, request: Request<Incoming>, peer: Peer) -> Response<Body> {
+    async fn handle(&self, request: Request<Body>, peer: Peer) -> Response<Body> {
         let routes = Arc::clone(&self.routes.borrow());
         let host = request
             .headers()
@@ -211,7 +210,7 @@ pub async fn run(
             async move { controller.handle(request, peer).await }
         },
         stop.clone(),
-        Some(HEADER_TIMEOUT),
+        HEADER_TIMEOUT,
     ));
     let watcher = tokio::spawn(catalog::run(client, catalog_tx, Arc::clone(&metrics), stop.clone()));
     let mut admin_stop = stop.clone();

@@ -13,6 +13,7 @@ pub mod call;
 pub mod catalog;
 pub mod consul;
 pub mod eureka;
+pub mod h1;
 pub mod health;
 pub mod membership;
 pub mod metrics;
@@ -104,7 +105,7 @@ pub async fn run(
             async move { state.handle(request).await }
         },
         stop.clone(),
-        None,
+        serve::IDLE_TIMEOUT,
     ));
     let discovery = registries::Discovery::new(
         &identity.service,
@@ -131,7 +132,7 @@ pub async fn run(
             async move { state.handle(request, peer).await }
         },
         stop.clone(),
-        None,
+        serve::IDLE_TIMEOUT,
     ));
 
     let watcher = tokio::spawn(catalog::run(

@@ -1,27 +1,45 @@
-//! The body of a proxied message: a peer's stream passed through untouched, or a short body the
-//! sidecar wrote itself (errors, mocks, a buffered request replayed on a retry).
+//! The body of a proxied message: a request body still arriving from the client, a response body
+//! still arriving from an upstream, or a short body the sidecar wrote itself (errors, mocks, a
+//! buffered request replayed on a retry).
 
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::body::{Body as HttpBody, Frame, SizeHint};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::time::{Instant, Sleep};
 
+use super::h1::conn::Conn;
+use super::h1::framing::{Decoder, FramingError};
 use super::pool::Lease;
+
+/// Why a body could not be read to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The socket failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The peer broke the framing.
+    #[error(transparent)]
+    Framing(#[from] FramingError),
+    /// The body did not end in time.
+    #[error("the body did not arrive within {0:?}")]
+    Timeout(Duration),
+}
 
 /// A request or response body on either side of the proxy.
 #[derive(Debug)]
 pub enum Body {
-    /// Streamed from a peer. When it is an upstream's response, the lease gives the upstream
-    /// connection back to the pool once the stream has ended (and drops it if it broke).
-    Stream {
-        /// The peer's stream.
-        incoming: Incoming,
-        /// The upstream connection the stream arrives on.
-        lease: Option<Lease>,
-    },
     /// Written by the sidecar; `None` once sent (or when empty).
     Full(Option<Bytes>),
+    /// A request body arriving from the client.
+    Inbound(Box<Inbound>),
+    /// A response body arriving from an upstream.
+    Upstream(Box<Upstream>),
 }
 
 impl Body {
@@ -36,67 +54,232 @@ impl Body {
         Self::Full(None)
     }
 
-    /// A peer's stream, passed through.
-    pub fn stream(incoming: Incoming) -> Self {
-        Self::Stream { incoming, lease: None }
+    /// Whether the body can be sent again (it is held whole, not streamed).
+    pub fn replayable(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
+}
+
+/// Where a client connection's reader goes back once its request body is over or dropped,
+/// with whether the body was read to its end.
+pub type Returned = Arc<Mutex<Option<(Conn<OwnedReadHalf>, Decoder)>>>;
+
+/// A request body read from the client's connection as it is forwarded.
+#[derive(Debug)]
+pub struct Inbound {
+    conn: Option<Conn<OwnedReadHalf>>,
+    decoder: Decoder,
+    returned: Returned,
+}
+
+impl Inbound {
+    /// A body framed by `decoder` on `conn`, which goes back to `returned` afterwards.
+    pub fn new(conn: Conn<OwnedReadHalf>, decoder: Decoder, returned: Returned) -> Self {
+        Self {
+            conn: Some(conn),
+            decoder,
+            returned,
+        }
     }
 
-    /// Gives the upstream connection back once the stream is over.
-    fn settle(incoming: &Incoming, lease: &mut Option<Lease>) {
-        if incoming.is_end_stream()
-            && let Some(lease) = lease.take()
+    fn give_back(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            *self.returned.lock().unwrap_or_else(PoisonError::into_inner) = Some((conn, self.decoder.clone()));
+        }
+    }
+
+    fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BodyError>>> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Poll::Ready(None);
+        };
+        loop {
+            match self.decoder.decode(&mut conn.buf) {
+                Ok(Some(data)) => return Poll::Ready(Some(Ok(data))),
+                Ok(None) if self.decoder.is_done() => {
+                    self.give_back();
+                    return Poll::Ready(None);
+                }
+                Ok(None) => {}
+                Err(err) => return Poll::Ready(Some(Err(err.into()))),
+            }
+            match std::task::ready!(conn.poll_fill(cx)) {
+                Ok(0) => {
+                    if let Err(err) = self.decoder.end_of_input() {
+                        return Poll::Ready(Some(Err(err.into())));
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => return Poll::Ready(Some(Err(err.into()))),
+            }
+        }
+    }
+}
+
+impl Drop for Inbound {
+    fn drop(&mut self) {
+        self.give_back();
+    }
+}
+
+/// How long an upstream's response body may take: to its end (a time limit), or between two
+/// pieces (a stall).
+#[derive(Debug)]
+pub struct Deadline {
+    at: Instant,
+    idle: Option<Duration>,
+    limit: Duration,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Deadline {
+    /// The body must end by `limit` after `start`.
+    pub fn total(start: Instant, limit: Duration) -> Self {
+        Self {
+            at: start + limit,
+            idle: None,
+            limit,
+            timer: None,
+        }
+    }
+
+    /// The body must not stall for `limit`.
+    pub fn idle(limit: Duration) -> Self {
+        Self {
+            at: Instant::now() + limit,
+            idle: Some(limit),
+            limit,
+            timer: None,
+        }
+    }
+
+    fn progressed(&mut self) {
+        if let Some(idle) = self.idle {
+            self.at = Instant::now() + idle;
+        }
+    }
+
+    /// Whether the deadline has passed; otherwise wakes `cx` when it does. The timer is only
+    /// made when a body actually has to wait.
+    fn poll_passed(&mut self, cx: &mut Context<'_>) -> bool {
+        let at = self.at;
+        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        if timer.deadline() != at {
+            timer.as_mut().reset(at);
+        }
+        timer.as_mut().poll(cx).is_ready()
+    }
+}
+
+/// A response body read from an upstream connection; the connection goes back to the pool
+/// when the body has ended and the upstream keeps it open.
+#[derive(Debug)]
+pub struct Upstream {
+    conn: Option<Conn<TcpStream>>,
+    decoder: Decoder,
+    keep_alive: bool,
+    lease: Lease,
+    deadline: Deadline,
+}
+
+impl Upstream {
+    /// A body framed by `decoder` on `conn`.
+    pub fn new(conn: Conn<TcpStream>, decoder: Decoder, keep_alive: bool, lease: Lease, deadline: Deadline) -> Self {
+        let mut body = Self {
+            conn: Some(conn),
+            decoder,
+            keep_alive,
+            lease,
+            deadline,
+        };
+        if body.decoder.is_done() {
+            body.finish();
+        }
+        body
+    }
+
+    fn finish(&mut self) {
+        if let Some(conn) = self.conn.take()
+            && self.keep_alive
         {
-            lease.release();
+            self.lease.release(conn);
+        }
+    }
+
+    fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BodyError>>> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Poll::Ready(None);
+        };
+        loop {
+            match self.decoder.decode(&mut conn.buf) {
+                Ok(Some(data)) => {
+                    if self.decoder.is_done() {
+                        self.finish();
+                    }
+                    self.deadline.progressed();
+                    return Poll::Ready(Some(Ok(data)));
+                }
+                Ok(None) if self.decoder.is_done() => {
+                    self.finish();
+                    return Poll::Ready(None);
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(err.into())));
+                }
+            }
+            match conn.poll_fill(cx) {
+                Poll::Ready(Ok(0)) => {
+                    self.keep_alive = false;
+                    if let Err(err) = self.decoder.end_of_input() {
+                        self.conn = None;
+                        return Poll::Ready(Some(Err(err.into())));
+                    }
+                }
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(err)) => {
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(err.into())));
+                }
+                Poll::Pending => {
+                    if self.deadline.poll_passed(cx) {
+                        self.conn = None;
+                        return Poll::Ready(Some(Err(BodyError::Timeout(self.deadline.limit))));
+                    }
+                    return Poll::Pending;
+                }
+            }
         }
     }
 }
 
 impl HttpBody for Body {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        match self.get_mut() {
-            Self::Full(data) => Poll::Ready(data.take().map(|data| Ok(Frame::data(data)))),
-            Self::Stream { incoming, lease } => {
-                let polled = Pin::new(&mut *incoming).poll_frame(cx);
-                match &polled {
-                    Poll::Ready(None) => {
-                        if let Some(lease) = lease.take() {
-                            lease.release();
-                        }
-                    }
-                    // A broken exchange: the connection is not reused.
-                    Poll::Ready(Some(Err(_))) => drop(lease.take()),
-                    Poll::Ready(Some(Ok(_))) => Self::settle(incoming, lease),
-                    Poll::Pending => {}
-                }
-                polled
-            }
-        }
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let polled = match self.get_mut() {
+            Self::Full(data) => return Poll::Ready(data.take().map(|data| Ok(Frame::data(data)))),
+            Self::Inbound(inbound) => inbound.poll_data(cx),
+            Self::Upstream(upstream) => upstream.poll_data(cx),
+        };
+        polled.map(|data| data.map(|data| data.map(Frame::data)))
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
             Self::Full(data) => data.is_none(),
-            Self::Stream { incoming, .. } => incoming.is_end_stream(),
+            Self::Inbound(inbound) => inbound.decoder.is_done(),
+            Self::Upstream(upstream) => upstream.decoder.is_done(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            Self::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
-            Self::Stream { incoming, .. } => incoming.size_hint(),
-        }
-    }
-}
-
-impl Drop for Body {
-    /// A body dropped after its end (or that never had one, like a 204's) still gives its
-    /// connection back; one dropped part-way closes it.
-    fn drop(&mut self) {
-        if let Self::Stream { incoming, lease } = self {
-            Self::settle(incoming, lease);
-        }
+        let exact = match self {
+            Self::Full(data) => Some(data.as_ref().map_or(0, |d| d.len() as u64)),
+            Self::Inbound(inbound) => inbound.decoder.remaining(),
+            Self::Upstream(upstream) => upstream.decoder.remaining(),
+        };
+        exact.map_or_else(SizeHint::default, SizeHint::with_exact)
     }
 }

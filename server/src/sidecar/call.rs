@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Body as _;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
@@ -72,14 +72,7 @@ impl Caller {
     }
 
     /// Sends one request to `service` and answers with its response or the failure's.
-    pub async fn call(
-        &self,
-        table: &Table,
-        service: &str,
-        parts: Parts,
-        body: Incoming,
-        client: IpAddr,
-    ) -> Response<Body> {
+    pub async fn call(&self, table: &Table, service: &str, parts: Parts, body: Body, client: IpAddr) -> Response<Body> {
         let policies = Arc::clone(&self.policies.borrow());
         let policy = policies.get(service).map(|p| &**p);
         if let Some(canned) = policy.and_then(|p| mock(p, &parts)) {
@@ -99,7 +92,7 @@ impl Caller {
                 Ok(route) => route,
                 Err(err) => return self.unroutable(service, &err),
             };
-            let request = Request::from_parts(parts, Body::stream(body));
+            let request = Request::from_parts(parts, body);
             return match self.attempt(&policies, policy, &route, request).await {
                 Ok(attempt) => self.answer(&route, attempt),
                 Err(refused) => refused,
@@ -282,7 +275,7 @@ fn copy(parts: &Parts, data: Option<Bytes>) -> Request<Body> {
 }
 
 /// A body that can be kept for a retry: none, or a small one of known length.
-fn replayable(body: &Incoming) -> bool {
+fn replayable(body: &Body) -> bool {
     body.is_end_stream() || body.size_hint().exact().is_some_and(|n| n <= REPLAY_LIMIT)
 }
 

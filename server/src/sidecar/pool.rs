@@ -1,19 +1,16 @@
 //! Kept-alive HTTP/1.1 connections to upstreams, by address. A connection is leased for one
-//! exchange and comes back when the response body has ended; the warmest idle one is reused first.
-//! Connections the peer closed are dropped when met; idle ones expire after a while.
+//! exchange and comes back when the response body has ended; the warmest idle one is reused
+//! first. An idle connection is never polled: whether the peer closed it is checked when it is
+//! taken and by a periodic sweep, which also expires connections idle for too long.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use hyper::client::conn::http1::{Builder, SendRequest};
-use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 
-use super::body::Body;
-
-/// How long a kept-alive connection may take to become ready again before it is given up.
-const READY_GRACE: Duration = Duration::from_millis(5);
+use super::h1::conn::Conn;
 
 /// Pool limits.
 #[derive(Debug, Clone, Copy)]
@@ -36,31 +33,30 @@ impl Default for Limits {
     }
 }
 
+#[derive(Debug)]
 struct Idle {
-    sender: SendRequest<Body>,
+    conn: Conn<TcpStream>,
     since: Instant,
 }
 
+#[derive(Debug)]
 struct Inner {
     idle: Mutex<HashMap<SocketAddr, Vec<Idle>>>,
     limits: Limits,
 }
 
 impl Inner {
-    fn idle(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Vec<Idle>>> {
+    fn idle(&self) -> MutexGuard<'_, HashMap<SocketAddr, Vec<Idle>>> {
         // A panic elsewhere cannot leave the map inconsistent: every change is one push or pop.
-        self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn put(&self, addr: SocketAddr, sender: SendRequest<Body>) {
-        if sender.is_closed() {
-            return;
-        }
+    fn put(&self, addr: SocketAddr, conn: Conn<TcpStream>) {
         let mut idle = self.idle();
         let list = idle.entry(addr).or_default();
         if list.len() < self.limits.max_idle {
             list.push(Idle {
-                sender,
+                conn,
                 since: Instant::now(),
             });
         }
@@ -71,31 +67,23 @@ impl Inner {
         let now = Instant::now();
         let mut idle = self.idle();
         for list in idle.values_mut() {
-            list.retain(|c| !c.sender.is_closed() && now.duration_since(c.since) < self.limits.idle_timeout);
+            list.retain_mut(|c| now.duration_since(c.since) < self.limits.idle_timeout && c.conn.reusable());
         }
         idle.retain(|_, list| !list.is_empty());
     }
 }
 
-/// A connection out of the pool for one exchange.
+/// The right to give a connection back after its exchange.
+#[derive(Debug)]
 pub struct Lease {
-    sender: SendRequest<Body>,
     addr: SocketAddr,
     pool: Arc<Inner>,
 }
 
-impl std::fmt::Debug for Lease {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lease")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Lease {
     /// Gives the connection back for the next exchange.
-    pub fn release(self) {
-        self.pool.put(self.addr, self.sender);
+    pub fn release(&self, conn: Conn<TcpStream>) {
+        self.pool.put(self.addr, conn);
     }
 }
 
@@ -108,13 +96,10 @@ pub enum ConnectError {
     /// The upstream refused or was unreachable.
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// The HTTP handshake failed.
-    #[error(transparent)]
-    Http(#[from] hyper::Error),
 }
 
 /// The connection pool.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Pool {
     inner: Arc<Inner>,
 }
@@ -128,7 +113,7 @@ impl Pool {
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(limits.idle_timeout / 2);
+            let mut every = tokio::time::interval(limits.idle_timeout / 4);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
@@ -141,52 +126,34 @@ impl Pool {
         Self { inner }
     }
 
-    /// An idle connection to `addr` ready for a request, if one is left.
-    pub async fn take(&self, addr: SocketAddr) -> Option<SendRequest<Body>> {
-        loop {
-            let mut sender = {
-                let mut idle = self.inner.idle();
-                let list = idle.get_mut(&addr)?;
-                let Some(candidate) = list.pop() else {
-                    idle.remove(&addr);
-                    return None;
-                };
-                if candidate.sender.is_closed() || candidate.since.elapsed() >= self.inner.limits.idle_timeout {
-                    continue;
-                }
-                candidate.sender
-            };
-            // Ready at once, or after its connection task's next turn when its last response has
-            // only just ended. One still busy (its upload unfinished after an early answer) is
-            // dropped rather than waited for: a new connection is faster than an unknown wait.
-            if let Ok(Ok(())) = tokio::time::timeout(READY_GRACE, sender.ready()).await {
-                return Some(sender);
+    /// An idle connection to `addr` that can carry a request, if one is left.
+    pub fn take(&self, addr: SocketAddr) -> Option<Conn<TcpStream>> {
+        let mut idle = self.inner.idle();
+        let list = idle.get_mut(&addr)?;
+        while let Some(mut candidate) = list.pop() {
+            if candidate.since.elapsed() < self.inner.limits.idle_timeout && candidate.conn.reusable() {
+                return Some(candidate.conn);
             }
         }
+        idle.remove(&addr);
+        None
     }
 
     /// A new connection to `addr`.
     ///
     /// # Errors
-    /// The upstream is unreachable, too slow to accept, or fails the handshake.
-    pub async fn connect(&self, addr: SocketAddr) -> Result<SendRequest<Body>, ConnectError> {
-        let stream = tokio::time::timeout(self.inner.limits.connect_timeout, tokio::net::TcpStream::connect(addr))
+    /// The upstream is unreachable or too slow to accept.
+    pub async fn connect(&self, addr: SocketAddr) -> Result<Conn<TcpStream>, ConnectError> {
+        let stream = tokio::time::timeout(self.inner.limits.connect_timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| ConnectError::Timeout)??;
         stream.set_nodelay(true)?;
-        let (sender, connection) = Builder::new().handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%addr, error = %err, "upstream connection ended");
-            }
-        });
-        Ok(sender)
+        Ok(Conn::new(stream))
     }
 
-    /// Wraps a connection so it can come back after its exchange.
-    pub fn lease(&self, sender: SendRequest<Body>, addr: SocketAddr) -> Lease {
+    /// The lease under which a connection to `addr` comes back.
+    pub fn lease(&self, addr: SocketAddr) -> Lease {
         Lease {
-            sender,
             addr,
             pool: Arc::clone(&self.inner),
         }

@@ -5,23 +5,18 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::header::{self, HeaderValue};
+use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode, Uri};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
 
-use super::body::Body;
+use super::body::{Body, Deadline, Upstream};
+use super::h1::client::exchange;
+use super::h1::conn::Conn;
+use super::h1::framing::Decoder;
+use super::h1::head::{ResponseHead, strip_hop_by_hop};
 use super::pool::{Limits, Pool};
-
-/// Headers that belong to one connection, never forwarded.
-const HOP_BY_HOP: [header::HeaderName; 8] = [
-    header::CONNECTION,
-    header::HeaderName::from_static("keep-alive"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-];
 
 /// Why a request could not be forwarded.
 #[derive(Debug, thiserror::Error)]
@@ -79,12 +74,6 @@ pub fn plain(status: StatusCode, text: String) -> Response<Body> {
     response
 }
 
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    for name in &HOP_BY_HOP {
-        headers.remove(name);
-    }
-}
-
 /// Sends requests upstream over pooled HTTP/1.1 connections.
 #[derive(Clone)]
 pub struct Forwarder {
@@ -111,8 +100,10 @@ impl Forwarder {
         self.pool.idle_count()
     }
 
-    /// Sends `request` to `addr`, keeping method, path, headers and body; gives up after the
-    /// forwarder's timeout, or `timeout` when given.
+    /// Sends `request` to `addr`, keeping method, path, headers and body. With `timeout` (a
+    /// time limit) the whole exchange must end within it, the response body included; without,
+    /// the response head must arrive within the forwarder's timeout and the body must not stall
+    /// for as long.
     ///
     /// # Errors
     /// The upstream cannot be reached (502), breaks the exchange (502) or is too slow (504).
@@ -124,18 +115,38 @@ impl Forwarder {
     ) -> Result<Response<Body>, ProxyError> {
         origin_form(&mut request);
         strip_hop_by_hop(request.headers_mut());
-        let timeout = timeout.unwrap_or(self.timeout);
-        let mut response = tokio::time::timeout(timeout, self.send(request, addr))
+        let start = Instant::now();
+        let (limit, deadline) = match timeout {
+            Some(limit) => (limit, Deadline::total(start, limit)),
+            None => (self.timeout, Deadline::idle(self.timeout)),
+        };
+        let (parts, mut body) = request.into_parts();
+        let (conn, mut head) = tokio::time::timeout(limit, self.send(&parts, &mut body, addr))
             .await
-            .map_err(|_| ProxyError::Timeout(addr, timeout))??;
-        strip_hop_by_hop(response.headers_mut());
-        Ok(response)
+            .map_err(|_| ProxyError::Timeout(addr, limit))??;
+        strip_hop_by_hop(&mut head.parts.headers);
+        let body = Upstream::new(
+            conn,
+            Decoder::new(head.framing),
+            head.keep_alive,
+            self.pool.lease(addr),
+            deadline,
+        );
+        Ok(Response::from_parts(head.parts, Body::Upstream(Box::new(body))))
     }
 
-    async fn send(&self, mut request: Request<Body>, addr: SocketAddr) -> Result<Response<Body>, ProxyError> {
+    /// One exchange on a kept-alive connection, or a new one. A kept-alive connection the
+    /// upstream closed just before the request went out gets it again on a new connection when
+    /// that is safe: nothing was answered, the body is held whole and the method is idempotent.
+    async fn send(
+        &self,
+        parts: &Parts,
+        body: &mut Body,
+        addr: SocketAddr,
+    ) -> Result<(Conn<TcpStream>, ResponseHead), ProxyError> {
         loop {
-            let (mut sender, reused) = match self.pool.take(addr).await {
-                Some(sender) => (sender, true),
+            let (mut conn, reused) = match self.pool.take(addr) {
+                Some(conn) => (conn, true),
                 None => (
                     self.pool
                         .connect(addr)
@@ -144,21 +155,12 @@ impl Forwarder {
                     false,
                 ),
             };
-            match sender.try_send_request(request).await {
-                Ok(response) => {
-                    let (parts, incoming) = response.into_parts();
-                    let body = Body::Stream {
-                        incoming,
-                        lease: Some(self.pool.lease(sender, addr)),
-                    };
-                    return Ok(Response::from_parts(parts, body));
+            match exchange(&mut conn, parts, body).await {
+                Ok(head) => return Ok((conn, head)),
+                Err(err) if reused && err.resendable && parts.method.is_idempotent() => {
+                    tracing::debug!(%addr, error = %err, "kept-alive connection was closed; sending again");
                 }
-                Err(mut err) => match err.take_message() {
-                    // A kept-alive connection the upstream had just closed: the request was not
-                    // sent, so it goes again on a new one.
-                    Some(unsent) if reused => request = unsent,
-                    _ => return Err(ProxyError::Upstream(addr, err.into_error().to_string())),
-                },
+                Err(err) => return Err(ProxyError::Upstream(addr, err.to_string())),
             }
         }
     }

@@ -1,21 +1,18 @@
-//! Serving a proxy listener: HTTP/1.1 with keep-alive, every request handed to a handler, and a
-//! graceful stop that lets the requests in flight finish (for at most [`DRAIN`]).
+//! Serving a proxy listener: HTTP/1.1 with keep-alive, every request handed to a handler, at most
+//! [`MAX_CONNECTIONS`] at once, and a graceful stop that lets the requests in flight finish (for
+//! at most [`DRAIN`]).
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::body::Body;
+use super::h1::server::serve_connection;
 
 /// The longest wait for requests in flight at shutdown.
 pub const DRAIN: Duration = Duration::from_secs(10);
@@ -39,25 +36,30 @@ pub struct Peer {
     pub local: SocketAddr,
 }
 
-/// Serves `listener` until `stop` turns true, calling `handler` for every request. With
-/// `header_timeout`, a connection that does not send a request head within it is closed (for
-/// listeners facing untrusted clients; it costs a timer per request).
-pub async fn serve<H, F>(
-    listener: TcpListener,
-    handler: H,
-    mut stop: watch::Receiver<bool>,
-    header_timeout: Option<Duration>,
-) where
-    H: Fn(Request<Incoming>, Peer) -> F + Clone + Send + 'static,
+/// How long a sidecar listener waits for a request head, on a new connection or a kept-alive one
+/// (nginx's `keepalive_timeout`).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// The most connections one listener serves at once; more wait in the accept queue.
+pub const MAX_CONNECTIONS: usize = 16 * 1024;
+
+/// Serves `listener` until `stop` turns true, calling `handler` for every request. A connection
+/// that does not complete a request head within `idle_timeout` (after connecting or after its
+/// last response) is closed.
+pub async fn serve<H, F>(listener: TcpListener, handler: H, mut stop: watch::Receiver<bool>, idle_timeout: Duration)
+where
+    H: Fn(Request<Body>, Peer) -> F + Clone + Send + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
 {
-    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // Every connection holds a sender; the channel closes when the last one has ended.
+    let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = accept(&listener, &slots) => accepted,
             _ = stop.wait_for(|stopped| *stopped) => break,
         };
-        let (stream, remote) = match accepted {
+        let (stream, remote, slot) = match accepted {
             Ok(accepted) => accepted,
             Err(err) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -72,24 +74,25 @@ pub async fn serve<H, F>(
             local: stream.local_addr().unwrap_or(remote),
         };
         let handler = handler.clone();
-        let service = service_fn(move |request| {
-            let response = handler(request, peer);
-            async move { Ok::<_, Infallible>(response.await) }
-        });
-        let mut builder = http1::Builder::new();
-        if let Some(timeout) = header_timeout {
-            builder.timer(TokioTimer::new()).header_read_timeout(timeout);
-        }
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let stop = stop.clone();
+        let open = open_tx.clone();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%remote, error = %err, "connection ended with an error");
-            }
+            serve_connection(stream, peer, handler, idle_timeout, stop).await;
+            drop((slot, open));
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+    drop(open_tx);
+    if tokio::time::timeout(DRAIN, open_rx.recv()).await.is_err() {
         tracing::warn!("requests still in flight after {DRAIN:?}; closing them");
     }
+}
+
+async fn accept(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> std::io::Result<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
+    let slot = Arc::clone(slots).acquire_owned().await.map_err(std::io::Error::other)?;
+    let (stream, remote) = listener.accept().await?;
+    Ok((stream, remote, slot))
 }

@@ -8,7 +8,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap};
 use hyper::{Request, Response, StatusCode, Uri};
 use meshlib::kind::Kind;
@@ -106,7 +105,7 @@ impl Ingress {
     }
 
     /// Handles one request from another sidecar.
-    pub async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
+    pub async fn handle(&self, request: Request<Body>) -> Response<Body> {
         let start = Instant::now();
         let policy = self.policies.borrow().get(&self.service).cloned();
         let limiter = policy.as_ref().and_then(|p| p.rate_limiter.as_ref());
@@ -125,11 +124,7 @@ impl Ingress {
             }
         }
         let timeout = policy.as_ref().and_then(|p| p.timeout);
-        let response = match self
-            .forwarder
-            .forward(request.map(Body::stream), self.app, timeout)
-            .await
-        {
+        let response = match self.forwarder.forward(request, self.app, timeout).await {
             Ok(response) => response,
             Err(err) => failed(&self.metrics, Direction::Ingress, &self.service, &err),
         };
@@ -177,7 +172,7 @@ impl Egress {
 
     /// Handles one call of the app; `peer.local` is the address it dialled, which names the
     /// service when it is one of the per-service loopback addresses.
-    pub async fn handle(&self, request: Request<Incoming>, peer: Peer) -> Response<Body> {
+    pub async fn handle(&self, request: Request<Body>, peer: Peer) -> Response<Body> {
         if !peer.local.ip().is_loopback() {
             return plain(
                 StatusCode::FORBIDDEN,

@@ -1,0 +1,199 @@
+//! One exchange on an upstream connection: the request written (its body streamed as it
+//! arrives, chunked when its length is unknown) while the response head is awaited, so an
+//! upstream that answers before the upload ends is heard at once.
+
+use std::future::poll_fn;
+use std::io::Write as _;
+use std::pin::Pin;
+use std::task::Poll;
+
+use bytes::BytesMut;
+use hyper::Method;
+use hyper::body::Body as _;
+use hyper::header;
+use hyper::http::request::Parts;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::conn::{Conn, fill_from};
+use super::framing::{LAST_CHUNK, encode_chunk};
+use super::head::{self, ResponseHead};
+use crate::sidecar::body::Body;
+
+/// Output gathered before it is written.
+const WRITE_AT: usize = 64 * 1024;
+
+/// Why an exchange failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct ExchangeError {
+    reason: String,
+    /// Nothing of a response arrived and the request can be sent again as it was.
+    pub resendable: bool,
+}
+
+impl ExchangeError {
+    fn new(reason: impl Into<String>, resendable: bool) -> Self {
+        Self {
+            reason: reason.into(),
+            resendable,
+        }
+    }
+}
+
+/// Sends the request (`parts` and `body`) on `conn` and reads the response head; the body
+/// stays on `conn`. A body the sidecar holds whole ([`Body::Full`]) is left in place, so the
+/// request can go again on another connection.
+///
+/// # Errors
+/// The connection failed or the upstream answered something that is not HTTP/1.x.
+pub async fn exchange(
+    conn: &mut Conn<TcpStream>,
+    parts: &Parts,
+    body: &mut Body,
+) -> Result<ResponseHead, ExchangeError> {
+    let mut digits = [0u8; 20];
+    let mut extra: Vec<(&str, &[u8])> = Vec::new();
+    let streamed = !body.replayable();
+    let mut chunked = false;
+    if !body.is_end_stream() {
+        match body.size_hint().exact() {
+            Some(n) if !parts.headers.contains_key(header::CONTENT_LENGTH) => {
+                let mut cursor = &mut digits[..];
+                let _ = write!(cursor, "{n}");
+                let len = 20 - cursor.len();
+                extra.push(("content-length", &digits[..len]));
+            }
+            Some(_) => {}
+            None => {
+                extra.push(("transfer-encoding", b"chunked"));
+                chunked = true;
+            }
+        }
+    }
+    let out = &mut conn.out;
+    out.clear();
+    head::write_request_head(out, parts, &extra);
+    let method = &parts.method;
+    if !streamed {
+        if let Body::Full(Some(data)) = body {
+            out.extend_from_slice(data);
+        }
+        conn.io
+            .write_all(out)
+            .await
+            .map_err(|err| ExchangeError::new(format!("sending the request failed: {err}"), true))?;
+        return read_response(&mut conn.io, &mut conn.buf, method, true).await;
+    }
+    let (mut reader, mut writer) = conn.io.split();
+    let buf = &mut conn.buf;
+    let upload = upload(&mut writer, body, chunked, out);
+    tokio::pin!(upload);
+    tokio::select! {
+        biased;
+        early = read_response(&mut reader, buf, method, false) => {
+            // Answered before the upload ended: what is left of it cannot follow.
+            let mut head = early?;
+            head.keep_alive = false;
+            Ok(head)
+        }
+        uploaded = &mut upload => {
+            uploaded?;
+            read_response(&mut reader, buf, method, false).await
+        }
+    }
+}
+
+/// Writes what `out` holds (the request head), then the body as it arrives.
+async fn upload<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    body: &mut Body,
+    chunked: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), ExchangeError> {
+    let failed = |err: std::io::Error| ExchangeError::new(format!("sending the request failed: {err}"), false);
+    loop {
+        // Whatever is ready joins the pending output; only a wait flushes it.
+        let ready = poll_fn(|cx| Poll::Ready(Pin::new(&mut *body).poll_frame(cx))).await;
+        let frame = match ready {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => {
+                if !out.is_empty() {
+                    writer.write_all(out).await.map_err(failed)?;
+                    out.clear();
+                }
+                poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await
+            }
+        };
+        match frame {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if chunked {
+                        encode_chunk(out, &data);
+                    } else {
+                        out.extend_from_slice(&data);
+                    }
+                }
+                if out.len() >= WRITE_AT {
+                    writer.write_all(out).await.map_err(failed)?;
+                    out.clear();
+                }
+            }
+            Some(Err(err)) => {
+                return Err(ExchangeError::new(
+                    format!("reading the request body failed: {err}"),
+                    false,
+                ));
+            }
+            None => {
+                if chunked {
+                    out.extend_from_slice(LAST_CHUNK);
+                }
+                writer.write_all(out).await.map_err(failed)?;
+                out.clear();
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads the final response head (interim 1xx responses are skipped).
+async fn read_response<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut BytesMut,
+    method: &Method,
+    resendable: bool,
+) -> Result<ResponseHead, ExchangeError> {
+    let mut answered = false;
+    loop {
+        match head::parse_response(buf, method) {
+            Ok(Some(head)) if head.parts.status == 101 => {
+                return Err(ExchangeError::new(
+                    "the upstream switched protocols, which the mesh does not proxy",
+                    false,
+                ));
+            }
+            Ok(Some(head)) if head.parts.status.is_informational() => answered = true,
+            Ok(Some(head)) => return Ok(head),
+            Ok(None) => {}
+            Err(err) => return Err(ExchangeError::new(format!("bad response: {err}"), false)),
+        }
+        let read = poll_fn(|cx| fill_from(reader, buf, cx)).await;
+        let untouched = resendable && !answered && buf.is_empty();
+        match read {
+            Ok(0) => {
+                return Err(ExchangeError::new(
+                    "the upstream closed the connection without answering",
+                    untouched,
+                ));
+            }
+            Ok(_) => {}
+            Err(err) => {
+                return Err(ExchangeError::new(
+                    format!("reading the response failed: {err}"),
+                    untouched,
+                ));
+            }
+        }
+    }
+}

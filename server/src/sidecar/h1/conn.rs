@@ -1,0 +1,89 @@
+//! One side of a connection being read: the socket (or its read half) and the bytes read from it
+//! but not used yet.
+
+use std::future::{Future as _, poll_fn};
+use std::io;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpStream;
+
+/// How much is read at a time.
+const READ_SIZE: usize = 8 * 1024;
+/// Room below which the buffer grows before a read.
+const MIN_ROOM: usize = 1024;
+
+/// A socket being read, with its read buffer.
+#[derive(Debug)]
+pub struct Conn<R> {
+    /// The socket.
+    pub io: R,
+    /// Read but not used yet.
+    pub buf: BytesMut,
+    /// Output being put together (kept for the connection's next message).
+    pub out: Vec<u8>,
+}
+
+impl<R: AsyncRead + Unpin> Conn<R> {
+    /// A connection with nothing read yet.
+    pub fn new(io: R) -> Self {
+        Self {
+            io,
+            buf: BytesMut::with_capacity(READ_SIZE),
+            out: Vec::new(),
+        }
+    }
+
+    /// Reads what has arrived into the buffer; `Ok(0)` at the end of input.
+    ///
+    /// # Errors
+    /// The socket failed.
+    pub fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        fill_from(&mut self.io, &mut self.buf, cx)
+    }
+
+    /// Waits for input and reads it into the buffer; `Ok(0)` at the end of input.
+    ///
+    /// # Errors
+    /// The socket failed.
+    pub async fn fill(&mut self) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_fill(cx)).await
+    }
+}
+
+/// Reads what has arrived on `io` into `buf`; `Ok(0)` at the end of input.
+///
+/// # Errors
+/// The socket failed.
+pub fn fill_from<R: AsyncRead + Unpin>(
+    io: &mut R,
+    buf: &mut BytesMut,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    if buf.capacity() - buf.len() < MIN_ROOM {
+        buf.reserve(READ_SIZE);
+    }
+    pin!(io.read_buf(buf)).poll(cx)
+}
+
+impl Conn<TcpStream> {
+    /// Whether an idle connection can carry another exchange: nothing is left unread and the
+    /// peer has neither sent anything nor closed since. Costs no system call unless the socket
+    /// was reported readable.
+    pub fn reusable(&mut self) -> bool {
+        if !self.buf.is_empty() {
+            return false;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.io.poll_read_ready(&mut cx) {
+            Poll::Pending => true,
+            Poll::Ready(Err(_)) => false,
+            // Readable can be stale (the last read took exactly what there was): ask the socket.
+            Poll::Ready(Ok(())) => {
+                matches!(self.io.try_read(&mut [0; 1]), Err(err) if err.kind() == io::ErrorKind::WouldBlock)
+            }
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! Message heads: a request or response head parsed out of a read buffer (with httparse) into
+//! the `http` crate's types without copying header values, the framing and keep-alive rules a
+//! head implies (RFC 9112 §6, §9), and heads written back out.
+
+use std::ops::Range;
+
+use bytes::{Bytes, BytesMut};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::http::{request, response};
+use hyper::{Method, Request, Response, StatusCode, Uri, Version};
+
+use super::framing::Framing;
+
+/// The largest head accepted.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The most header fields accepted in one head.
+const MAX_FIELDS: usize = 100;
+
+/// Headers that belong to one connection and are never forwarded (besides those `Connection`
+/// names).
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// A head that cannot be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeadError {
+    /// Not HTTP/1.x syntax.
+    #[error("malformed message head: {0}")]
+    Malformed(String),
+    /// Too long or too many fields.
+    #[error("message head longer than {MAX_HEAD} bytes or with more than {MAX_FIELDS} fields")]
+    TooLarge,
+    /// Framing headers that contradict each other or cannot be honoured.
+    #[error("{0}")]
+    Framing(&'static str),
+}
+
+impl HeadError {
+    /// The status a client gets for it.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::TooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::Malformed(_) | Self::Framing(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A parsed request head.
+#[derive(Debug)]
+pub struct RequestHead {
+    /// Method, target, version and headers.
+    pub parts: request::Parts,
+    /// How its body is delimited.
+    pub framing: Framing,
+    /// Whether the client keeps the connection open after the exchange.
+    pub keep_alive: bool,
+    /// Whether the client waits for `100 Continue` before sending its body.
+    pub expect_continue: bool,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub struct ResponseHead {
+    /// Status, version and headers.
+    pub parts: response::Parts,
+    /// How its body is delimited.
+    pub framing: Framing,
+    /// Whether the upstream keeps the connection open after the exchange.
+    pub keep_alive: bool,
+}
+
+/// Where a field's name and value lie in the head.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
+fn range((start, end): (usize, usize)) -> Range<usize> {
+    start..end
+}
+
+/// Where `part` lies within `base` (it is a sub-slice of it).
+fn offset(base: &[u8], part: &[u8]) -> (usize, usize) {
+    let start = part.as_ptr() as usize - base.as_ptr() as usize;
+    (start, start + part.len())
+}
+
+fn spans(base: &[u8], fields: &[httparse::Header<'_>], out: &mut [Span; MAX_FIELDS]) -> usize {
+    for (span, field) in out.iter_mut().zip(fields) {
+        *span = Span {
+            name: offset(base, field.name.as_bytes()),
+            value: offset(base, field.value),
+        };
+    }
+    fields.len()
+}
+
+/// The header map of a head, sharing the head's bytes.
+fn header_map(head: &Bytes, spans: &[Span]) -> Result<HeaderMap, HeadError> {
+    let mut headers = HeaderMap::with_capacity(spans.len());
+    for span in spans {
+        let name = HeaderName::from_bytes(&head[range(span.name)])
+            .map_err(|_| HeadError::Malformed("invalid header name".to_owned()))?;
+        let value = HeaderValue::from_maybe_shared(head.slice(range(span.value)))
+            .map_err(|_| HeadError::Malformed(format!("invalid value of header {name}")))?;
+        headers.append(name, value);
+    }
+    Ok(headers)
+}
+
+fn partial(buf: &BytesMut) -> Result<Option<usize>, HeadError> {
+    if buf.len() > MAX_HEAD {
+        Err(HeadError::TooLarge)
+    } else {
+        Ok(None)
+    }
+}
+
+fn complete(
+    parsed: Result<httparse::Status<usize>, httparse::Error>,
+    buf: &BytesMut,
+) -> Result<Option<usize>, HeadError> {
+    match parsed {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(len)),
+        Ok(httparse::Status::Partial) => partial(buf),
+        Err(httparse::Error::TooManyHeaders) => Err(HeadError::TooLarge),
+        Err(err) => Err(HeadError::Malformed(err.to_string())),
+    }
+}
+
+fn version(minor: Option<u8>) -> Version {
+    if minor == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    }
+}
+
+/// Takes a complete request head out of `buf`; `Ok(None)` when more input is needed.
+///
+/// # Errors
+/// The head is malformed, too large, or frames its body ambiguously (both `Content-Length` and
+/// `Transfer-Encoding`, or an encoding other than chunked last: the inputs of request smuggling).
+pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadError> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+    let mut spans_at = [Span::default(); MAX_FIELDS];
+    let mut parsed = httparse::Request::new(&mut fields);
+    let Some(len) = complete(parsed.parse(buf), buf)? else {
+        return Ok(None);
+    };
+    let method = parsed.method.unwrap_or("GET");
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| HeadError::Malformed("invalid method".to_owned()))?;
+    let target = offset(buf, parsed.path.unwrap_or("/").as_bytes());
+    let version = version(parsed.version);
+    let count = spans(buf, parsed.headers, &mut spans_at);
+    let head = buf.split_to(len).freeze();
+    let uri = Uri::from_maybe_shared(head.slice(range(target)))
+        .map_err(|err| HeadError::Malformed(format!("invalid request target: {err}")))?;
+    let headers = header_map(&head, &spans_at[..count])?;
+
+    let chunked = match transfer_encoding(&headers) {
+        None => false,
+        Some(_) if version == Version::HTTP_10 => {
+            return Err(HeadError::Framing("Transfer-Encoding in an HTTP/1.0 request"));
+        }
+        Some(true) => true,
+        Some(false) => return Err(HeadError::Framing("Transfer-Encoding whose last coding is not chunked")),
+    };
+    let length = content_length(&headers)?;
+    let framing = match (chunked, length) {
+        (true, Some(_)) => return Err(HeadError::Framing("both Content-Length and Transfer-Encoding")),
+        (true, None) => Framing::Chunked,
+        (false, Some(n)) => Framing::length(n),
+        (false, None) => Framing::Empty,
+    };
+    let keep_alive = keeps_alive(version, &headers);
+    let expect_continue = framing != Framing::Empty
+        && headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let mut request = Request::new(());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.version_mut() = version;
+    *request.headers_mut() = headers;
+    let (parts, ()) = request.into_parts();
+    Ok(Some(RequestHead {
+        parts,
+        framing,
+        keep_alive,
+        expect_continue,
+    }))
+}
+
+/// Takes a complete response head to a `method` request out of `buf`; `Ok(None)` when more input
+/// is needed. Interim (1xx) responses come out too; the caller skips them.
+///
+/// # Errors
+/// The head is malformed, too large, or has a broken `Content-Length`.
+pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<ResponseHead>, HeadError> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+    let mut spans_at = [Span::default(); MAX_FIELDS];
+    let mut parsed = httparse::Response::new(&mut fields);
+    let Some(len) = complete(parsed.parse(buf), buf)? else {
+        return Ok(None);
+    };
+    let status = StatusCode::from_u16(parsed.code.unwrap_or(0))
+        .map_err(|_| HeadError::Malformed("invalid status".to_owned()))?;
+    let version = version(parsed.version);
+    let count = spans(buf, parsed.headers, &mut spans_at);
+    let head = buf.split_to(len).freeze();
+    let headers = header_map(&head, &spans_at[..count])?;
+
+    let bodiless = method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let framing = if bodiless {
+        Framing::Empty
+    } else {
+        match transfer_encoding(&headers) {
+            Some(true) => Framing::Chunked,
+            Some(false) => Framing::Close,
+            None => content_length(&headers)?.map_or(Framing::Close, Framing::length),
+        }
+    };
+    let keep_alive = framing != Framing::Close && keeps_alive(version, &headers);
+    let mut response = Response::new(());
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    let (parts, ()) = response.into_parts();
+    Ok(Some(ResponseHead {
+        parts,
+        framing,
+        keep_alive,
+    }))
+}
+
+/// `Some(true)` when `Transfer-Encoding` ends with chunked, `Some(false)` when it ends otherwise,
+/// `None` without one.
+fn transfer_encoding(headers: &HeaderMap) -> Option<bool> {
+    let last = headers.get_all(header::TRANSFER_ENCODING).iter().next_back()?;
+    let coding = last.as_bytes().rsplit(|b| *b == b',').next().unwrap_or_default();
+    Some(coding.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+}
+
+/// The body length `Content-Length` gives: every value (repeated or comma-listed) must be the
+/// same run of digits.
+fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
+    let mut length = None;
+    for value in &headers.get_all(header::CONTENT_LENGTH) {
+        for item in value.as_bytes().split(|b| *b == b',') {
+            let item = item.trim_ascii();
+            let n = (!item.is_empty() && item.iter().all(u8::is_ascii_digit))
+                .then(|| std::str::from_utf8(item).ok()?.parse::<u64>().ok())
+                .flatten()
+                .ok_or(HeadError::Framing("Content-Length is not a number"))?;
+            if length.is_some_and(|l| l != n) {
+                return Err(HeadError::Framing("Content-Length values differ"));
+            }
+            length = Some(n);
+        }
+    }
+    Ok(length)
+}
+
+/// Whether a `Connection` header lists `token`.
+pub fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    headers.get_all(header::CONNECTION).iter().any(|value| {
+        value
+            .as_bytes()
+            .split(|b| *b == b',')
+            .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    })
+}
+
+fn keeps_alive(version: Version, headers: &HeaderMap) -> bool {
+    if version == Version::HTTP_10 {
+        connection_has(headers, "keep-alive")
+    } else {
+        !connection_has(headers, "close")
+    }
+}
+
+/// Removes the headers that belong to one connection: the fixed hop-by-hop set and whatever
+/// `Connection` names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    if headers.contains_key(header::CONNECTION) {
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+            .filter_map(|item| HeaderName::from_bytes(item.trim_ascii()).ok())
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    for name in &HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+fn write_headers(out: &mut Vec<u8>, headers: &HeaderMap) {
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Writes an HTTP/1.1 request head, the target in origin form, and `extra` fields after the
+/// message's own.
+pub fn write_request_head(out: &mut Vec<u8>, parts: &request::Parts, extra: &[(&str, &[u8])]) {
+    out.extend_from_slice(parts.method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(parts.uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    write_headers(out, &parts.headers);
+    write_extra(out, extra);
+}
+
+/// Writes an HTTP/1.1 response head with `extra` fields after the message's own.
+pub fn write_response_head(out: &mut Vec<u8>, parts: &response::Parts, extra: &[(&str, &[u8])]) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(parts.status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(parts.status.canonical_reason().unwrap_or("Unknown").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    write_headers(out, &parts.headers);
+    write_extra(out, extra);
+}
+
+fn write_extra(out: &mut Vec<u8>, extra: &[(&str, &[u8])]) {
+    for (name, value) in extra {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(wire: &str) -> Result<Option<RequestHead>, HeadError> {
+        parse_request(&mut BytesMut::from(wire.as_bytes()))
+    }
+
+    fn response(wire: &str, method: &Method) -> ResponseHead {
+        parse_response(&mut BytesMut::from(wire.as_bytes()), method)
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_request_head_is_taken_whole_and_the_body_left() {
+        let mut buf =
+            BytesMut::from(&b"POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nX-A: 1\r\nX-A: 2\r\n\r\nabc"[..]);
+        let head = parse_request(&mut buf).unwrap().unwrap();
+        assert_eq!(head.parts.method, Method::POST);
+        assert_eq!(head.parts.uri, "/a?b=1");
+        assert_eq!(head.parts.headers["host"], "x");
+        assert_eq!(head.parts.headers.get_all("x-a").iter().count(), 2);
+        assert_eq!(head.framing, Framing::Length(3));
+        assert!(head.keep_alive);
+        assert!(!head.expect_continue);
+        assert_eq!(&buf[..], b"abc");
+    }
+
+    #[test]
+    fn partial_heads_wait_and_endless_ones_are_refused() {
+        assert!(request("GET / HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
+        let endless = format!("GET / HTTP/1.1\r\nX: {}", "y".repeat(MAX_HEAD));
+        assert_eq!(request(&endless).unwrap_err(), HeadError::TooLarge);
+        assert_eq!(request("GARBAGE\r\n\r\n").unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn ambiguous_request_framing_is_refused() {
+        for wire in [
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            assert!(matches!(request(wire), Err(HeadError::Framing(_))), "{wire:?}");
+        }
+        let head = request("GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.framing, Framing::Chunked);
+        let head = request("PUT / HTTP/1.1\r\nContent-Length: 5, 5\r\nExpect: 100-Continue\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.framing, Framing::Length(5));
+        assert!(head.expect_continue);
+    }
+
+    #[test]
+    fn keep_alive_follows_the_version_and_connection() {
+        assert!(
+            !request("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n")
+                .unwrap()
+                .unwrap()
+                .keep_alive
+        );
+        assert!(!request("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap().keep_alive);
+        let head = request("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(head.keep_alive);
+        assert_eq!(head.parts.version, Version::HTTP_10);
+    }
+
+    #[test]
+    fn response_framing_follows_method_status_and_headers() {
+        let get = Method::GET;
+        assert_eq!(
+            response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", &get).framing,
+            Framing::Length(2)
+        );
+        assert_eq!(
+            response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", &Method::HEAD).framing,
+            Framing::Empty
+        );
+        assert_eq!(
+            response("HTTP/1.1 304 Not Modified\r\nContent-Length: 2\r\n\r\n", &get).framing,
+            Framing::Empty
+        );
+        assert_eq!(
+            response("HTTP/1.1 204 No Content\r\n\r\n", &get).framing,
+            Framing::Empty
+        );
+        let chunked = response(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n",
+            &get,
+        );
+        assert_eq!(chunked.framing, Framing::Chunked);
+        assert!(chunked.keep_alive);
+        let until_close = response("HTTP/1.1 200 OK\r\n\r\n", &get);
+        assert_eq!(until_close.framing, Framing::Close);
+        assert!(!until_close.keep_alive);
+        assert!(!response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", &get).keep_alive);
+        assert_eq!(response("HTTP/1.1 100 Continue\r\n\r\n", &get).parts.status, 100);
+    }
+
+    #[test]
+    fn hop_by_hop_headers_and_those_connection_names_are_removed() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("connection", "keep-alive, X-Secret"),
+            ("x-secret", "1"),
+            ("proxy-connection", "keep-alive"),
+            ("transfer-encoding", "chunked"),
+            ("keep-alive", "timeout=5"),
+            ("x-kept", "1"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        strip_hop_by_hop(&mut headers);
+        assert_eq!(headers.keys().map(HeaderName::as_str).collect::<Vec<_>>(), ["x-kept"]);
+    }
+
+    #[test]
+    fn heads_are_written_in_http_1_1_form() {
+        let (parts, ()) = Request::builder()
+            .method(Method::PUT)
+            .uri("/v1/x?y=2")
+            .header("host", "orders")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let mut out = Vec::new();
+        write_request_head(&mut out, &parts, &[("content-length", b"0")]);
+        assert_eq!(
+            out,
+            b"PUT /v1/x?y=2 HTTP/1.1\r\nhost: orders\r\ncontent-length: 0\r\n\r\n"
+        );
+        let (parts, ()) = Response::builder().status(404).body(()).unwrap().into_parts();
+        out.clear();
+        write_response_head(&mut out, &parts, &[]);
+        assert_eq!(out, b"HTTP/1.1 404 Not Found\r\n\r\n");
+    }
+}

@@ -1,0 +1,349 @@
+//! Serving one client connection: requests read in turn (keep-alive, pipelining), each handed
+//! to the handler in this same task, and its response written back with the framing the client
+//! understands.
+
+use std::future::{Future, poll_fn};
+use std::io::Write as _;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+use std::time::Duration;
+
+use hyper::body::Body as _;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode, Version};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::conn::Conn;
+use super::framing::{Decoder, Framing, LAST_CHUNK, encode_chunk};
+use super::head::{self, HeadError, RequestHead};
+use crate::sidecar::body::{Body, BodyError, Inbound, Returned};
+use crate::sidecar::serve::Peer;
+
+/// Output gathered before it is written.
+const WRITE_AT: usize = 64 * 1024;
+/// Pieces at least this large are written as they are instead of copied.
+const WRITE_DIRECT: usize = 16 * 1024;
+/// The most of an unread request body read and dropped so the connection can go on.
+const DRAIN_LIMIT: u64 = 1024 * 1024;
+/// How long dropping an unread request body may take.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// Serves `stream` until the client closes it, breaks the protocol, stays silent for
+/// `idle_timeout` before a request head is complete, or `stop` turns true.
+pub async fn serve_connection<H, F>(
+    stream: TcpStream,
+    peer: Peer,
+    handler: H,
+    idle_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) where
+    H: Fn(Request<Body>, Peer) -> F,
+    F: Future<Output = Response<Body>>,
+{
+    let (read, mut write) = stream.into_split();
+    let mut conn = Some(Conn::new(read));
+    let mut out = Vec::with_capacity(4096);
+    let mut idle = Box::pin(tokio::time::sleep(idle_timeout));
+    while let Some(reader) = conn.as_mut() {
+        idle.as_mut().reset(Instant::now() + idle_timeout);
+        let head = match read_head(reader, idle.as_mut(), &mut stop).await {
+            Ok(Some(head)) => head,
+            Ok(None) => break,
+            Err(err) => {
+                tracing::debug!(remote = %peer.remote, error = %err, "bad request head");
+                let response = crate::sidecar::proxy::plain(err.status(), format!("mesh: {err}\n"));
+                let _ = write_response(&mut write, response, &Method::GET, Version::HTTP_11, false, &mut out).await;
+                break;
+            }
+        };
+        let RequestHead {
+            parts,
+            framing,
+            keep_alive,
+            expect_continue,
+        } = head;
+        if expect_continue && write.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err() {
+            break;
+        }
+        let method = parts.method.clone();
+        let version = parts.version;
+        let (body, returned) = match (framing, conn.take()) {
+            (Framing::Empty, reader) => {
+                conn = reader;
+                (Body::empty(), None)
+            }
+            (framing, Some(reader)) => {
+                let returned: Returned = Arc::new(Mutex::new(None));
+                let inbound = Inbound::new(reader, Decoder::new(framing), Arc::clone(&returned));
+                (Body::Inbound(Box::new(inbound)), Some(returned))
+            }
+            (_, None) => break,
+        };
+        let handled = handler(Request::from_parts(parts, body), peer);
+        let response = match conn.as_mut() {
+            Some(reader) => match unless_gone(handled, reader).await {
+                Some(response) => response,
+                None => break,
+            },
+            None => handled.await,
+        };
+        let mut unread = None;
+        if let Some(returned) = returned {
+            match returned.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                Some((reader, decoder)) if decoder.is_done() => conn = Some(reader),
+                Some((reader, decoder)) => unread = Some((reader, decoder)),
+                // Still held somewhere: the connection cannot go on.
+                None => {}
+            }
+        }
+        let keep_alive = keep_alive && (conn.is_some() || unread.is_some()) && !*stop.borrow();
+        match write_response(&mut write, response, &method, version, keep_alive, &mut out).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                tracing::debug!(remote = %peer.remote, error = %err, "writing the response failed");
+                return;
+            }
+        }
+        if let Some((reader, decoder)) = unread {
+            conn = drain(reader, decoder).await;
+        }
+    }
+    let _ = write.shutdown().await;
+}
+
+/// Waits for a complete request head. `Ok(None)`: the client closed, went silent, or the
+/// server is stopping while no request is under way.
+async fn read_head(
+    conn: &mut Conn<OwnedReadHalf>,
+    mut idle: Pin<&mut tokio::time::Sleep>,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<Option<RequestHead>, HeadError> {
+    loop {
+        if let Some(head) = head::parse_request(&mut conn.buf)? {
+            return Ok(Some(head));
+        }
+        let waiting = conn.buf.is_empty();
+        let read = tokio::select! {
+            biased;
+            read = conn.fill() => read,
+            () = &mut idle => return Ok(None),
+            _ = stop.changed(), if waiting => return Ok(None),
+        };
+        match read {
+            Ok(0) if conn.buf.is_empty() => return Ok(None),
+            Ok(0) => {
+                return Err(HeadError::Malformed(
+                    "connection closed inside a request head".to_owned(),
+                ));
+            }
+            Ok(_) => {}
+            Err(_) => return Ok(None),
+        }
+    }
+}
+
+/// The handler's response, or `None` when the client closes the connection first: the call is
+/// then dropped, which closes its upstream connection too (an aborted call leaves nothing open
+/// behind it). Bytes that arrive meanwhile are the next request, read later.
+async fn unless_gone<F: Future<Output = Response<Body>>>(
+    handled: F,
+    reader: &mut Conn<OwnedReadHalf>,
+) -> Option<Response<Body>> {
+    tokio::pin!(handled);
+    tokio::select! {
+        biased;
+        response = &mut handled => return Some(response),
+        read = reader.fill() => {
+            if !matches!(read, Ok(n) if n > 0) {
+                return None;
+            }
+        }
+    }
+    Some(handled.await)
+}
+
+/// Reads and drops the rest of a request body the handler did not read, so the connection can
+/// carry the next request; `None` when it is too long or too slow (the connection then closes).
+async fn drain(mut conn: Conn<OwnedReadHalf>, mut decoder: Decoder) -> Option<Conn<OwnedReadHalf>> {
+    let mut dropped = 0u64;
+    let drained = tokio::time::timeout(DRAIN_TIME, async {
+        loop {
+            while let Some(data) = decoder.decode(&mut conn.buf).ok()? {
+                dropped += data.len() as u64;
+                if dropped > DRAIN_LIMIT {
+                    return None;
+                }
+            }
+            if decoder.is_done() {
+                return Some(());
+            }
+            if conn.fill().await.ok()? == 0 {
+                return None;
+            }
+        }
+    })
+    .await;
+    matches!(drained, Ok(Some(()))).then_some(conn)
+}
+
+/// How a response body goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    None,
+    Length(u64),
+    Chunked,
+    Close,
+}
+
+/// Writes `response` to a `method` request of `version`; `Ok(false)` when the connection must
+/// close after it (asked for, or a body delimited by the close).
+///
+/// # Errors
+/// The socket failed, or the body broke off (the client then sees the connection end early).
+async fn write_response(
+    write: &mut OwnedWriteHalf,
+    response: Response<Body>,
+    method: &Method,
+    version: Version,
+    keep_alive: bool,
+    out: &mut Vec<u8>,
+) -> Result<bool, WriteError> {
+    let (mut parts, mut body) = response.into_parts();
+    let status = parts.status;
+    let bodiless = method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    let mut digits = [0u8; 20];
+    let mut extra: Vec<(&str, &[u8])> = Vec::new();
+    let framing = if bodiless {
+        Out::None
+    } else if let Some(n) = declared {
+        Out::Length(n)
+    } else if let Some(n) = body.size_hint().exact() {
+        let mut cursor = &mut digits[..];
+        let _ = write!(cursor, "{n}");
+        let len = 20 - cursor.len();
+        extra.push(("content-length", &digits[..len]));
+        Out::Length(n)
+    } else if version == Version::HTTP_11 {
+        extra.push(("transfer-encoding", b"chunked"));
+        Out::Chunked
+    } else {
+        Out::Close
+    };
+    let keep_alive = keep_alive && framing != Out::Close;
+    if !keep_alive {
+        parts
+            .headers
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    } else if version == Version::HTTP_10 {
+        parts
+            .headers
+            .insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
+    out.clear();
+    head::write_response_head(out, &parts, &extra);
+    if matches!(framing, Out::None | Out::Length(0)) {
+        write.write_all(out).await?;
+        return Ok(keep_alive);
+    }
+    let mut sent = 0u64;
+    loop {
+        let ended = gather(&mut body, out, framing, &mut sent, write).await?;
+        if let Out::Length(n) = framing {
+            // Too much is not sent at all; too little ends the connection after what there was.
+            if sent > n {
+                return Err(WriteError::Length { declared: n, sent });
+            }
+            if ended && sent < n {
+                write.write_all(out).await?;
+                return Err(WriteError::Length { declared: n, sent });
+            }
+        }
+        if ended {
+            if framing == Out::Chunked {
+                out.extend_from_slice(LAST_CHUNK);
+            }
+            write.write_all(out).await?;
+            return Ok(keep_alive);
+        }
+        if !out.is_empty() {
+            write.write_all(out).await?;
+            out.clear();
+        }
+    }
+}
+
+/// Why a response could not be written whole.
+#[derive(Debug, thiserror::Error)]
+enum WriteError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    #[error("the body had {sent} bytes where Content-Length said {declared}")]
+    Length { declared: u64, sent: u64 },
+}
+
+/// Waits for the next piece of `body`, then takes every piece ready without waiting into `out`
+/// (a large one is written through instead of copied); `true` when the body has ended.
+async fn gather(
+    body: &mut Body,
+    out: &mut Vec<u8>,
+    framing: Out,
+    sent: &mut u64,
+    write: &mut OwnedWriteHalf,
+) -> Result<bool, WriteError> {
+    let (ended, large) = poll_fn(|cx| {
+        let mut added = false;
+        loop {
+            match Pin::new(&mut *body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    let Ok(data) = frame.into_data() else { continue };
+                    *sent += data.len() as u64;
+                    if data.len() >= WRITE_DIRECT {
+                        return Poll::Ready(Ok((false, Some(data))));
+                    }
+                    if framing == Out::Chunked {
+                        encode_chunk(out, &data);
+                    } else {
+                        out.extend_from_slice(&data);
+                    }
+                    added = true;
+                    if out.len() >= WRITE_AT {
+                        return Poll::Ready(Ok((false, None)));
+                    }
+                }
+                Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err)),
+                Poll::Ready(None) => return Poll::Ready(Ok((true, None))),
+                Poll::Pending if added => return Poll::Ready(Ok((false, None))),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await?;
+    if let Some(data) = large {
+        if framing == Out::Chunked {
+            let _ = write!(out, "{:x}\r\n", data.len());
+        }
+        write.write_all(out).await?;
+        out.clear();
+        write.write_all(&data).await?;
+        if framing == Out::Chunked {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    Ok(ended)
+}
