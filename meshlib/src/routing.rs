@@ -15,7 +15,8 @@ mod balance;
 pub mod ingress;
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::matcher::Matcher;
@@ -49,17 +50,35 @@ pub struct Endpoint {
     pub ip: String,
     /// Sidecar ingress port.
     pub port: u16,
+    /// The socket address, when `ip` is one.
+    pub addr: Option<SocketAddr>,
 }
 
-/// Where one request goes.
+impl Endpoint {
+    fn of(instance: &ServiceInstanceSpec) -> Self {
+        Self {
+            name: format!("{}/{}", instance.service_name, instance.instance_id),
+            ip: instance.ip.clone(),
+            port: instance.port,
+            addr: instance
+                .ip
+                .parse::<IpAddr>()
+                .ok()
+                .map(|ip| SocketAddr::new(ip, instance.port)),
+        }
+    }
+}
+
+/// Where one request goes. Its parts are shared with the table, so routing a request does not
+/// allocate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// The service actually called (differs from the target after a TrafficSplit).
-    pub service: String,
+    pub service: Arc<str>,
     /// The chosen instance.
-    pub endpoint: Endpoint,
+    pub endpoint: Arc<Endpoint>,
     /// The request's canary colour, to forward in [`CANARY_HEADER`].
-    pub canary: Option<String>,
+    pub canary: Option<Arc<str>>,
 }
 
 /// Why a request cannot be routed.
@@ -111,7 +130,7 @@ impl<'a> Request<'a> {
 }
 
 struct Canary {
-    name: String,
+    name: Arc<str>,
     services: Vec<String>,
     labels: BTreeMap<String, String>,
     rules: Vec<(String, Matcher)>,
@@ -132,9 +151,10 @@ impl Canary {
 }
 
 struct Service {
+    name: Arc<str>,
     policy: LbPolicy,
     header_hash_key: Option<String>,
-    instances: Vec<ServiceInstanceSpec>,
+    instances: Vec<(ServiceInstanceSpec, Arc<Endpoint>)>,
     round_robin: AtomicU64,
 }
 
@@ -168,6 +188,7 @@ impl Table {
                 Some((
                     r.metadata.name.clone(),
                     Service {
+                        name: Arc::from(r.metadata.name.as_str()),
                         policy: lb.policy.unwrap_or(LbPolicy::RoundRobin),
                         header_hash_key: lb.header_hash_key,
                         instances: Vec::new(),
@@ -178,11 +199,14 @@ impl Table {
             .collect();
         for instance in instances.into_iter().filter_map(typed::<ServiceInstanceSpec>) {
             if let Some(service) = table.get_mut(&instance.service_name) {
-                service.instances.push(instance);
+                let endpoint = Arc::new(Endpoint::of(&instance));
+                service.instances.push((instance, endpoint));
             }
         }
         for service in table.values_mut() {
-            service.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+            service
+                .instances
+                .sort_by(|(a, _), (b, _)| a.instance_id.cmp(&b.instance_id));
         }
         let mut canaries: Vec<(u32, Canary)> = canaries
             .into_iter()
@@ -197,7 +221,7 @@ impl Table {
                 Some((
                     spec.priority,
                     Canary {
-                        name: r.metadata.name.clone(),
+                        name: Arc::from(r.metadata.name.as_str()),
                         services: spec.selector.match_services,
                         labels: spec.selector.match_instance_labels,
                         rules,
@@ -253,28 +277,29 @@ impl Table {
             .services
             .get(service_name)
             .ok_or_else(|| RouteError::UnknownService(service_name.to_owned()))?;
-        let canary = match request.header(CANARY_HEADER).filter(|c| !c.is_empty()) {
-            Some(colour) => Some(colour.to_owned()),
+        let canary: Option<Arc<str>> = match request.header(CANARY_HEADER).filter(|c| !c.is_empty()) {
+            Some(colour) => Some(Arc::from(colour)),
             None => self
                 .canaries
                 .iter()
                 .find(|c| c.colours(request))
-                .map(|c| c.name.clone()),
+                .map(|c| Arc::clone(&c.name)),
         };
-        let up = || service.instances.iter().filter(|i| i.status == InstanceStatus::Up);
-        let coloured: Vec<&ServiceInstanceSpec> = match &canary {
-            Some(colour) => match self.canaries.iter().find(|c| &c.name == colour) {
-                Some(c) => up().filter(|i| c.selects(service_name, i)).collect(),
-                None => Vec::new(),
-            },
-            None => Vec::new(),
+        // The colour's instances when it has any UP, else the UP instances no canary selects.
+        let colour = canary
+            .as_ref()
+            .and_then(|colour| self.canaries.iter().find(|c| c.name == *colour));
+        let up = |i: &ServiceInstanceSpec| i.status == InstanceStatus::Up;
+        let coloured = |i: &ServiceInstanceSpec| colour.is_some_and(|c| up(i) && c.selects(service_name, i));
+        let in_colour = service.instances.iter().any(|(i, _)| coloured(i));
+        let eligible = |i: &ServiceInstanceSpec| {
+            if in_colour {
+                coloured(i)
+            } else {
+                up(i) && !self.canaries.iter().any(|c| c.selects(service_name, i))
+            }
         };
-        let pool: Vec<&ServiceInstanceSpec> = if coloured.is_empty() {
-            up().filter(|i| !self.canaries.iter().any(|c| c.selects(service_name, i)))
-                .collect()
-        } else {
-            coloured
-        };
+        let pool = || service.instances.iter().filter(|(i, _)| eligible(i));
         let hash_value = match service.policy {
             LbPolicy::IpHash => Some(request.client_ip),
             LbPolicy::HeaderHash => Some(
@@ -287,21 +312,15 @@ impl Table {
             _ => None,
         };
         let counter = service.round_robin.fetch_add(1, Ordering::Relaxed);
-        let index =
-            balance::pick(service.policy, pool.len(), counter, request.random, hash_value).ok_or_else(|| {
-                RouteError::NoEndpoints {
-                    service: service_name.to_owned(),
-                    canary: canary.clone(),
-                }
+        let chosen = balance::pick(service.policy, pool().count(), counter, request.random, hash_value)
+            .and_then(|index| pool().nth(index))
+            .ok_or_else(|| RouteError::NoEndpoints {
+                service: service_name.to_owned(),
+                canary: canary.as_deref().map(str::to_owned),
             })?;
-        let chosen = pool[index];
         Ok(Route {
-            service: service_name.to_owned(),
-            endpoint: Endpoint {
-                name: format!("{}/{}", chosen.service_name, chosen.instance_id),
-                ip: chosen.ip.clone(),
-                port: chosen.port,
-            },
+            service: Arc::clone(&service.name),
+            endpoint: Arc::clone(&chosen.1),
             canary,
         })
     }

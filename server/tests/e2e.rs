@@ -11,6 +11,8 @@ mod bootstrap;
 mod crash;
 #[path = "e2e/easemesh_api.rs"]
 mod easemesh_api;
+#[path = "e2e/http_wire.rs"]
+mod http_wire;
 #[path = "e2e/ingress_controller.rs"]
 mod ingress_controller;
 #[path = "e2e/registry_clients.rs"]

@@ -88,7 +88,7 @@ fn ids(table: &Table, target: &str, headers: &[(&str, &str)], n: u64) -> Vec<Str
             let request = Request::new(headers.iter().copied(), "192.168.1.7", i);
             table
                 .route(target, &request)
-                .map(|r| r.endpoint.name)
+                .map(|r| r.endpoint.name.clone())
                 .unwrap_or_else(|e| e.to_string())
         })
         .collect()
@@ -139,7 +139,13 @@ fn a_coloured_request_keeps_its_colour_and_falls_back_when_the_canary_has_no_ins
 fn traffic_splits_follow_their_weights() {
     let table = Mesh::new().table();
     let routes: Vec<String> = (0..100)
-        .map(|random| table.route("pay", &Request::new([], "", random)).unwrap().service)
+        .map(|random| {
+            table
+                .route("pay", &Request::new([], "", random))
+                .unwrap()
+                .service
+                .to_string()
+        })
         .collect();
     assert_eq!(routes.iter().filter(|s| *s == "pay-v2").count(), 10);
     assert_eq!(routes.iter().filter(|s| *s == "pay").count(), 90);

@@ -51,7 +51,8 @@ pub struct SidecarArgs {
     /// `http://127.0.0.1:13009/eureka/`).
     #[arg(long, env = "MESH_REGISTRY_PORT", default_value_t = 13009)]
     pub registry_port: u16,
-    /// How long a proxied call may take before the caller gets 504 (Go duration).
+    /// How long a proxied call may wait for its response head before the caller gets 504, and
+    /// how long its response body may stall before it is cut off (Go duration).
     #[arg(long, env = "MESH_UPSTREAM_TIMEOUT", default_value = "30s", value_parser = meshlib::duration::parse_flag)]
     pub upstream_timeout: std::time::Duration,
     /// Instance labels, `k=v,k=v` (canaries select instances by them).

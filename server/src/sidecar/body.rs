@@ -122,51 +122,62 @@ impl Drop for Inbound {
 }
 
 /// How long an upstream's response body may take: to its end (a time limit), or between two
-/// pieces (a stall).
+/// pieces (a stall). No clock is read and no timer made unless the body actually has to wait.
 #[derive(Debug)]
 pub struct Deadline {
-    at: Instant,
-    idle: Option<Duration>,
+    /// The end for a time limit; `None` for stalls.
+    at: Option<Instant>,
     limit: Duration,
     timer: Option<Pin<Box<Sleep>>>,
+    /// A piece arrived since the stall timer was last set.
+    progressed: bool,
 }
 
 impl Deadline {
     /// The body must end by `limit` after `start`.
     pub fn total(start: Instant, limit: Duration) -> Self {
         Self {
-            at: start + limit,
-            idle: None,
+            at: Some(start + limit),
             limit,
             timer: None,
+            progressed: false,
         }
     }
 
-    /// The body must not stall for `limit`.
+    /// The body must not stall for `limit` (it is cut off between one and two `limit`s
+    /// after its last piece).
     pub fn idle(limit: Duration) -> Self {
         Self {
-            at: Instant::now() + limit,
-            idle: Some(limit),
+            at: None,
             limit,
             timer: None,
+            progressed: false,
         }
     }
 
     fn progressed(&mut self) {
-        if let Some(idle) = self.idle {
-            self.at = Instant::now() + idle;
-        }
+        self.progressed = true;
     }
 
-    /// Whether the deadline has passed; otherwise wakes `cx` when it does. The timer is only
-    /// made when a body actually has to wait.
+    /// Whether the deadline has passed; otherwise `cx` is woken when it may have.
     fn poll_passed(&mut self, cx: &mut Context<'_>) -> bool {
-        let at = self.at;
-        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
-        if timer.deadline() != at {
-            timer.as_mut().reset(at);
+        let (at, limit) = (self.at, self.limit);
+        let timer = self.timer.get_or_insert_with(|| {
+            Box::pin(match at {
+                Some(at) => tokio::time::sleep_until(at),
+                None => tokio::time::sleep(limit),
+            })
+        });
+        loop {
+            if timer.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            if self.at.is_some() || !self.progressed {
+                return true;
+            }
+            self.progressed = false;
+            timer.as_mut().reset(Instant::now() + limit);
         }
-        timer.as_mut().poll(cx).is_ready()
     }
 }
 

@@ -8,7 +8,8 @@
 //!    on a newly picked instance, when the request body could be kept (no body, or a small one
 //!    of known length; streamed bodies are never retried).
 
-use std::net::{IpAddr, SocketAddr};
+use std::io::Write as _;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,11 +19,12 @@ use hyper::body::Body as _;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
-use meshlib::resilience::{MockResponse, Policies, ServicePolicy};
+use meshlib::resilience::{MockResponse, Policies, RetryPolicy, ServicePolicy};
 use meshlib::routing::{self, CANARY_HEADER, Route, RouteError, Table};
 use tokio::sync::watch;
 
 use super::body::Body;
+use super::h1::head::strip_hop_by_hop;
 use super::metrics::{Direction, Metrics};
 use super::proxy::{Forwarder, ProxyError, plain};
 use super::traffic::failed;
@@ -75,29 +77,52 @@ impl Caller {
     pub async fn call(&self, table: &Table, service: &str, parts: Parts, body: Body, client: IpAddr) -> Response<Body> {
         let policies = Arc::clone(&self.policies.borrow());
         let policy = policies.get(service).map(|p| &**p);
+        // The rarer paths are boxed so that the common one's future stays small (it is moved
+        // on every await).
         if let Some(canned) = policy.and_then(|p| mock(p, &parts)) {
-            let start = Instant::now();
-            if let Some(delay) = canned.delay {
-                tokio::time::sleep(delay).await;
-            }
-            let response = mocked(canned);
-            self.metrics
-                .destination(Direction::Egress, service)
-                .record(response.status().as_u16(), start.elapsed());
-            return response;
+            return Box::pin(self.mock(service, canned)).await;
         }
         let retry = policy.and_then(|p| p.retry.as_ref()).filter(|r| r.max_attempts() > 1);
-        let (Some(retry), true) = (retry, replayable(&body)) else {
-            let route = match route(table, service, &parts, client) {
-                Ok(route) => route,
-                Err(err) => return self.unroutable(service, &err),
-            };
-            let request = Request::from_parts(parts, body);
-            return match self.attempt(&policies, policy, &route, request).await {
-                Ok(attempt) => self.answer(&route, attempt),
-                Err(refused) => refused,
-            };
+        if let (Some(retry), true) = (retry, replayable(&body)) {
+            return Box::pin(self.with_retries(table, service, parts, body, client, &policies, retry)).await;
+        }
+        let route = match route(table, service, &parts, client) {
+            Ok(route) => route,
+            Err(err) => return self.unroutable(service, &err),
         };
+        let request = Request::from_parts(parts, body);
+        match self.attempt(&policies, policy, &route, request).await {
+            Ok(attempt) => self.answer(&route, attempt),
+            Err(refused) => refused,
+        }
+    }
+
+    /// A mock rule's answer, after its delay.
+    async fn mock(&self, service: &str, canned: &MockResponse) -> Response<Body> {
+        let start = Instant::now();
+        if let Some(delay) = canned.delay {
+            tokio::time::sleep(delay).await;
+        }
+        let response = mocked(canned);
+        self.metrics
+            .destination(Direction::Egress, service)
+            .record(response.status().as_u16(), start.elapsed());
+        response
+    }
+
+    /// Attempts with the body kept in memory, so that a failure can go again.
+    #[allow(clippy::too_many_arguments)]
+    async fn with_retries(
+        &self,
+        table: &Table,
+        service: &str,
+        parts: Parts,
+        body: Body,
+        client: IpAddr,
+        policies: &Policies,
+        retry: &RetryPolicy,
+    ) -> Response<Body> {
+        let policy = policies.get(service).map(|p| &**p);
         let data = match body.collect().await {
             Ok(collected) => Some(collected.to_bytes()).filter(|b| !b.is_empty()),
             Err(err) => {
@@ -115,7 +140,7 @@ impl Caller {
                 Err(err) => return self.unroutable(service, &err),
             };
             let request = copy(&parts, data.clone());
-            match self.attempt(&policies, policy, &route, request).await {
+            match self.attempt(policies, policy, &route, request).await {
                 Err(refused) => return refused,
                 Ok(attempt) if attempt.failure && number < retry.max_attempts() && retryable(&parts, &attempt) => {
                     self.metrics.failure(Direction::Egress, &route.service, "retried");
@@ -149,18 +174,12 @@ impl Caller {
                 return Err(short_circuited(&route.service, open.retry_after));
             }
         };
-        let outcome = match route.endpoint.ip.parse::<IpAddr>() {
-            Ok(ip) => {
+        let outcome = match route.endpoint.addr {
+            Some(addr) => {
                 let timeout = policy.and_then(|p| p.timeout);
-                self.forwarder
-                    .forward(
-                        colour(request, route),
-                        SocketAddr::new(ip, route.endpoint.port),
-                        timeout,
-                    )
-                    .await
+                self.forwarder.forward(colour(request, route), addr, timeout).await
             }
-            Err(_) => Err(ProxyError::NoEndpoints(format!(
+            None => Err(ProxyError::NoEndpoints(format!(
                 "instance {} has no usable address ({:?})",
                 route.endpoint.name, route.endpoint.ip
             ))),
@@ -237,6 +256,9 @@ fn mocked(canned: &MockResponse) -> Response<Body> {
             response.headers_mut().append(name, value);
         }
     }
+    // The body's framing is the sidecar's to set, not the rule's.
+    strip_hop_by_hop(response.headers_mut());
+    response.headers_mut().remove(hyper::header::CONTENT_LENGTH);
     response
         .headers_mut()
         .insert("x-mesh-mock", HeaderValue::from_static("true"));
@@ -289,12 +311,17 @@ fn colour(mut request: Request<Body>, route: &Route) -> Request<Body> {
 
 /// The instance for this request.
 fn route(table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<Route, RouteError> {
-    let client_ip = client.to_string();
+    // Written on the stack: routing a request allocates nothing.
+    let mut text = [0u8; 64];
+    let mut cursor = &mut text[..];
+    let _ = write!(cursor, "{client}");
+    let written = 64 - cursor.len();
+    let client_ip = std::str::from_utf8(&text[..written]).unwrap_or_default();
     let headers = parts
         .headers
         .iter()
         .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-    table.route(service, &routing::Request::new(headers, &client_ip, random_u64()))
+    table.route(service, &routing::Request::new(headers, client_ip, random_u64()))
 }
 
 /// A cheap random number for balancing and splits (not for anything secret): every

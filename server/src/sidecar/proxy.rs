@@ -115,9 +115,8 @@ impl Forwarder {
     ) -> Result<Response<Body>, ProxyError> {
         origin_form(&mut request);
         strip_hop_by_hop(request.headers_mut());
-        let start = Instant::now();
         let (limit, deadline) = match timeout {
-            Some(limit) => (limit, Deadline::total(start, limit)),
+            Some(limit) => (limit, Deadline::total(Instant::now(), limit)),
             None => (self.timeout, Deadline::idle(self.timeout)),
         };
         let (parts, mut body) = request.into_parts();
@@ -147,9 +146,9 @@ impl Forwarder {
         loop {
             let (mut conn, reused) = match self.pool.take(addr) {
                 Some(conn) => (conn, true),
+                // Boxed: connecting is the rarer path, and its future would weigh on every call's.
                 None => (
-                    self.pool
-                        .connect(addr)
+                    Box::pin(self.pool.connect(addr))
                         .await
                         .map_err(|err| ProxyError::Connect(addr, err.to_string()))?,
                     false,

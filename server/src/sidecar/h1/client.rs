@@ -85,9 +85,20 @@ pub async fn exchange(
             .map_err(|err| ExchangeError::new(format!("sending the request failed: {err}"), true))?;
         return read_response(&mut conn.io, &mut conn.buf, method, true).await;
     }
+    Box::pin(streamed_exchange(conn, method, body, chunked)).await
+}
+
+/// The exchange of a request whose body is still arriving (boxed by the caller: it is the
+/// rarer case, and its future is the larger).
+async fn streamed_exchange(
+    conn: &mut Conn<TcpStream>,
+    method: &Method,
+    body: &mut Body,
+    chunked: bool,
+) -> Result<ResponseHead, ExchangeError> {
     let (mut reader, mut writer) = conn.io.split();
     let buf = &mut conn.buf;
-    let upload = upload(&mut writer, body, chunked, out);
+    let upload = upload(&mut writer, body, chunked, &mut conn.out);
     tokio::pin!(upload);
     tokio::select! {
         biased;

@@ -2,6 +2,7 @@
 //! the `http` crate's types without copying header values, the framing and keep-alive rules a
 //! head implies (RFC 9112 §6, §9), and heads written back out.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use bytes::{Bytes, BytesMut};
@@ -78,21 +79,28 @@ pub struct ResponseHead {
     pub keep_alive: bool,
 }
 
-/// Where a field's name and value lie in the head.
+/// Where a field's name and value lie in the head (a head is at most [`MAX_HEAD`] bytes, so
+/// `u32` offsets suffice and keep the array to clear small).
 #[derive(Clone, Copy, Default)]
 struct Span {
-    name: (usize, usize),
-    value: (usize, usize),
+    name: (u32, u32),
+    value: (u32, u32),
 }
 
-fn range((start, end): (usize, usize)) -> Range<usize> {
-    start..end
+fn range((start, end): (u32, u32)) -> Range<usize> {
+    start as usize..end as usize
 }
 
-/// Where `part` lies within `base` (it is a sub-slice of it).
-fn offset(base: &[u8], part: &[u8]) -> (usize, usize) {
+/// Where `part` lies within `base` (it is a sub-slice of it, at most a head long).
+#[allow(clippy::cast_possible_truncation)]
+fn offset(base: &[u8], part: &[u8]) -> (u32, u32) {
     let start = part.as_ptr() as usize - base.as_ptr() as usize;
-    (start, start + part.len())
+    (start as u32, (start + part.len()) as u32)
+}
+
+/// Header slots for the parser, left uninitialised (clearing them would cost more than parsing).
+fn slots<'b>() -> [MaybeUninit<httparse::Header<'b>>; MAX_FIELDS] {
+    [const { MaybeUninit::uninit() }; MAX_FIELDS]
 }
 
 fn spans(base: &[u8], fields: &[httparse::Header<'_>], out: &mut [Span; MAX_FIELDS]) -> usize {
@@ -152,10 +160,10 @@ fn version(minor: Option<u8>) -> Version {
 /// The head is malformed, too large, or frames its body ambiguously (both `Content-Length` and
 /// `Transfer-Encoding`, or an encoding other than chunked last: the inputs of request smuggling).
 pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadError> {
-    let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+    let mut fields = slots();
     let mut spans_at = [Span::default(); MAX_FIELDS];
-    let mut parsed = httparse::Request::new(&mut fields);
-    let Some(len) = complete(parsed.parse(buf), buf)? else {
+    let mut parsed = httparse::Request::new(&mut []);
+    let Some(len) = complete(parsed.parse_with_uninit_headers(buf, &mut fields), buf)? else {
         return Ok(None);
     };
     let method = parsed.method.unwrap_or("GET");
@@ -209,10 +217,15 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
 /// # Errors
 /// The head is malformed, too large, or has a broken `Content-Length`.
 pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<ResponseHead>, HeadError> {
-    let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+    let mut fields = slots();
     let mut spans_at = [Span::default(); MAX_FIELDS];
-    let mut parsed = httparse::Response::new(&mut fields);
-    let Some(len) = complete(parsed.parse(buf), buf)? else {
+    let mut parsed = httparse::Response::new(&mut []);
+    let config = httparse::ParserConfig::default();
+    let Some(len) = complete(
+        config.parse_response_with_uninit_headers(&mut parsed, buf, &mut fields),
+        buf,
+    )?
+    else {
         return Ok(None);
     };
     let status = StatusCode::from_u16(parsed.code.unwrap_or(0))

@@ -4,7 +4,7 @@
 
 use std::future::{Future, poll_fn};
 use std::io::Write as _;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use super::conn::Conn;
 use super::framing::{Decoder, Framing, LAST_CHUNK, encode_chunk};
@@ -48,10 +48,16 @@ pub async fn serve_connection<H, F>(
     let (read, mut write) = stream.into_split();
     let mut conn = Some(Conn::new(read));
     let mut out = Vec::with_capacity(4096);
-    let mut idle = Box::pin(tokio::time::sleep(idle_timeout));
+    // One timer for the connection's life, not one per request: when it fires after requests
+    // were served, it is set again; a connection is closed between one and two timeouts after
+    // its last request.
+    let mut idle = Idle {
+        timer: Box::pin(tokio::time::sleep(idle_timeout)),
+        timeout: idle_timeout,
+        served: false,
+    };
     while let Some(reader) = conn.as_mut() {
-        idle.as_mut().reset(Instant::now() + idle_timeout);
-        let head = match read_head(reader, idle.as_mut(), &mut stop).await {
+        let head = match read_head(reader, &mut idle, &mut stop).await {
             Ok(Some(head)) => head,
             Ok(None) => break,
             Err(err) => {
@@ -62,13 +68,17 @@ pub async fn serve_connection<H, F>(
             }
         };
         let RequestHead {
-            parts,
+            mut parts,
             framing,
             keep_alive,
             expect_continue,
         } = head;
-        if expect_continue && write.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err() {
-            break;
+        if expect_continue {
+            // Answered here: the upstream gets the body without having to ask for it.
+            parts.headers.remove(header::EXPECT);
+            if write.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err() {
+                break;
+            }
         }
         let method = parts.method.clone();
         let version = parts.version;
@@ -84,12 +94,27 @@ pub async fn serve_connection<H, F>(
             }
             (_, None) => break,
         };
-        let handled = handler(Request::from_parts(parts, body), peer);
+        // The call runs in this task. Should the client close the connection meanwhile, the call
+        // is dropped, which closes its upstream connection too: an aborted call leaves nothing
+        // open behind it. Bytes that arrive meanwhile are the next request, read later.
+        let mut handled = pin!(handler(Request::from_parts(parts, body), peer));
         let response = match conn.as_mut() {
-            Some(reader) => match unless_gone(handled, reader).await {
-                Some(response) => response,
-                None => break,
-            },
+            Some(reader) => {
+                let answered = tokio::select! {
+                    biased;
+                    response = handled.as_mut() => Some(response),
+                    read = reader.fill() => {
+                        if !matches!(read, Ok(n) if n > 0) {
+                            break;
+                        }
+                        None
+                    }
+                };
+                match answered {
+                    Some(response) => response,
+                    None => handled.await,
+                }
+            }
             None => handled.await,
         };
         let mut unread = None;
@@ -110,6 +135,7 @@ pub async fn serve_connection<H, F>(
                 return;
             }
         }
+        idle.served = true;
         if let Some((reader, decoder)) = unread {
             conn = drain(reader, decoder).await;
         }
@@ -117,11 +143,33 @@ pub async fn serve_connection<H, F>(
     let _ = write.shutdown().await;
 }
 
+/// The idle timer of a connection.
+struct Idle {
+    timer: Pin<Box<Sleep>>,
+    timeout: Duration,
+    /// A request was served since the timer was set.
+    served: bool,
+}
+
+impl Idle {
+    /// Waits until the connection has been idle for the timeout.
+    async fn expired(&mut self) {
+        loop {
+            self.timer.as_mut().await;
+            if !self.served {
+                return;
+            }
+            self.served = false;
+            self.timer.as_mut().reset(Instant::now() + self.timeout);
+        }
+    }
+}
+
 /// Waits for a complete request head. `Ok(None)`: the client closed, went silent, or the
 /// server is stopping while no request is under way.
 async fn read_head(
     conn: &mut Conn<OwnedReadHalf>,
-    mut idle: Pin<&mut tokio::time::Sleep>,
+    idle: &mut Idle,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<Option<RequestHead>, HeadError> {
     loop {
@@ -132,7 +180,7 @@ async fn read_head(
         let read = tokio::select! {
             biased;
             read = conn.fill() => read,
-            () = &mut idle => return Ok(None),
+            () = idle.expired() => return Ok(None),
             _ = stop.changed(), if waiting => return Ok(None),
         };
         match read {
@@ -146,26 +194,6 @@ async fn read_head(
             Err(_) => return Ok(None),
         }
     }
-}
-
-/// The handler's response, or `None` when the client closes the connection first: the call is
-/// then dropped, which closes its upstream connection too (an aborted call leaves nothing open
-/// behind it). Bytes that arrive meanwhile are the next request, read later.
-async fn unless_gone<F: Future<Output = Response<Body>>>(
-    handled: F,
-    reader: &mut Conn<OwnedReadHalf>,
-) -> Option<Response<Body>> {
-    tokio::pin!(handled);
-    tokio::select! {
-        biased;
-        response = &mut handled => return Some(response),
-        read = reader.fill() => {
-            if !matches!(read, Ok(n) if n > 0) {
-                return None;
-            }
-        }
-    }
-    Some(handled.await)
 }
 
 /// Reads and drops the rest of a request body the handler did not read, so the connection can

@@ -1,0 +1,271 @@
+//! The sidecar's HTTP/1.1 on the wire, written and read byte by byte through the egress of one
+//! sidecar and the ingress of another: framing kept (chunked requests, pipelining, HTTP/1.0,
+//! 100-continue), hop-by-hop headers dropped, ambiguous framing refused, an unread request body
+//! not costing the connection, and the time limit covering a stalled response body.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::response::Response;
+use futures_util::StreamExt as _;
+use meshlib::kind::Kind;
+use serde_json::json;
+
+use crate::mesh::{App, Sidecar, object, shop_with};
+use crate::support::{Meshd, eventually};
+
+/// An app echoing `METHOD PATH`, the request's headers (sorted) and its body; `/stall` sends
+/// half of a 10-byte body and then nothing.
+fn echo_app() -> App {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = axum::Router::new().fallback(echo);
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    App {
+        port,
+        healthy: Arc::new(AtomicBool::new(true)),
+        failing: Arc::new(AtomicBool::new(false)),
+        calls: Arc::new(AtomicUsize::new(0)),
+    }
+}
+
+async fn echo(request: Request) -> Response {
+    if request.uri().path() == "/stall" {
+        let half = futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from_static(b"12345")) })
+            .chain(futures_util::stream::pending());
+        return Response::builder()
+            .header("content-length", "10")
+            .body(Body::from_stream(half))
+            .unwrap();
+    }
+    let (parts, body) = request.into_parts();
+    let mut headers: Vec<String> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?")))
+        .collect();
+    headers.sort();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let text = format!(
+        "{} {}\n{}\n\n{}",
+        parts.method,
+        parts.uri,
+        headers.join("\n"),
+        String::from_utf8_lossy(&body)
+    );
+    Response::new(Body::from(text))
+}
+
+/// A response read off the wire.
+#[derive(Debug)]
+struct Wire {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Wire {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads one response (Content-Length, chunked, or to the end of the connection).
+fn read_response(reader: &mut BufReader<TcpStream>) -> Wire {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let status = line.split_whitespace().nth(1).unwrap_or("0").parse().unwrap();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let field = line.trim_end();
+        if field.is_empty() {
+            break;
+        }
+        let (name, value) = field.split_once(':').unwrap();
+        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let mut wire = Wire {
+        status,
+        headers,
+        body: String::new(),
+    };
+    let mut body = Vec::new();
+    if status == 100 || status == 204 {
+    } else if let Some(length) = wire.header("content-length") {
+        body.resize(length.parse().unwrap(), 0);
+        reader.read_exact(&mut body).unwrap();
+    } else if wire.header("transfer-encoding") == Some("chunked") {
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            let size = usize::from_str_radix(line.trim_end(), 16).unwrap();
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).unwrap();
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        reader.read_to_end(&mut body).unwrap();
+    }
+    wire.body = String::from_utf8_lossy(&body).into_owned();
+    wire
+}
+
+fn connect(egress: &str) -> (TcpStream, BufReader<TcpStream>) {
+    let stream = TcpStream::connect(egress).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let reader = BufReader::new(stream.try_clone().unwrap());
+    (stream, reader)
+}
+
+/// Whether the peer has closed the connection (no more bytes, end of input).
+fn closed(reader: &mut BufReader<TcpStream>) -> bool {
+    let mut rest = Vec::new();
+    matches!(reader.read_to_end(&mut rest), Ok(0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    shop_with(&client, &["front", "back"]).await;
+    let mocked = json!({"registerTenant": "shop", "mock": {"enabled": true, "rules": [
+        {"match": {"pathPrefix": "/mocked"}, "code": 418, "headers": {"Content-Length": "999", "Transfer-Encoding": "chunked"}, "body": "short and sweet"}]}});
+    client.apply(&object(Kind::Service, "mocked", mocked)).await.unwrap();
+    let (back_app, front_app) = (echo_app(), echo_app());
+    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
+    eventually(
+        Duration::from_secs(10),
+        "back UP and the mock in the front's catalog",
+        async || {
+            let config = front.config().await;
+            let objects = &config["catalog"]["objects"];
+            (objects["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP"
+                && objects["Service"]["mocked"].is_object())
+            .then_some(())
+        },
+    )
+    .await;
+    let egress = front.egress().await;
+    let (mut stream, mut reader) = connect(&egress);
+
+    // A chunked body on a GET keeps its framing all the way to the app.
+    stream
+        .write_all(b"GET /chunked HTTP/1.1\r\nHost: back\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        .unwrap();
+    let wire = read_response(&mut reader);
+    assert_eq!(wire.status, 200, "{wire:?}");
+    assert!(wire.body.starts_with("GET /chunked\n"), "{}", wire.body);
+    assert!(wire.body.ends_with("\n\nhello world"), "{}", wire.body);
+
+    // Headers named in Connection, and Proxy-Connection, stop at the sidecar; the connection
+    // is still the same one.
+    stream
+        .write_all(b"POST /named HTTP/1.1\r\nHost: back\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\nProxy-Connection: keep-alive\r\nX-Kept: 2\r\nContent-Length: 3\r\n\r\nabc")
+        .unwrap();
+    let wire = read_response(&mut reader);
+    assert_eq!(wire.status, 200, "{wire:?}");
+    assert!(wire.body.contains("x-kept: 2"), "{}", wire.body);
+    assert!(!wire.body.contains("x-secret"), "{}", wire.body);
+    assert!(!wire.body.contains("proxy-connection"), "{}", wire.body);
+    assert!(wire.body.ends_with("\n\nabc"), "{}", wire.body);
+
+    // Pipelined requests are answered in order.
+    stream
+        .write_all(b"GET /one HTTP/1.1\r\nHost: back\r\n\r\nGET /two HTTP/1.1\r\nHost: back\r\n\r\n")
+        .unwrap();
+    assert!(read_response(&mut reader).body.starts_with("GET /one\n"));
+    assert!(read_response(&mut reader).body.starts_with("GET /two\n"));
+
+    // 100-continue: the sidecar asks for the body, then forwards it.
+    stream
+        .write_all(b"PUT /expect HTTP/1.1\r\nHost: back\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut reader).status, 100);
+    stream.write_all(b"data").unwrap();
+    let wire = read_response(&mut reader);
+    assert!(wire.body.ends_with("\n\ndata"), "{}", wire.body);
+
+    // A mock answers without reading the request body; the body is skipped, the mock's framing
+    // headers are not used, and the connection carries on.
+    stream
+        .write_all(b"POST /mocked HTTP/1.1\r\nHost: mocked\r\nContent-Length: 5\r\n\r\n12345")
+        .unwrap();
+    let wire = read_response(&mut reader);
+    assert_eq!((wire.status, wire.body.as_str()), (418, "short and sweet"), "{wire:?}");
+    assert_eq!(wire.header("transfer-encoding"), None);
+    stream.write_all(b"GET /after HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
+    assert!(read_response(&mut reader).body.starts_with("GET /after\n"));
+
+    // HTTP/1.0 without keep-alive: one answer, then the connection ends.
+    let (mut old, mut old_reader) = connect(&egress);
+    old.write_all(b"GET /old HTTP/1.0\r\nHost: back\r\n\r\n").unwrap();
+    let wire = read_response(&mut old_reader);
+    assert!(wire.body.starts_with("GET /old\n"), "{wire:?}");
+    assert!(closed(&mut old_reader));
+
+    // Content-Length with Transfer-Encoding (request smuggling's way in) is refused and closed.
+    let (mut bad, mut bad_reader) = connect(&egress);
+    bad.write_all(
+        b"POST /smuggle HTTP/1.1\r\nHost: back\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    )
+    .unwrap();
+    let wire = read_response(&mut bad_reader);
+    assert_eq!(wire.status, 400, "{wire:?}");
+    assert!(
+        wire.body.contains("both Content-Length and Transfer-Encoding"),
+        "{}",
+        wire.body
+    );
+
+    // A time limit covers the response body: one that stalls half-way is cut off.
+    let limited = json!({"registerTenant": "shop", "resilience": {"timeLimiter": {"timeout": "500ms"}}});
+    client.apply(&object(Kind::Service, "back", limited)).await.unwrap();
+    eventually(
+        Duration::from_secs(10),
+        "the time limit in the front's catalog",
+        async || {
+            let config = front.config().await;
+            config["catalog"]["objects"]["Service"]["back"]["spec"]["resilience"]
+                .is_object()
+                .then_some(())
+        },
+    )
+    .await;
+    let (mut slow, mut slow_reader) = connect(&egress);
+    let start = Instant::now();
+    slow.write_all(b"GET /stall HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
+    let mut line = String::new();
+    slow_reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+    let mut rest = Vec::new();
+    let _ = slow_reader.read_to_end(&mut rest);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "cut off after {:?}",
+        start.elapsed()
+    );
+    let text = String::from_utf8_lossy(&rest);
+    assert!(text.ends_with("12345"), "half the body, then the end: {text:?}");
+}
