@@ -60,9 +60,23 @@ impl Body {
     }
 }
 
-/// Where a client connection's reader goes back once its request body is over or dropped,
-/// with whether the body was read to its end.
-pub type Returned = Arc<Mutex<Option<(Conn<OwnedReadHalf>, Decoder)>>>;
+/// A client connection's reader, back from a request body that is over or was dropped.
+#[derive(Debug)]
+pub struct Given {
+    /// The reader.
+    pub conn: Conn<OwnedReadHalf>,
+    /// Where the body stopped.
+    pub decoder: Decoder,
+    /// The client waits for `100 Continue` that was never sent (the body was never read), so
+    /// it may or may not send the body.
+    pub awaited: bool,
+}
+
+/// Where a client connection's reader goes back once its request body is over or dropped.
+pub type Returned = Arc<Mutex<Option<Given>>>;
+
+/// The interim response a client that sent `Expect: 100-continue` waits for.
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// A request body read from the client's connection as it is forwarded.
 #[derive(Debug)]
@@ -70,31 +84,67 @@ pub struct Inbound {
     conn: Option<Conn<OwnedReadHalf>>,
     decoder: Decoder,
     returned: Returned,
+    /// Bytes of `100 Continue` sent so far, while the client waits for it.
+    continued: Option<usize>,
+    stall: Deadline,
 }
 
 impl Inbound {
-    /// A body framed by `decoder` on `conn`, which goes back to `returned` afterwards.
-    pub fn new(conn: Conn<OwnedReadHalf>, decoder: Decoder, returned: Returned) -> Self {
+    /// A body framed by `decoder` on `conn`, which goes back to `returned` afterwards. With
+    /// `ask`, the client waits for `100 Continue`, sent when the body is first read. The body
+    /// fails when the client stalls for `stall`.
+    pub fn new(conn: Conn<OwnedReadHalf>, decoder: Decoder, returned: Returned, ask: bool, stall: Duration) -> Self {
         Self {
             conn: Some(conn),
             decoder,
             returned,
+            continued: ask.then_some(0),
+            stall: Deadline::idle(stall),
         }
     }
 
     fn give_back(&mut self) {
         if let Some(conn) = self.conn.take() {
-            *self.returned.lock().unwrap_or_else(PoisonError::into_inner) = Some((conn, self.decoder.clone()));
+            *self.returned.lock().unwrap_or_else(PoisonError::into_inner) = Some(Given {
+                conn,
+                decoder: self.decoder.clone(),
+                awaited: self.continued == Some(0),
+            });
         }
     }
 
+    /// Sends what is left of `100 Continue` (on the read half's socket: the response is not
+    /// being written while the request body is read).
+    fn poll_continue(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let (Some(conn), Some(sent)) = (self.conn.as_ref(), self.continued.as_mut()) else {
+            return Poll::Ready(Ok(()));
+        };
+        let socket: &TcpStream = conn.io.as_ref();
+        while *sent < CONTINUE.len() {
+            std::task::ready!(socket.poll_write_ready(cx))?;
+            match socket.try_write(&CONTINUE[*sent..]) {
+                Ok(n) => *sent += n,
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+        self.continued = None;
+        Poll::Ready(Ok(()))
+    }
+
     fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BodyError>>> {
+        if let Err(err) = std::task::ready!(self.poll_continue(cx)) {
+            return Poll::Ready(Some(Err(err.into())));
+        }
         let Some(conn) = self.conn.as_mut() else {
             return Poll::Ready(None);
         };
         loop {
             match self.decoder.decode(&mut conn.buf) {
-                Ok(Some(data)) => return Poll::Ready(Some(Ok(data))),
+                Ok(Some(data)) => {
+                    self.stall.progressed();
+                    return Poll::Ready(Some(Ok(data)));
+                }
                 Ok(None) if self.decoder.is_done() => {
                     self.give_back();
                     return Poll::Ready(None);
@@ -102,14 +152,18 @@ impl Inbound {
                 Ok(None) => {}
                 Err(err) => return Poll::Ready(Some(Err(err.into()))),
             }
-            match std::task::ready!(conn.poll_fill(cx)) {
-                Ok(0) => {
+            match conn.poll_fill(cx) {
+                Poll::Ready(Ok(0)) => {
                     if let Err(err) = self.decoder.end_of_input() {
                         return Poll::Ready(Some(Err(err.into())));
                     }
                 }
-                Ok(_) => {}
-                Err(err) => return Poll::Ready(Some(Err(err.into()))),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(err)) => return Poll::Ready(Some(Err(err.into()))),
+                Poll::Pending if self.stall.poll_passed(cx) => {
+                    return Poll::Ready(Some(Err(BodyError::Timeout(self.stall.limit))));
+                }
+                Poll::Pending => return Poll::Pending,
             }
         }
     }

@@ -102,8 +102,9 @@ impl Forwarder {
 
     /// Sends `request` to `addr`, keeping method, path, headers and body. With `timeout` (a
     /// time limit) the whole exchange must end within it, the response body included; without,
-    /// the response head must arrive within the forwarder's timeout and the body must not stall
-    /// for as long.
+    /// sending the request and receiving the response head must take no longer than the
+    /// forwarder's timeout (so an upload slower than that fails with 504 too), and the response
+    /// body must not stall for as long.
     ///
     /// # Errors
     /// The upstream cannot be reached (502), breaks the exchange (502) or is too slow (504).

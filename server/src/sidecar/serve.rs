@@ -84,7 +84,7 @@ where
     drop(listener);
     drop(open_tx);
     if tokio::time::timeout(DRAIN, open_rx.recv()).await.is_err() {
-        tracing::warn!("requests still in flight after {DRAIN:?}; closing them");
+        tracing::warn!("requests still in flight after {DRAIN:?}; they end with the process");
     }
 }
 

@@ -218,6 +218,17 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
     stream.write_all(b"GET /after HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
     assert!(read_response(&mut reader).body.starts_with("GET /after\n"));
 
+    // A mock asked with `Expect: 100-continue` answers at once, without inviting the body; the
+    // client may or may not send it, so the connection ends after the answer.
+    let (mut expecting, mut expecting_reader) = connect(&egress);
+    expecting
+        .write_all(b"POST /mocked HTTP/1.1\r\nHost: mocked\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+        .unwrap();
+    let wire = read_response(&mut expecting_reader);
+    assert_eq!(wire.status, 418, "{wire:?}");
+    assert_eq!(wire.header("connection"), Some("close"));
+    assert!(closed(&mut expecting_reader));
+
     // HTTP/1.0 without keep-alive: one answer, then the connection ends.
     let (mut old, mut old_reader) = connect(&egress);
     old.write_all(b"GET /old HTTP/1.0\r\nHost: back\r\n\r\n").unwrap();

@@ -1,6 +1,7 @@
 //! One exchange on an upstream connection: the request written (its body streamed as it
-//! arrives, chunked when its length is unknown) while the response head is awaited, so an
-//! upstream that answers before the upload ends is heard at once.
+//! arrives, chunked when its length is unknown), then the response head read. While a streamed
+//! body is still arriving the response is awaited too, so an upstream that answers before the
+//! upload ends is heard at once; a body the sidecar holds whole is written in one go first.
 
 use std::future::poll_fn;
 use std::io::Write as _;

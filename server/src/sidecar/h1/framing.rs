@@ -5,6 +5,8 @@ use std::io::Write as _;
 
 use bytes::{Buf, Bytes, BytesMut};
 
+/// The longest chunk-size line accepted, extensions included.
+const MAX_CHUNK_LINE: usize = 4 * 1024;
 /// The longest trailer section accepted after a chunked body (trailers are read and dropped).
 const MAX_TRAILERS: usize = 16 * 1024;
 
@@ -31,7 +33,7 @@ impl Framing {
 /// A body whose framing is broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FramingError {
-    /// A chunk-size line that is not hexadecimal or overflows.
+    /// A chunk-size line that is not hexadecimal, overflows or is too long.
     #[error("invalid chunk size")]
     ChunkSize,
     /// A chunk not followed by CRLF.
@@ -123,6 +125,9 @@ impl Decoder {
                             State::ChunkData(size)
                         };
                     }
+                    // A size line (extensions included) has no business being long: without a
+                    // bound, a peer could grow the buffer without end.
+                    Ok(httparse::Status::Partial) if buf.len() > MAX_CHUNK_LINE => return Err(FramingError::ChunkSize),
                     Ok(httparse::Status::Partial) => return Ok(None),
                     Err(_) => return Err(FramingError::ChunkSize),
                 },
@@ -250,6 +255,12 @@ mod tests {
         assert_eq!(
             drain(&mut decoder, &mut BytesMut::from(&b"2\r\nabXY"[..])),
             Err(FramingError::ChunkEnd)
+        );
+        let mut decoder = Decoder::new(Framing::Chunked);
+        let endless_size = format!("1;{}", "a".repeat(MAX_CHUNK_LINE + 1));
+        assert_eq!(
+            drain(&mut decoder, &mut BytesMut::from(endless_size.as_bytes())),
+            Err(FramingError::ChunkSize)
         );
         let mut decoder = Decoder::new(Framing::Chunked);
         let endless = format!("0\r\n{}", "x".repeat(MAX_TRAILERS + 1));

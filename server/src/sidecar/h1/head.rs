@@ -43,6 +43,9 @@ pub enum HeadError {
     /// Framing headers that contradict each other or cannot be honoured.
     #[error("{0}")]
     Framing(&'static str),
+    /// Valid HTTP the mesh does not proxy.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl HeadError {
@@ -51,6 +54,7 @@ impl HeadError {
         match self {
             Self::TooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Malformed(_) | Self::Framing(_) => StatusCode::BAD_REQUEST,
+            Self::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
         }
     }
 }
@@ -139,6 +143,7 @@ fn complete(
     buf: &BytesMut,
 ) -> Result<Option<usize>, HeadError> {
     match parsed {
+        Ok(httparse::Status::Complete(len)) if len > MAX_HEAD => Err(HeadError::TooLarge),
         Ok(httparse::Status::Complete(len)) => Ok(Some(len)),
         Ok(httparse::Status::Partial) => partial(buf),
         Err(httparse::Error::TooManyHeaders) => Err(HeadError::TooLarge),
@@ -177,19 +182,41 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         .map_err(|err| HeadError::Malformed(format!("invalid request target: {err}")))?;
     let headers = header_map(&head, &spans_at[..count])?;
 
+    if method == Method::CONNECT {
+        return Err(HeadError::Unsupported("CONNECT is not proxied by the mesh"));
+    }
+    if version == Version::HTTP_11 && headers.get_all(header::HOST).iter().count() != 1 {
+        return Err(HeadError::Framing("an HTTP/1.1 request needs exactly one Host header"));
+    }
     let chunked = match transfer_encoding(&headers) {
         None => false,
         Some(_) if version == Version::HTTP_10 => {
             return Err(HeadError::Framing("Transfer-Encoding in an HTTP/1.0 request"));
         }
-        Some(true) => true,
-        Some(false) => return Err(HeadError::Framing("Transfer-Encoding whose last coding is not chunked")),
+        Some(Coding::Chunked) => true,
+        Some(Coding::Other) => return Err(HeadError::Framing("Transfer-Encoding whose last coding is not chunked")),
+        Some(Coding::Layered) => {
+            return Err(HeadError::Unsupported(
+                "transfer codings other than chunked are not proxied",
+            ));
+        }
     };
+    let mut headers = headers;
     let length = content_length(&headers)?;
     let framing = match (chunked, length) {
         (true, Some(_)) => return Err(HeadError::Framing("both Content-Length and Transfer-Encoding")),
         (true, None) => Framing::Chunked,
-        (false, Some(n)) => Framing::length(n),
+        (false, Some(n)) => {
+            // `5, 5` or a repeated field becomes one plain value for the next hop.
+            if headers.get_all(header::CONTENT_LENGTH).iter().count() > 1
+                || headers
+                    .get(header::CONTENT_LENGTH)
+                    .is_some_and(|v| v.as_bytes().contains(&b','))
+            {
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+            }
+            Framing::length(n)
+        }
         (false, None) => Framing::Empty,
     };
     let keep_alive = keeps_alive(version, &headers);
@@ -243,12 +270,16 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         Framing::Empty
     } else {
         match transfer_encoding(&headers) {
-            Some(true) => Framing::Chunked,
-            Some(false) => Framing::Close,
+            Some(Coding::Chunked) => Framing::Chunked,
+            Some(_) => Framing::Close,
             None => content_length(&headers)?.map_or(Framing::Close, Framing::length),
         }
     };
-    let keep_alive = framing != Framing::Close && keeps_alive(version, &headers);
+    let mut headers = headers;
+    // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3), which must not travel on; an
+    // upstream sending both is not trusted with another exchange.
+    let both = headers.contains_key(header::TRANSFER_ENCODING) && headers.remove(header::CONTENT_LENGTH).is_some();
+    let keep_alive = framing != Framing::Close && !both && keeps_alive(version, &headers);
     let mut response = Response::new(());
     *response.status_mut() = status;
     *response.version_mut() = version;
@@ -261,17 +292,44 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
     }))
 }
 
-/// `Some(true)` when `Transfer-Encoding` ends with chunked, `Some(false)` when it ends otherwise,
-/// `None` without one.
-fn transfer_encoding(headers: &HeaderMap) -> Option<bool> {
-    let last = headers.get_all(header::TRANSFER_ENCODING).iter().next_back()?;
-    let coding = last.as_bytes().rsplit(|b| *b == b',').next().unwrap_or_default();
-    Some(coding.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+/// What `Transfer-Encoding` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    /// Chunked alone.
+    Chunked,
+    /// Other codings (or chunked again) under a final chunked.
+    Layered,
+    /// A final coding other than chunked.
+    Other,
+}
+
+/// The transfer coding of a message, if it names one.
+fn transfer_encoding(headers: &HeaderMap) -> Option<Coding> {
+    if !headers.contains_key(header::TRANSFER_ENCODING) {
+        return None;
+    }
+    let codings = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+        .map(<[u8]>::trim_ascii)
+        .filter(|coding| !coding.is_empty());
+    let (count, last_chunked) = codings.fold((0, false), |(count, _), coding| {
+        (count + 1, coding.eq_ignore_ascii_case(b"chunked"))
+    });
+    Some(match (count, last_chunked) {
+        (1, true) => Coding::Chunked,
+        (_, true) => Coding::Layered,
+        _ => Coding::Other,
+    })
 }
 
 /// The body length `Content-Length` gives: every value (repeated or comma-listed) must be the
 /// same run of digits.
-fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
+///
+/// # Errors
+/// A value is not a number, or two differ.
+pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
     let mut length = None;
     for value in &headers.get_all(header::CONTENT_LENGTH) {
         for item in value.as_bytes().split(|b| *b == b',') {
@@ -316,6 +374,8 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
             .iter()
             .flat_map(|value| value.as_bytes().split(|b| *b == b','))
             .filter_map(|item| HeaderName::from_bytes(item.trim_ascii()).ok())
+            // Host and Content-Length describe the message, not the connection.
+            .filter(|name| *name != header::HOST && *name != header::CONTENT_LENGTH)
             .collect();
         for name in named {
             headers.remove(name);
@@ -407,29 +467,40 @@ mod tests {
     #[test]
     fn ambiguous_request_framing_is_refused() {
         for wire in [
-            "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-            "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
-            "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\n",
             "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
         ] {
             assert!(matches!(request(wire), Err(HeadError::Framing(_))), "{wire:?}");
         }
-        let head = request("GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+        let head = request("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n")
             .unwrap()
             .unwrap();
         assert_eq!(head.framing, Framing::Chunked);
-        let head = request("PUT / HTTP/1.1\r\nContent-Length: 5, 5\r\nExpect: 100-Continue\r\n\r\n")
+        for wire in [
+            "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "CONNECT orders:443 HTTP/1.1\r\nHost: orders:443\r\n\r\n",
+        ] {
+            assert_eq!(request(wire).unwrap_err().status(), 501, "{wire:?}");
+        }
+        for wire in ["GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"] {
+            assert_eq!(request(wire).unwrap_err().status(), 400, "{wire:?}");
+        }
+        let head = request("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\nExpect: 100-Continue\r\n\r\n")
             .unwrap()
             .unwrap();
         assert_eq!(head.framing, Framing::Length(5));
+        assert_eq!(head.parts.headers["content-length"], "5");
         assert!(head.expect_continue);
     }
 
     #[test]
     fn keep_alive_follows_the_version_and_connection() {
         assert!(
-            !request("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n")
+            !request("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Close\r\n\r\n")
                 .unwrap()
                 .unwrap()
                 .keep_alive
@@ -461,12 +532,16 @@ mod tests {
             response("HTTP/1.1 204 No Content\r\n\r\n", &get).framing,
             Framing::Empty
         );
-        let chunked = response(
+        let chunked = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", &get);
+        assert_eq!(chunked.framing, Framing::Chunked);
+        assert!(chunked.keep_alive);
+        let both = response(
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n",
             &get,
         );
-        assert_eq!(chunked.framing, Framing::Chunked);
-        assert!(chunked.keep_alive);
+        assert_eq!(both.framing, Framing::Chunked);
+        assert_eq!(both.parts.headers.get("content-length"), None);
+        assert!(!both.keep_alive);
         let until_close = response("HTTP/1.1 200 OK\r\n\r\n", &get);
         assert_eq!(until_close.framing, Framing::Close);
         assert!(!until_close.keep_alive);
@@ -478,7 +553,8 @@ mod tests {
     fn hop_by_hop_headers_and_those_connection_names_are_removed() {
         let mut headers = HeaderMap::new();
         for (name, value) in [
-            ("connection", "keep-alive, X-Secret"),
+            ("connection", "keep-alive, X-Secret, Host"),
+            ("host", "orders"),
             ("x-secret", "1"),
             ("proxy-connection", "keep-alive"),
             ("transfer-encoding", "chunked"),
@@ -488,7 +564,10 @@ mod tests {
             headers.append(name, HeaderValue::from_static(value));
         }
         strip_hop_by_hop(&mut headers);
-        assert_eq!(headers.keys().map(HeaderName::as_str).collect::<Vec<_>>(), ["x-kept"]);
+        assert_eq!(
+            headers.keys().map(HeaderName::as_str).collect::<Vec<_>>(),
+            ["x-kept", "host"]
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ const WRITE_DIRECT: usize = 16 * 1024;
 const DRAIN_LIMIT: u64 = 1024 * 1024;
 /// How long dropping an unread request body may take.
 const DRAIN_TIME: Duration = Duration::from_secs(2);
+/// How long a closing connection reads what the client still sends.
+const LINGER: Duration = Duration::from_secs(1);
 
 /// Serves `stream` until the client closes it, breaks the protocol, stays silent for
 /// `idle_timeout` before a request head is complete, or `stop` turns true.
@@ -45,8 +47,13 @@ pub async fn serve_connection<H, F>(
     H: Fn(Request<Body>, Peer) -> F,
     F: Future<Output = Response<Body>>,
 {
-    let (read, mut write) = stream.into_split();
+    let (read, write) = stream.into_split();
+    let mut write = Writer {
+        half: write,
+        stall: idle_timeout,
+    };
     let mut conn = Some(Conn::new(read));
+    let mut linger = false;
     let mut out = Vec::with_capacity(4096);
     // One timer for the connection's life, not one per request: when it fires after requests
     // were served, it is set again; a connection is closed between one and two timeouts after
@@ -63,7 +70,9 @@ pub async fn serve_connection<H, F>(
             Err(err) => {
                 tracing::debug!(remote = %peer.remote, error = %err, "bad request head");
                 let response = crate::sidecar::proxy::plain(err.status(), format!("mesh: {err}\n"));
-                let _ = write_response(&mut write, response, &Method::GET, Version::HTTP_11, false, &mut out).await;
+                let sent = write_response(&mut write, response, &Method::GET, Version::HTTP_11, false, &mut out);
+                let _ = sent.await;
+                linger = true;
                 break;
             }
         };
@@ -73,13 +82,13 @@ pub async fn serve_connection<H, F>(
             keep_alive,
             expect_continue,
         } = head;
-        if expect_continue {
-            // Answered here: the upstream gets the body without having to ask for it.
-            parts.headers.remove(header::EXPECT);
-            if write.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.is_err() {
-                break;
-            }
-        }
+        // What the client says about its connection stops here, before the sidecar adds headers
+        // of its own that a `Connection` field could otherwise name.
+        head::strip_hop_by_hop(&mut parts.headers);
+        // The expectation is met here (for HTTP/1.1 clients only, RFC 9110 §10.1.1), once the
+        // body is first read: a call answered without it (a mock, a limit) asks for nothing.
+        let ask_for_body = expect_continue && parts.version == Version::HTTP_11;
+        parts.headers.remove(header::EXPECT);
         let method = parts.method.clone();
         let version = parts.version;
         let (body, returned) = match (framing, conn.take()) {
@@ -89,13 +98,15 @@ pub async fn serve_connection<H, F>(
             }
             (framing, Some(reader)) => {
                 let returned: Returned = Arc::new(Mutex::new(None));
-                let inbound = Inbound::new(reader, Decoder::new(framing), Arc::clone(&returned));
+                let decoder = Decoder::new(framing);
+                let inbound = Inbound::new(reader, decoder, Arc::clone(&returned), ask_for_body, idle_timeout);
                 (Body::Inbound(Box::new(inbound)), Some(returned))
             }
             (_, None) => break,
         };
-        // The call runs in this task. Should the client close the connection meanwhile, the call
-        // is dropped, which closes its upstream connection too: an aborted call leaves nothing
+        // The call runs in this task. Should the client close the connection meanwhile (noticed
+        // while the request body is not being read, so for requests without one), the call is
+        // dropped, which closes its upstream connection too: an aborted call leaves nothing
         // open behind it. Bytes that arrive meanwhile are the next request, read later.
         let mut handled = pin!(handler(Request::from_parts(parts, body), peer));
         let response = match conn.as_mut() {
@@ -118,18 +129,30 @@ pub async fn serve_connection<H, F>(
             None => handled.await,
         };
         let mut unread = None;
+        let mut cut_short = false;
         if let Some(returned) = returned {
             match returned.lock().unwrap_or_else(PoisonError::into_inner).take() {
-                Some((reader, decoder)) if decoder.is_done() => conn = Some(reader),
-                Some((reader, decoder)) => unread = Some((reader, decoder)),
+                Some(given) if given.decoder.is_done() => conn = Some(given.conn),
+                // A body left unread is skipped when short; a long one, or one the client may
+                // not send at all (it still waits for 100 Continue), costs the connection.
+                Some(given) if !given.awaited && given.decoder.remaining().is_some_and(|n| n <= DRAIN_LIMIT) => {
+                    unread = Some((given.conn, given.decoder));
+                }
+                Some(given) => {
+                    conn = Some(given.conn);
+                    cut_short = true;
+                }
                 // Still held somewhere: the connection cannot go on.
                 None => {}
             }
         }
-        let keep_alive = keep_alive && (conn.is_some() || unread.is_some()) && !*stop.borrow();
+        let keep_alive = keep_alive && !cut_short && (conn.is_some() || unread.is_some()) && !*stop.borrow();
         match write_response(&mut write, response, &method, version, keep_alive, &mut out).await {
             Ok(true) => {}
-            Ok(false) => break,
+            Ok(false) => {
+                linger = cut_short;
+                break;
+            }
             Err(err) => {
                 tracing::debug!(remote = %peer.remote, error = %err, "writing the response failed");
                 return;
@@ -138,9 +161,30 @@ pub async fn serve_connection<H, F>(
         idle.served = true;
         if let Some((reader, decoder)) = unread {
             conn = drain(reader, decoder).await;
+            linger = conn.is_none();
         }
     }
-    let _ = write.shutdown().await;
+    let _ = write.half.shutdown().await;
+    if linger && let Some(reader) = conn.as_mut() {
+        linger_on(reader).await;
+    }
+}
+
+/// Reads and drops what the client still sends for a moment after the sidecar closed its side:
+/// closing with unread bytes makes the kernel reset the connection, and the client could lose
+/// the response it was just sent.
+async fn linger_on(conn: &mut Conn<OwnedReadHalf>) {
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut dropped = 0;
+        while dropped < DRAIN_LIMIT {
+            conn.buf.clear();
+            match conn.fill().await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => dropped += n as u64,
+            }
+        }
+    })
+    .await;
 }
 
 /// The idle timer of a connection.
@@ -220,6 +264,26 @@ async fn drain(mut conn: Conn<OwnedReadHalf>, mut decoder: Decoder) -> Option<Co
     matches!(drained, Ok(Some(()))).then_some(conn)
 }
 
+/// The client's side of the connection, written with a limit on how long a write may wait
+/// (a client that stops reading would otherwise hold the call, and its upstream, for ever).
+struct Writer {
+    half: OwnedWriteHalf,
+    stall: Duration,
+}
+
+impl Writer {
+    async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        // The timer is only armed when the write has to wait.
+        match tokio::time::timeout(self.stall, self.half.write_all(bytes)).await {
+            Ok(written) => written,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the client read nothing for {:?}", self.stall),
+            )),
+        }
+    }
+}
+
 /// How a response body goes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Out {
@@ -235,7 +299,7 @@ enum Out {
 /// # Errors
 /// The socket failed, or the body broke off (the client then sees the connection end early).
 async fn write_response(
-    write: &mut OwnedWriteHalf,
+    write: &mut Writer,
     response: Response<Body>,
     method: &Method,
     version: Version,
@@ -248,10 +312,10 @@ async fn write_response(
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    let declared = head::content_length(&parts.headers).unwrap_or_else(|_| {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        None
+    });
     parts.headers.remove(header::TRANSFER_ENCODING);
     let mut digits = [0u8; 20];
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
@@ -284,19 +348,20 @@ async fn write_response(
     out.clear();
     head::write_response_head(out, &parts, &extra);
     if matches!(framing, Out::None | Out::Length(0)) {
-        write.write_all(out).await?;
+        write.send(out).await?;
         return Ok(keep_alive);
     }
     let mut sent = 0u64;
     loop {
         let ended = gather(&mut body, out, framing, &mut sent, write).await?;
         if let Out::Length(n) = framing {
-            // Too much is not sent at all; too little ends the connection after what there was.
+            // Too much is not sent (gather stops first); too little ends the connection after
+            // what there was.
             if sent > n {
                 return Err(WriteError::Length { declared: n, sent });
             }
             if ended && sent < n {
-                write.write_all(out).await?;
+                write.send(out).await?;
                 return Err(WriteError::Length { declared: n, sent });
             }
         }
@@ -304,11 +369,11 @@ async fn write_response(
             if framing == Out::Chunked {
                 out.extend_from_slice(LAST_CHUNK);
             }
-            write.write_all(out).await?;
+            write.send(out).await?;
             return Ok(keep_alive);
         }
         if !out.is_empty() {
-            write.write_all(out).await?;
+            write.send(out).await?;
             out.clear();
         }
     }
@@ -332,7 +397,7 @@ async fn gather(
     out: &mut Vec<u8>,
     framing: Out,
     sent: &mut u64,
-    write: &mut OwnedWriteHalf,
+    write: &mut Writer,
 ) -> Result<bool, WriteError> {
     let (ended, large) = poll_fn(|cx| {
         let mut added = false;
@@ -341,6 +406,14 @@ async fn gather(
                 Poll::Ready(Some(Ok(frame))) => {
                     let Ok(data) = frame.into_data() else { continue };
                     *sent += data.len() as u64;
+                    if let Out::Length(n) = framing
+                        && *sent > n
+                    {
+                        return Poll::Ready(Err(WriteError::Length {
+                            declared: n,
+                            sent: *sent,
+                        }));
+                    }
                     if data.len() >= WRITE_DIRECT {
                         return Poll::Ready(Ok((false, Some(data))));
                     }
@@ -354,7 +427,7 @@ async fn gather(
                         return Poll::Ready(Ok((false, None)));
                     }
                 }
-                Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err)),
+                Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err.into())),
                 Poll::Ready(None) => return Poll::Ready(Ok((true, None))),
                 Poll::Pending if added => return Poll::Ready(Ok((false, None))),
                 Poll::Pending => return Poll::Pending,
@@ -366,9 +439,9 @@ async fn gather(
         if framing == Out::Chunked {
             let _ = write!(out, "{:x}\r\n", data.len());
         }
-        write.write_all(out).await?;
+        write.send(out).await?;
         out.clear();
-        write.write_all(&data).await?;
+        write.send(&data).await?;
         if framing == Out::Chunked {
             out.extend_from_slice(b"\r\n");
         }
