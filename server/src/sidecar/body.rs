@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
+use tokio::io::AsyncRead;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::{Instant, Sleep};
@@ -81,12 +82,10 @@ const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// A request body read from the client's connection as it is forwarded.
 #[derive(Debug)]
 pub struct Inbound {
-    conn: Option<Conn<OwnedReadHalf>>,
-    decoder: Decoder,
+    reading: Reading<OwnedReadHalf>,
     returned: Returned,
     /// Bytes of `100 Continue` sent so far, while the client waits for it.
     continued: Option<usize>,
-    stall: Deadline,
 }
 
 impl Inbound {
@@ -95,19 +94,21 @@ impl Inbound {
     /// fails when the client stalls for `stall`.
     pub fn new(conn: Conn<OwnedReadHalf>, decoder: Decoder, returned: Returned, ask: bool, stall: Duration) -> Self {
         Self {
-            conn: Some(conn),
-            decoder,
+            reading: Reading {
+                conn: Some(conn),
+                decoder,
+                deadline: Deadline::idle(stall),
+            },
             returned,
             continued: ask.then_some(0),
-            stall: Deadline::idle(stall),
         }
     }
 
     fn give_back(&mut self) {
-        if let Some(conn) = self.conn.take() {
+        if let Some(conn) = self.reading.conn.take() {
             *self.returned.lock().unwrap_or_else(PoisonError::into_inner) = Some(Given {
                 conn,
-                decoder: self.decoder.clone(),
+                decoder: self.reading.decoder.clone(),
                 awaited: self.continued == Some(0),
             });
         }
@@ -116,7 +117,7 @@ impl Inbound {
     /// Sends what is left of `100 Continue` (on the read half's socket: the response is not
     /// being written while the request body is read).
     fn poll_continue(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        let (Some(conn), Some(sent)) = (self.conn.as_ref(), self.continued.as_mut()) else {
+        let (Some(conn), Some(sent)) = (self.reading.conn.as_ref(), self.continued.as_mut()) else {
             return Poll::Ready(Ok(()));
         };
         let socket: &TcpStream = conn.io.as_ref();
@@ -136,36 +137,11 @@ impl Inbound {
         if let Err(err) = std::task::ready!(self.poll_continue(cx)) {
             return Poll::Ready(Some(Err(err.into())));
         }
-        let Some(conn) = self.conn.as_mut() else {
-            return Poll::Ready(None);
-        };
-        loop {
-            match self.decoder.decode(&mut conn.buf) {
-                Ok(Some(data)) => {
-                    self.stall.progressed();
-                    return Poll::Ready(Some(Ok(data)));
-                }
-                Ok(None) if self.decoder.is_done() => {
-                    self.give_back();
-                    return Poll::Ready(None);
-                }
-                Ok(None) => {}
-                Err(err) => return Poll::Ready(Some(Err(err.into()))),
-            }
-            match conn.poll_fill(cx) {
-                Poll::Ready(Ok(0)) => {
-                    if let Err(err) = self.decoder.end_of_input() {
-                        return Poll::Ready(Some(Err(err.into())));
-                    }
-                }
-                Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(err)) => return Poll::Ready(Some(Err(err.into()))),
-                Poll::Pending if self.stall.poll_passed(cx) => {
-                    return Poll::Ready(Some(Err(BodyError::Timeout(self.stall.limit))));
-                }
-                Poll::Pending => return Poll::Pending,
-            }
+        let polled = self.reading.poll_data(cx);
+        if self.reading.decoder.is_done() {
+            self.give_back();
         }
+        polled
     }
 }
 
@@ -239,31 +215,31 @@ impl Deadline {
 /// when the body has ended and the upstream keeps it open.
 #[derive(Debug)]
 pub struct Upstream {
-    conn: Option<Conn<TcpStream>>,
-    decoder: Decoder,
+    reading: Reading<TcpStream>,
     keep_alive: bool,
     lease: Lease,
-    deadline: Deadline,
 }
 
 impl Upstream {
     /// A body framed by `decoder` on `conn`.
     pub fn new(conn: Conn<TcpStream>, decoder: Decoder, keep_alive: bool, lease: Lease, deadline: Deadline) -> Self {
         let mut body = Self {
-            conn: Some(conn),
-            decoder,
+            reading: Reading {
+                conn: Some(conn),
+                decoder,
+                deadline,
+            },
             keep_alive,
             lease,
-            deadline,
         };
-        if body.decoder.is_done() {
-            body.finish();
-        }
+        body.finish();
         body
     }
 
+    /// Gives the connection back once the body is over (and the upstream keeps it open).
     fn finish(&mut self) {
-        if let Some(conn) = self.conn.take()
+        if self.reading.decoder.is_done()
+            && let Some(conn) = self.reading.conn.take()
             && self.keep_alive
         {
             self.lease.release(conn);
@@ -271,48 +247,53 @@ impl Upstream {
     }
 
     fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BodyError>>> {
-        let Some(conn) = self.conn.as_mut() else {
-            return Poll::Ready(None);
+        let polled = self.reading.poll_data(cx);
+        self.finish();
+        polled
+    }
+}
+
+/// A body being read off a connection, within its deadline. The connection stays in place when
+/// the body ends (its owner decides where it goes) and is dropped when the body breaks.
+#[derive(Debug)]
+struct Reading<R> {
+    conn: Option<Conn<R>>,
+    decoder: Decoder,
+    deadline: Deadline,
+}
+
+impl<R: AsyncRead + Unpin> Reading<R> {
+    fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BodyError>>> {
+        let broken = |reading: &mut Self, err: BodyError| {
+            reading.conn = None;
+            Poll::Ready(Some(Err(err)))
         };
         loop {
+            let Some(conn) = self.conn.as_mut() else {
+                return Poll::Ready(None);
+            };
             match self.decoder.decode(&mut conn.buf) {
                 Ok(Some(data)) => {
-                    if self.decoder.is_done() {
-                        self.finish();
-                    }
                     self.deadline.progressed();
                     return Poll::Ready(Some(Ok(data)));
                 }
-                Ok(None) if self.decoder.is_done() => {
-                    self.finish();
-                    return Poll::Ready(None);
-                }
+                Ok(None) if self.decoder.is_done() => return Poll::Ready(None),
                 Ok(None) => {}
-                Err(err) => {
-                    self.conn = None;
-                    return Poll::Ready(Some(Err(err.into())));
-                }
+                Err(err) => return broken(self, err.into()),
             }
             match conn.poll_fill(cx) {
                 Poll::Ready(Ok(0)) => {
-                    self.keep_alive = false;
                     if let Err(err) = self.decoder.end_of_input() {
-                        self.conn = None;
-                        return Poll::Ready(Some(Err(err.into())));
+                        return broken(self, err.into());
                     }
                 }
                 Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(err)) => {
-                    self.conn = None;
-                    return Poll::Ready(Some(Err(err.into())));
+                Poll::Ready(Err(err)) => return broken(self, err.into()),
+                Poll::Pending if self.deadline.poll_passed(cx) => {
+                    let limit = self.deadline.limit;
+                    return broken(self, BodyError::Timeout(limit));
                 }
-                Poll::Pending => {
-                    if self.deadline.poll_passed(cx) {
-                        self.conn = None;
-                        return Poll::Ready(Some(Err(BodyError::Timeout(self.deadline.limit))));
-                    }
-                    return Poll::Pending;
-                }
+                Poll::Pending => return Poll::Pending,
             }
         }
     }
@@ -334,16 +315,16 @@ impl HttpBody for Body {
     fn is_end_stream(&self) -> bool {
         match self {
             Self::Full(data) => data.is_none(),
-            Self::Inbound(inbound) => inbound.decoder.is_done(),
-            Self::Upstream(upstream) => upstream.decoder.is_done(),
+            Self::Inbound(inbound) => inbound.reading.decoder.is_done(),
+            Self::Upstream(upstream) => upstream.reading.decoder.is_done(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         let exact = match self {
             Self::Full(data) => Some(data.as_ref().map_or(0, |d| d.len() as u64)),
-            Self::Inbound(inbound) => inbound.decoder.remaining(),
-            Self::Upstream(upstream) => upstream.decoder.remaining(),
+            Self::Inbound(inbound) => inbound.reading.decoder.remaining(),
+            Self::Upstream(upstream) => upstream.reading.decoder.remaining(),
         };
         exact.map_or_else(SizeHint::default, SizeHint::with_exact)
     }
