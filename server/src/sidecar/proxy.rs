@@ -114,17 +114,18 @@ impl Forwarder {
         addr: SocketAddr,
         timeout: Option<Duration>,
     ) -> Result<Response<Body>, ProxyError> {
+        // The request's own hop-by-hop fields went when it was read (`h1::server`).
         origin_form(&mut request);
-        strip_hop_by_hop(request.headers_mut());
+        let start = Instant::now();
         let (limit, deadline) = match timeout {
-            Some(limit) => (limit, Deadline::total(Instant::now(), limit)),
+            Some(limit) => (limit, Deadline::total(start, limit)),
             None => (self.timeout, Deadline::idle(self.timeout)),
         };
         let (parts, mut body) = request.into_parts();
-        let (conn, mut head) = tokio::time::timeout(limit, self.send(&parts, &mut body, addr))
-            .await
-            .map_err(|_| ProxyError::Timeout(addr, limit))??;
-        strip_hop_by_hop(&mut head.parts.headers);
+        let (conn, mut head) = self.send(&parts, &mut body, addr, (start + limit, limit)).await?;
+        if head.hop_by_hop {
+            strip_hop_by_hop(&mut head.parts.headers);
+        }
         let body = Upstream::new(
             conn,
             Decoder::new(head.framing),
@@ -138,11 +139,13 @@ impl Forwarder {
     /// One exchange on a kept-alive connection, or a new one. A kept-alive connection the
     /// upstream closed just before the request went out gets it again on a new connection when
     /// that is safe: nothing was answered, the body is held whole and the method is idempotent.
+    /// The exchange must be over by `until` (which is `limit` after the call began).
     async fn send(
         &self,
         parts: &Parts,
         body: &mut Body,
         addr: SocketAddr,
+        (until, limit): (Instant, Duration),
     ) -> Result<(Conn<TcpStream>, ResponseHead), ProxyError> {
         loop {
             let (mut conn, reused) = match self.pool.take(addr) {
@@ -155,7 +158,22 @@ impl Forwarder {
                     false,
                 ),
             };
-            match exchange(&mut conn, parts, body).await {
+            // The connection's own timer, moved on for this exchange: moving a set timer later
+            // costs no timer-wheel work, unlike setting a new one for every request.
+            let mut timer = match conn.timer.take() {
+                Some(mut timer) => {
+                    timer.as_mut().reset(until);
+                    timer
+                }
+                None => Box::pin(tokio::time::sleep_until(until)),
+            };
+            let exchanged = tokio::select! {
+                biased;
+                exchanged = exchange(&mut conn, parts, body) => exchanged,
+                () = timer.as_mut() => return Err(ProxyError::Timeout(addr, limit)),
+            };
+            conn.timer = Some(timer);
+            match exchanged {
                 Ok(head) => return Ok((conn, head)),
                 Err(err) if reused && err.resendable && parts.method.is_idempotent() => {
                     tracing::debug!(%addr, error = %err, "kept-alive connection was closed; sending again");

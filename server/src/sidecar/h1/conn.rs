@@ -3,12 +3,13 @@
 
 use std::future::{Future as _, poll_fn};
 use std::io;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 
 /// How much is read at a time.
 const READ_SIZE: usize = 8 * 1024;
@@ -24,6 +25,8 @@ pub struct Conn<R> {
     pub buf: BytesMut,
     /// Output being put together (kept for the connection's next message).
     pub out: Vec<u8>,
+    /// The timer of an upstream exchange, kept for the connection's next one.
+    pub timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl<R: AsyncRead + Unpin> Conn<R> {
@@ -33,6 +36,7 @@ impl<R: AsyncRead + Unpin> Conn<R> {
             io,
             buf: BytesMut::with_capacity(READ_SIZE),
             out: Vec::new(),
+            timer: None,
         }
     }
 

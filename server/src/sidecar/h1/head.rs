@@ -70,6 +70,8 @@ pub struct RequestHead {
     pub keep_alive: bool,
     /// Whether the client waits for `100 Continue` before sending its body.
     pub expect_continue: bool,
+    /// Whether it has hop-by-hop fields to strip before forwarding.
+    pub hop_by_hop: bool,
 }
 
 /// A parsed response head.
@@ -81,6 +83,8 @@ pub struct ResponseHead {
     pub framing: Framing,
     /// Whether the upstream keeps the connection open after the exchange.
     pub keep_alive: bool,
+    /// Whether it has hop-by-hop fields to strip before forwarding.
+    pub hop_by_hop: bool,
 }
 
 /// Where a field's name and value lie in the head (a head is at most [`MAX_HEAD`] bytes, so
@@ -117,17 +121,41 @@ fn spans(base: &[u8], fields: &[httparse::Header<'_>], out: &mut [Span; MAX_FIEL
     fields.len()
 }
 
+/// Which fields that matter to framing and forwarding a head has, noted while its map is built
+/// so that a head without them (the usual case) costs no lookups.
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    hop_by_hop: bool,
+    connection: bool,
+    transfer_encoding: bool,
+    content_length: bool,
+    expect: bool,
+    hosts: u8,
+}
+
 /// The header map of a head, sharing the head's bytes.
-fn header_map(head: &Bytes, spans: &[Span]) -> Result<HeaderMap, HeadError> {
+fn header_map(head: &Bytes, spans: &[Span]) -> Result<(HeaderMap, Seen), HeadError> {
     let mut headers = HeaderMap::with_capacity(spans.len());
+    let mut seen = Seen::default();
     for span in spans {
         let name = HeaderName::from_bytes(&head[range(span.name)])
             .map_err(|_| HeadError::Malformed("invalid header name".to_owned()))?;
         let value = HeaderValue::from_maybe_shared(head.slice(range(span.value)))
             .map_err(|_| HeadError::Malformed(format!("invalid value of header {name}")))?;
+        if name == header::HOST {
+            seen.hosts = seen.hosts.saturating_add(1);
+        } else if name == header::CONTENT_LENGTH {
+            seen.content_length = true;
+        } else if name == header::EXPECT {
+            seen.expect = true;
+        } else if HOP_BY_HOP.contains(&name) {
+            seen.hop_by_hop = true;
+            seen.connection |= name == header::CONNECTION;
+            seen.transfer_encoding |= name == header::TRANSFER_ENCODING;
+        }
         headers.append(name, value);
     }
-    Ok(headers)
+    Ok((headers, seen))
 }
 
 fn partial(buf: &BytesMut) -> Result<Option<usize>, HeadError> {
@@ -180,15 +208,15 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
     let head = buf.split_to(len).freeze();
     let uri = Uri::from_maybe_shared(head.slice(range(target)))
         .map_err(|err| HeadError::Malformed(format!("invalid request target: {err}")))?;
-    let headers = header_map(&head, &spans_at[..count])?;
+    let (headers, seen) = header_map(&head, &spans_at[..count])?;
 
     if method == Method::CONNECT {
         return Err(HeadError::Unsupported("CONNECT is not proxied by the mesh"));
     }
-    if version == Version::HTTP_11 && headers.get_all(header::HOST).iter().count() != 1 {
+    if version == Version::HTTP_11 && seen.hosts != 1 {
         return Err(HeadError::Framing("an HTTP/1.1 request needs exactly one Host header"));
     }
-    let chunked = match transfer_encoding(&headers) {
+    let chunked = match seen.transfer_encoding.then(|| transfer_encoding(&headers)).flatten() {
         None => false,
         Some(_) if version == Version::HTTP_10 => {
             return Err(HeadError::Framing("Transfer-Encoding in an HTTP/1.0 request"));
@@ -202,7 +230,11 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         }
     };
     let mut headers = headers;
-    let length = content_length(&headers)?;
+    let length = if seen.content_length {
+        content_length(&headers)?
+    } else {
+        None
+    };
     let framing = match (chunked, length) {
         (true, Some(_)) => return Err(HeadError::Framing("both Content-Length and Transfer-Encoding")),
         (true, None) => Framing::Chunked,
@@ -219,8 +251,9 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         }
         (false, None) => Framing::Empty,
     };
-    let keep_alive = keeps_alive(version, &headers);
-    let expect_continue = framing != Framing::Empty
+    let keep_alive = keeps_alive(version, seen.connection.then_some(&headers));
+    let expect_continue = seen.expect
+        && framing != Framing::Empty
         && headers
             .get(header::EXPECT)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
@@ -235,6 +268,7 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         framing,
         keep_alive,
         expect_continue,
+        hop_by_hop: seen.hop_by_hop,
     }))
 }
 
@@ -260,7 +294,7 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
     let version = version(parsed.version);
     let count = spans(buf, parsed.headers, &mut spans_at);
     let head = buf.split_to(len).freeze();
-    let headers = header_map(&head, &spans_at[..count])?;
+    let (headers, seen) = header_map(&head, &spans_at[..count])?;
 
     let bodiless = method == Method::HEAD
         || status.is_informational()
@@ -269,17 +303,18 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
     let framing = if bodiless {
         Framing::Empty
     } else {
-        match transfer_encoding(&headers) {
+        match seen.transfer_encoding.then(|| transfer_encoding(&headers)).flatten() {
             Some(Coding::Chunked) => Framing::Chunked,
             Some(_) => Framing::Close,
-            None => content_length(&headers)?.map_or(Framing::Close, Framing::length),
+            None if seen.content_length => content_length(&headers)?.map_or(Framing::Close, Framing::length),
+            None => Framing::Close,
         }
     };
     let mut headers = headers;
     // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3), which must not travel on; an
     // upstream sending both is not trusted with another exchange.
-    let both = headers.contains_key(header::TRANSFER_ENCODING) && headers.remove(header::CONTENT_LENGTH).is_some();
-    let keep_alive = framing != Framing::Close && !both && keeps_alive(version, &headers);
+    let both = seen.transfer_encoding && seen.content_length && headers.remove(header::CONTENT_LENGTH).is_some();
+    let keep_alive = framing != Framing::Close && !both && keeps_alive(version, seen.connection.then_some(&headers));
     let mut response = Response::new(());
     *response.status_mut() = status;
     *response.version_mut() = version;
@@ -289,6 +324,7 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         parts,
         framing,
         keep_alive,
+        hop_by_hop: seen.hop_by_hop,
     }))
 }
 
@@ -357,11 +393,12 @@ pub fn connection_has(headers: &HeaderMap, token: &str) -> bool {
     })
 }
 
-fn keeps_alive(version: Version, headers: &HeaderMap) -> bool {
+/// Whether the connection stays open, given the headers when they have a `Connection` field.
+fn keeps_alive(version: Version, connection: Option<&HeaderMap>) -> bool {
     if version == Version::HTTP_10 {
-        connection_has(headers, "keep-alive")
+        connection.is_some_and(|headers| connection_has(headers, "keep-alive"))
     } else {
-        !connection_has(headers, "close")
+        !connection.is_some_and(|headers| connection_has(headers, "close"))
     }
 }
 

@@ -81,14 +81,19 @@ pub async fn serve_connection<H, F>(
             framing,
             keep_alive,
             expect_continue,
+            hop_by_hop,
         } = head;
         // What the client says about its connection stops here, before the sidecar adds headers
         // of its own that a `Connection` field could otherwise name.
-        head::strip_hop_by_hop(&mut parts.headers);
+        if hop_by_hop {
+            head::strip_hop_by_hop(&mut parts.headers);
+        }
         // The expectation is met here (for HTTP/1.1 clients only, RFC 9110 §10.1.1), once the
         // body is first read: a call answered without it (a mock, a limit) asks for nothing.
         let ask_for_body = expect_continue && parts.version == Version::HTTP_11;
-        parts.headers.remove(header::EXPECT);
+        if expect_continue {
+            parts.headers.remove(header::EXPECT);
+        }
         let method = parts.method.clone();
         let version = parts.version;
         let (body, returned) = match (framing, conn.take()) {
