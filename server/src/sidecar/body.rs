@@ -12,9 +12,9 @@ use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use tokio::io::AsyncRead;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::time::{Instant, Sleep};
 
 use super::h1::conn::Conn;
+use super::h1::deadline::Deadline;
 use super::h1::framing::{Decoder, FramingError};
 use super::pool::Lease;
 
@@ -55,8 +55,9 @@ impl Body {
         Self::Full(None)
     }
 
-    /// Whether the body can be sent again (it is held whole, not streamed).
-    pub fn replayable(&self) -> bool {
+    /// Whether the sidecar holds the body whole (so it can be sent again), rather than
+    /// streaming it.
+    pub fn is_whole(&self) -> bool {
         matches!(self, Self::Full(_))
     }
 }
@@ -151,66 +152,6 @@ impl Drop for Inbound {
     }
 }
 
-/// How long an upstream's response body may take: to its end (a time limit), or between two
-/// pieces (a stall). No clock is read and no timer made unless the body actually has to wait.
-#[derive(Debug)]
-pub struct Deadline {
-    /// The end for a time limit; `None` for stalls.
-    at: Option<Instant>,
-    limit: Duration,
-    timer: Option<Pin<Box<Sleep>>>,
-    /// A piece arrived since the stall timer was last set.
-    progressed: bool,
-}
-
-impl Deadline {
-    /// The body must end by `limit` after `start`.
-    pub fn total(start: Instant, limit: Duration) -> Self {
-        Self {
-            at: Some(start + limit),
-            limit,
-            timer: None,
-            progressed: false,
-        }
-    }
-
-    /// The body must not stall for `limit` (it is cut off between one and two `limit`s
-    /// after its last piece).
-    pub fn idle(limit: Duration) -> Self {
-        Self {
-            at: None,
-            limit,
-            timer: None,
-            progressed: false,
-        }
-    }
-
-    fn progressed(&mut self) {
-        self.progressed = true;
-    }
-
-    /// Whether the deadline has passed; otherwise `cx` is woken when it may have.
-    fn poll_passed(&mut self, cx: &mut Context<'_>) -> bool {
-        let (at, limit) = (self.at, self.limit);
-        let timer = self.timer.get_or_insert_with(|| {
-            Box::pin(match at {
-                Some(at) => tokio::time::sleep_until(at),
-                None => tokio::time::sleep(limit),
-            })
-        });
-        loop {
-            if timer.as_mut().poll(cx).is_pending() {
-                return false;
-            }
-            if self.at.is_some() || !self.progressed {
-                return true;
-            }
-            self.progressed = false;
-            timer.as_mut().reset(Instant::now() + limit);
-        }
-    }
-}
-
 /// A response body read from an upstream connection; the connection goes back to the pool
 /// when the body has ended and the upstream keeps it open.
 #[derive(Debug)]
@@ -290,7 +231,7 @@ impl<R: AsyncRead + Unpin> Reading<R> {
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(err)) => return broken(self, err.into()),
                 Poll::Pending if self.deadline.poll_passed(cx) => {
-                    let limit = self.deadline.limit;
+                    let limit = self.deadline.limit();
                     return broken(self, BodyError::Timeout(limit));
                 }
                 Poll::Pending => return Poll::Pending,

@@ -24,7 +24,7 @@ use meshlib::routing::{self, CANARY_HEADER, Route, RouteError, Table};
 use tokio::sync::watch;
 
 use super::body::Body;
-use super::h1::head::strip_hop_by_hop;
+use super::h1::fields::strip_hop_by_hop;
 use super::metrics::{Direction, Metrics};
 use super::proxy::{Forwarder, ProxyError, plain};
 use super::traffic::failed;

@@ -9,6 +9,9 @@
 
 pub mod client;
 pub mod conn;
+pub mod deadline;
+pub mod fields;
 pub mod framing;
 pub mod head;
 pub mod server;
+pub mod write;

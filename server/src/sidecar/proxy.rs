@@ -11,11 +11,13 @@ use hyper::{Request, Response, StatusCode, Uri};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::body::{Body, Deadline, Upstream};
+use super::body::{Body, Upstream};
 use super::h1::client::exchange;
 use super::h1::conn::Conn;
+use super::h1::deadline::Deadline;
+use super::h1::fields::strip_hop_by_hop;
 use super::h1::framing::Decoder;
-use super::h1::head::{ResponseHead, strip_hop_by_hop};
+use super::h1::head::ResponseHead;
 use super::pool::{Limits, Pool};
 
 /// Why a request could not be forwarded.
@@ -122,7 +124,7 @@ impl Forwarder {
             None => (self.timeout, Deadline::idle(self.timeout)),
         };
         let (parts, mut body) = request.into_parts();
-        let (conn, mut head) = self.send(&parts, &mut body, addr, (start + limit, limit)).await?;
+        let (conn, mut head) = self.send(&parts, &mut body, addr, start + limit, limit).await?;
         if head.hop_by_hop {
             strip_hop_by_hop(&mut head.parts.headers);
         }
@@ -145,7 +147,8 @@ impl Forwarder {
         parts: &Parts,
         body: &mut Body,
         addr: SocketAddr,
-        (until, limit): (Instant, Duration),
+        until: Instant,
+        limit: Duration,
     ) -> Result<(Conn<TcpStream>, ResponseHead), ProxyError> {
         loop {
             let (mut conn, reused) = match self.pool.take(addr) {

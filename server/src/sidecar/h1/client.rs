@@ -4,25 +4,21 @@
 //! upload ends is heard at once; a body the sidecar holds whole is written in one go first.
 
 use std::future::poll_fn;
-use std::io::Write as _;
-use std::pin::Pin;
-use std::task::Poll;
 
 use bytes::BytesMut;
 use hyper::Method;
 use hyper::body::Body as _;
 use hyper::header;
 use hyper::http::request::Parts;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::conn::{Conn, fill_from};
-use super::framing::{LAST_CHUNK, encode_chunk};
+use super::fields;
+use super::framing::Framing;
 use super::head::{self, ResponseHead};
+use super::write::Writer;
 use crate::sidecar::body::Body;
-
-/// Output gathered before it is written.
-const WRITE_AT: usize = 64 * 1024;
 
 /// Why an exchange failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,28 +51,22 @@ pub async fn exchange(
 ) -> Result<ResponseHead, ExchangeError> {
     let mut digits = [0u8; 20];
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
-    let streamed = !body.replayable();
-    let mut chunked = false;
-    if !body.is_end_stream() {
-        match body.size_hint().exact() {
-            Some(n) if !parts.headers.contains_key(header::CONTENT_LENGTH) => {
-                let mut cursor = &mut digits[..];
-                let _ = write!(cursor, "{n}");
-                let len = 20 - cursor.len();
-                extra.push(("content-length", &digits[..len]));
-            }
-            Some(_) => {}
-            None => {
-                extra.push(("transfer-encoding", b"chunked"));
-                chunked = true;
-            }
+    let framing = if body.is_end_stream() {
+        Framing::Empty
+    } else if let Some(n) = body.size_hint().exact() {
+        if !parts.headers.contains_key(header::CONTENT_LENGTH) {
+            extra.push(("content-length", fields::decimal(n, &mut digits)));
         }
-    }
+        Framing::length(n)
+    } else {
+        extra.push(("transfer-encoding", b"chunked"));
+        Framing::Chunked
+    };
     let out = &mut conn.out;
     out.clear();
     head::write_request_head(out, parts, &extra);
     let method = &parts.method;
-    if !streamed {
+    if body.is_whole() {
         if let Body::Full(Some(data)) = body {
             out.extend_from_slice(data);
         }
@@ -86,7 +76,7 @@ pub async fn exchange(
             .map_err(|err| ExchangeError::new(format!("sending the request failed: {err}"), true))?;
         return read_response(&mut conn.io, &mut conn.buf, method, true).await;
     }
-    Box::pin(streamed_exchange(conn, method, body, chunked)).await
+    Box::pin(streamed_exchange(conn, method, body, framing)).await
 }
 
 /// The exchange of a request whose body is still arriving (boxed by the caller: it is the
@@ -95,11 +85,13 @@ async fn streamed_exchange(
     conn: &mut Conn<TcpStream>,
     method: &Method,
     body: &mut Body,
-    chunked: bool,
+    framing: Framing,
 ) -> Result<ResponseHead, ExchangeError> {
-    let (mut reader, mut writer) = conn.io.split();
+    let (mut reader, writer) = conn.io.split();
     let buf = &mut conn.buf;
-    let upload = upload(&mut writer, body, chunked, &mut conn.out);
+    // No stall limit of its own: the exchange's time limit covers the upload.
+    let mut writer = Writer::new(writer, None);
+    let upload = writer.message(&mut conn.out, body, framing);
     tokio::pin!(upload);
     tokio::select! {
         biased;
@@ -110,61 +102,8 @@ async fn streamed_exchange(
             Ok(head)
         }
         uploaded = &mut upload => {
-            uploaded?;
+            uploaded.map_err(|err| ExchangeError::new(format!("sending the request failed: {err}"), false))?;
             read_response(&mut reader, buf, method, false).await
-        }
-    }
-}
-
-/// Writes what `out` holds (the request head), then the body as it arrives.
-async fn upload<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    body: &mut Body,
-    chunked: bool,
-    out: &mut Vec<u8>,
-) -> Result<(), ExchangeError> {
-    let failed = |err: std::io::Error| ExchangeError::new(format!("sending the request failed: {err}"), false);
-    loop {
-        // Whatever is ready joins the pending output; only a wait flushes it.
-        let ready = poll_fn(|cx| Poll::Ready(Pin::new(&mut *body).poll_frame(cx))).await;
-        let frame = match ready {
-            Poll::Ready(frame) => frame,
-            Poll::Pending => {
-                if !out.is_empty() {
-                    writer.write_all(out).await.map_err(failed)?;
-                    out.clear();
-                }
-                poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await
-            }
-        };
-        match frame {
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data() {
-                    if chunked {
-                        encode_chunk(out, &data);
-                    } else {
-                        out.extend_from_slice(&data);
-                    }
-                }
-                if out.len() >= WRITE_AT {
-                    writer.write_all(out).await.map_err(failed)?;
-                    out.clear();
-                }
-            }
-            Some(Err(err)) => {
-                return Err(ExchangeError::new(
-                    format!("reading the request body failed: {err}"),
-                    false,
-                ));
-            }
-            None => {
-                if chunked {
-                    out.extend_from_slice(LAST_CHUNK);
-                }
-                writer.write_all(out).await.map_err(failed)?;
-                out.clear();
-                return Ok(());
-            }
         }
     }
 }

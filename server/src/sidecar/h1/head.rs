@@ -1,6 +1,6 @@
 //! Message heads: a request or response head parsed out of a read buffer (with httparse) into
-//! the `http` crate's types without copying header values, the framing and keep-alive rules a
-//! head implies (RFC 9112 §6, §9), and heads written back out.
+//! the `http` crate's types without copying header values, with the framing and keep-alive its
+//! fields imply ([`super::fields`]), and heads written back out.
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -10,26 +10,13 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::{request, response};
 use hyper::{Method, Request, Response, StatusCode, Uri, Version};
 
+use super::fields::{Coding, HOP_BY_HOP, content_length, keeps_alive, transfer_encoding};
 use super::framing::Framing;
 
 /// The largest head accepted.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields accepted in one head.
 const MAX_FIELDS: usize = 100;
-
-/// Headers that belong to one connection and are never forwarded (besides those `Connection`
-/// names).
-const HOP_BY_HOP: [HeaderName; 9] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    HeaderName::from_static("proxy-connection"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-];
 
 /// A head that cannot be accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -328,101 +315,6 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
     }))
 }
 
-/// What `Transfer-Encoding` asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Coding {
-    /// Chunked alone.
-    Chunked,
-    /// Other codings (or chunked again) under a final chunked.
-    Layered,
-    /// A final coding other than chunked.
-    Other,
-}
-
-/// The transfer coding of a message, if it names one.
-fn transfer_encoding(headers: &HeaderMap) -> Option<Coding> {
-    if !headers.contains_key(header::TRANSFER_ENCODING) {
-        return None;
-    }
-    let codings = headers
-        .get_all(header::TRANSFER_ENCODING)
-        .iter()
-        .flat_map(|value| value.as_bytes().split(|b| *b == b','))
-        .map(<[u8]>::trim_ascii)
-        .filter(|coding| !coding.is_empty());
-    let (count, last_chunked) = codings.fold((0, false), |(count, _), coding| {
-        (count + 1, coding.eq_ignore_ascii_case(b"chunked"))
-    });
-    Some(match (count, last_chunked) {
-        (1, true) => Coding::Chunked,
-        (_, true) => Coding::Layered,
-        _ => Coding::Other,
-    })
-}
-
-/// The body length `Content-Length` gives: every value (repeated or comma-listed) must be the
-/// same run of digits.
-///
-/// # Errors
-/// A value is not a number, or two differ.
-pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
-    let mut length = None;
-    for value in &headers.get_all(header::CONTENT_LENGTH) {
-        for item in value.as_bytes().split(|b| *b == b',') {
-            let item = item.trim_ascii();
-            let n = (!item.is_empty() && item.iter().all(u8::is_ascii_digit))
-                .then(|| std::str::from_utf8(item).ok()?.parse::<u64>().ok())
-                .flatten()
-                .ok_or(HeadError::Framing("Content-Length is not a number"))?;
-            if length.is_some_and(|l| l != n) {
-                return Err(HeadError::Framing("Content-Length values differ"));
-            }
-            length = Some(n);
-        }
-    }
-    Ok(length)
-}
-
-/// Whether a `Connection` header lists `token`.
-pub fn connection_has(headers: &HeaderMap, token: &str) -> bool {
-    headers.get_all(header::CONNECTION).iter().any(|value| {
-        value
-            .as_bytes()
-            .split(|b| *b == b',')
-            .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
-    })
-}
-
-/// Whether the connection stays open, given the headers when they have a `Connection` field.
-fn keeps_alive(version: Version, connection: Option<&HeaderMap>) -> bool {
-    if version == Version::HTTP_10 {
-        connection.is_some_and(|headers| connection_has(headers, "keep-alive"))
-    } else {
-        !connection.is_some_and(|headers| connection_has(headers, "close"))
-    }
-}
-
-/// Removes the headers that belong to one connection: the fixed hop-by-hop set and whatever
-/// `Connection` names.
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    if headers.contains_key(header::CONNECTION) {
-        let named: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .flat_map(|value| value.as_bytes().split(|b| *b == b','))
-            .filter_map(|item| HeaderName::from_bytes(item.trim_ascii()).ok())
-            // Host and Content-Length describe the message, not the connection.
-            .filter(|name| *name != header::HOST && *name != header::CONTENT_LENGTH)
-            .collect();
-        for name in named {
-            headers.remove(name);
-        }
-    }
-    for name in &HOP_BY_HOP {
-        headers.remove(name);
-    }
-}
-
 fn write_headers(out: &mut Vec<u8>, headers: &HeaderMap) {
     for (name, value) in headers {
         out.extend_from_slice(name.as_str().as_bytes());
@@ -584,27 +476,6 @@ mod tests {
         assert!(!until_close.keep_alive);
         assert!(!response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", &get).keep_alive);
         assert_eq!(response("HTTP/1.1 100 Continue\r\n\r\n", &get).parts.status, 100);
-    }
-
-    #[test]
-    fn hop_by_hop_headers_and_those_connection_names_are_removed() {
-        let mut headers = HeaderMap::new();
-        for (name, value) in [
-            ("connection", "keep-alive, X-Secret, Host"),
-            ("host", "orders"),
-            ("x-secret", "1"),
-            ("proxy-connection", "keep-alive"),
-            ("transfer-encoding", "chunked"),
-            ("keep-alive", "timeout=5"),
-            ("x-kept", "1"),
-        ] {
-            headers.append(name, HeaderValue::from_static(value));
-        }
-        strip_hop_by_hop(&mut headers);
-        assert_eq!(
-            headers.keys().map(HeaderName::as_str).collect::<Vec<_>>(),
-            ["x-kept", "host"]
-        );
     }
 
     #[test]

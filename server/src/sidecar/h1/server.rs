@@ -3,8 +3,7 @@
 //! understands.
 
 use std::future::{Future, poll_fn};
-use std::io::Write as _;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
@@ -16,18 +15,16 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
-use tokio::time::{Instant, Sleep};
 
 use super::conn::Conn;
-use super::framing::{Decoder, Framing, LAST_CHUNK, encode_chunk};
+use super::deadline::Deadline;
+use super::fields;
+use super::framing::{Decoder, Framing};
 use super::head::{self, HeadError, RequestHead};
-use crate::sidecar::body::{Body, BodyError, Inbound, Returned};
+use super::write::{WriteError, Writer};
+use crate::sidecar::body::{Body, Inbound, Returned};
 use crate::sidecar::serve::Peer;
 
-/// Output gathered before it is written.
-const WRITE_AT: usize = 64 * 1024;
-/// Pieces at least this large are written as they are instead of copied.
-const WRITE_DIRECT: usize = 16 * 1024;
 /// The most of an unread request body read and dropped so the connection can go on.
 const DRAIN_LIMIT: u64 = 1024 * 1024;
 /// How long dropping an unread request body may take.
@@ -48,21 +45,13 @@ pub async fn serve_connection<H, F>(
     F: Future<Output = Response<Body>>,
 {
     let (read, write) = stream.into_split();
-    let mut write = Writer {
-        half: write,
-        stall: idle_timeout,
-    };
+    let mut write = Writer::new(write, Some(idle_timeout));
     let mut conn = Some(Conn::new(read));
     let mut linger = false;
     let mut out = Vec::with_capacity(4096);
-    // One timer for the connection's life, not one per request: when it fires after requests
-    // were served, it is set again; a connection is closed between one and two timeouts after
-    // its last request.
-    let mut idle = Idle {
-        timer: Box::pin(tokio::time::sleep(idle_timeout)),
-        timeout: idle_timeout,
-        served: false,
-    };
+    // One timer for the connection's life, not one per request: a connection is closed between
+    // one and two timeouts after its last request.
+    let mut idle = Deadline::idle(idle_timeout);
     while let Some(reader) = conn.as_mut() {
         let head = match read_head(reader, &mut idle, &mut stop).await {
             Ok(Some(head)) => head,
@@ -86,7 +75,7 @@ pub async fn serve_connection<H, F>(
         // What the client says about its connection stops here, before the sidecar adds headers
         // of its own that a `Connection` field could otherwise name.
         if hop_by_hop {
-            head::strip_hop_by_hop(&mut parts.headers);
+            fields::strip_hop_by_hop(&mut parts.headers);
         }
         // The expectation is met here (for HTTP/1.1 clients only, RFC 9110 §10.1.1), once the
         // body is first read: a call answered without it (a mock, a limit) asks for nothing.
@@ -163,7 +152,7 @@ pub async fn serve_connection<H, F>(
                 return;
             }
         }
-        idle.served = true;
+        idle.progressed();
         if let Some((reader, decoder)) = unread {
             conn = drain(reader, decoder).await;
             linger = conn.is_none();
@@ -192,33 +181,11 @@ async fn linger_on(conn: &mut Conn<OwnedReadHalf>) {
     .await;
 }
 
-/// The idle timer of a connection.
-struct Idle {
-    timer: Pin<Box<Sleep>>,
-    timeout: Duration,
-    /// A request was served since the timer was set.
-    served: bool,
-}
-
-impl Idle {
-    /// Waits until the connection has been idle for the timeout.
-    async fn expired(&mut self) {
-        loop {
-            self.timer.as_mut().await;
-            if !self.served {
-                return;
-            }
-            self.served = false;
-            self.timer.as_mut().reset(Instant::now() + self.timeout);
-        }
-    }
-}
-
 /// Waits for a complete request head. `Ok(None)`: the client closed, went silent, or the
 /// server is stopping while no request is under way.
 async fn read_head(
     conn: &mut Conn<OwnedReadHalf>,
-    idle: &mut Idle,
+    idle: &mut Deadline,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<Option<RequestHead>, HeadError> {
     loop {
@@ -229,7 +196,7 @@ async fn read_head(
         let read = tokio::select! {
             biased;
             read = conn.fill() => read,
-            () = idle.expired() => return Ok(None),
+            () = poll_fn(|cx| if idle.poll_passed(cx) { Poll::Ready(()) } else { Poll::Pending }) => return Ok(None),
             _ = stop.changed(), if waiting => return Ok(None),
         };
         match read {
@@ -269,42 +236,13 @@ async fn drain(mut conn: Conn<OwnedReadHalf>, mut decoder: Decoder) -> Option<Co
     matches!(drained, Ok(Some(()))).then_some(conn)
 }
 
-/// The client's side of the connection, written with a limit on how long a write may wait
-/// (a client that stops reading would otherwise hold the call, and its upstream, for ever).
-struct Writer {
-    half: OwnedWriteHalf,
-    stall: Duration,
-}
-
-impl Writer {
-    async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        // The timer is only armed when the write has to wait.
-        match tokio::time::timeout(self.stall, self.half.write_all(bytes)).await {
-            Ok(written) => written,
-            Err(_) => Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the client read nothing for {:?}", self.stall),
-            )),
-        }
-    }
-}
-
-/// How a response body goes on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Out {
-    None,
-    Length(u64),
-    Chunked,
-    Close,
-}
-
 /// Writes `response` to a `method` request of `version`; `Ok(false)` when the connection must
 /// close after it (asked for, or a body delimited by the close).
 ///
 /// # Errors
 /// The socket failed, or the body broke off (the client then sees the connection end early).
 async fn write_response(
-    write: &mut Writer,
+    write: &mut Writer<OwnedWriteHalf>,
     response: Response<Body>,
     method: &Method,
     version: Version,
@@ -317,7 +255,7 @@ async fn write_response(
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let declared = head::content_length(&parts.headers).unwrap_or_else(|_| {
+    let declared = fields::content_length(&parts.headers).unwrap_or_else(|_| {
         parts.headers.remove(header::CONTENT_LENGTH);
         None
     });
@@ -325,22 +263,19 @@ async fn write_response(
     let mut digits = [0u8; 20];
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
     let framing = if bodiless {
-        Out::None
+        Framing::Empty
     } else if let Some(n) = declared {
-        Out::Length(n)
+        Framing::length(n)
     } else if let Some(n) = body.size_hint().exact() {
-        let mut cursor = &mut digits[..];
-        let _ = write!(cursor, "{n}");
-        let len = 20 - cursor.len();
-        extra.push(("content-length", &digits[..len]));
-        Out::Length(n)
+        extra.push(("content-length", fields::decimal(n, &mut digits)));
+        Framing::length(n)
     } else if version == Version::HTTP_11 {
         extra.push(("transfer-encoding", b"chunked"));
-        Out::Chunked
+        Framing::Chunked
     } else {
-        Out::Close
+        Framing::Close
     };
-    let keep_alive = keep_alive && framing != Out::Close;
+    let keep_alive = keep_alive && framing != Framing::Close;
     if !keep_alive {
         parts
             .headers
@@ -352,104 +287,6 @@ async fn write_response(
     }
     out.clear();
     head::write_response_head(out, &parts, &extra);
-    if matches!(framing, Out::None | Out::Length(0)) {
-        write.send(out).await?;
-        return Ok(keep_alive);
-    }
-    let mut sent = 0u64;
-    loop {
-        let ended = gather(&mut body, out, framing, &mut sent, write).await?;
-        if let Out::Length(n) = framing {
-            // Too much is not sent (gather stops first); too little ends the connection after
-            // what there was.
-            if sent > n {
-                return Err(WriteError::Length { declared: n, sent });
-            }
-            if ended && sent < n {
-                write.send(out).await?;
-                return Err(WriteError::Length { declared: n, sent });
-            }
-        }
-        if ended {
-            if framing == Out::Chunked {
-                out.extend_from_slice(LAST_CHUNK);
-            }
-            write.send(out).await?;
-            return Ok(keep_alive);
-        }
-        if !out.is_empty() {
-            write.send(out).await?;
-            out.clear();
-        }
-    }
-}
-
-/// Why a response could not be written whole.
-#[derive(Debug, thiserror::Error)]
-enum WriteError {
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-    #[error(transparent)]
-    Body(#[from] BodyError),
-    #[error("the body had {sent} bytes where Content-Length said {declared}")]
-    Length { declared: u64, sent: u64 },
-}
-
-/// Waits for the next piece of `body`, then takes every piece ready without waiting into `out`
-/// (a large one is written through instead of copied); `true` when the body has ended.
-async fn gather(
-    body: &mut Body,
-    out: &mut Vec<u8>,
-    framing: Out,
-    sent: &mut u64,
-    write: &mut Writer,
-) -> Result<bool, WriteError> {
-    let (ended, large) = poll_fn(|cx| {
-        let mut added = false;
-        loop {
-            match Pin::new(&mut *body).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else { continue };
-                    *sent += data.len() as u64;
-                    if let Out::Length(n) = framing
-                        && *sent > n
-                    {
-                        return Poll::Ready(Err(WriteError::Length {
-                            declared: n,
-                            sent: *sent,
-                        }));
-                    }
-                    if data.len() >= WRITE_DIRECT {
-                        return Poll::Ready(Ok((false, Some(data))));
-                    }
-                    if framing == Out::Chunked {
-                        encode_chunk(out, &data);
-                    } else {
-                        out.extend_from_slice(&data);
-                    }
-                    added = true;
-                    if out.len() >= WRITE_AT {
-                        return Poll::Ready(Ok((false, None)));
-                    }
-                }
-                Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err.into())),
-                Poll::Ready(None) => return Poll::Ready(Ok((true, None))),
-                Poll::Pending if added => return Poll::Ready(Ok((false, None))),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-    })
-    .await?;
-    if let Some(data) = large {
-        if framing == Out::Chunked {
-            let _ = write!(out, "{:x}\r\n", data.len());
-        }
-        write.send(out).await?;
-        out.clear();
-        write.send(&data).await?;
-        if framing == Out::Chunked {
-            out.extend_from_slice(b"\r\n");
-        }
-    }
-    Ok(ended)
+    write.message(out, &mut body, framing).await?;
+    Ok(keep_alive)
 }

@@ -1,0 +1,161 @@
+//! What a message's header fields say about its connection and its framing (RFC 9112 §6, §7,
+//! §9): the hop-by-hop fields, `Transfer-Encoding`, `Content-Length` and keep-alive.
+
+use std::io::Write as _;
+
+use hyper::Version;
+use hyper::header::{self, HeaderMap, HeaderName};
+
+use super::head::HeadError;
+
+/// Headers that belong to one connection and are never forwarded (besides those `Connection`
+/// names).
+pub const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// What `Transfer-Encoding` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// Chunked alone.
+    Chunked,
+    /// Other codings (or chunked again) under a final chunked.
+    Layered,
+    /// A final coding other than chunked.
+    Other,
+}
+
+/// The transfer coding of a message, if it names one.
+pub fn transfer_encoding(headers: &HeaderMap) -> Option<Coding> {
+    if !headers.contains_key(header::TRANSFER_ENCODING) {
+        return None;
+    }
+    let codings = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+        .map(<[u8]>::trim_ascii)
+        .filter(|coding| !coding.is_empty());
+    let (count, last_chunked) = codings.fold((0, false), |(count, _), coding| {
+        (count + 1, coding.eq_ignore_ascii_case(b"chunked"))
+    });
+    Some(match (count, last_chunked) {
+        (1, true) => Coding::Chunked,
+        (_, true) => Coding::Layered,
+        _ => Coding::Other,
+    })
+}
+
+/// The body length `Content-Length` gives: every value (repeated or comma-listed) must be the
+/// same run of digits.
+///
+/// # Errors
+/// A value is not a number, or two differ.
+pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
+    let mut length = None;
+    for value in &headers.get_all(header::CONTENT_LENGTH) {
+        for item in value.as_bytes().split(|b| *b == b',') {
+            let item = item.trim_ascii();
+            let n = (!item.is_empty() && item.iter().all(u8::is_ascii_digit))
+                .then(|| std::str::from_utf8(item).ok()?.parse::<u64>().ok())
+                .flatten()
+                .ok_or(HeadError::Framing("Content-Length is not a number"))?;
+            if length.is_some_and(|l| l != n) {
+                return Err(HeadError::Framing("Content-Length values differ"));
+            }
+            length = Some(n);
+        }
+    }
+    Ok(length)
+}
+
+/// Whether a `Connection` header lists `token`.
+fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    headers.get_all(header::CONNECTION).iter().any(|value| {
+        value
+            .as_bytes()
+            .split(|b| *b == b',')
+            .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    })
+}
+
+/// Whether the connection stays open, given the headers when they have a `Connection` field.
+pub fn keeps_alive(version: Version, connection: Option<&HeaderMap>) -> bool {
+    if version == Version::HTTP_10 {
+        connection.is_some_and(|headers| connection_has(headers, "keep-alive"))
+    } else {
+        !connection.is_some_and(|headers| connection_has(headers, "close"))
+    }
+}
+
+/// Removes the headers that belong to one connection: the fixed hop-by-hop set and whatever
+/// `Connection` names.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    if headers.contains_key(header::CONNECTION) {
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .flat_map(|value| value.as_bytes().split(|b| *b == b','))
+            .filter_map(|item| HeaderName::from_bytes(item.trim_ascii()).ok())
+            // Host and Content-Length describe the message, not the connection.
+            .filter(|name| *name != header::HOST && *name != header::CONTENT_LENGTH)
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    for name in &HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+/// `n` in decimal, written into `digits` (a `Content-Length` value without allocating).
+pub fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut cursor = &mut digits[..];
+    // u64::MAX has 20 digits: the write cannot fail.
+    let _ = write!(cursor, "{n}");
+    let len = 20 - cursor.len();
+    &digits[..len]
+}
+
+#[cfg(test)]
+mod tests {
+    use hyper::header::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_and_those_connection_names_are_removed() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("connection", "keep-alive, X-Secret, Host"),
+            ("host", "orders"),
+            ("x-secret", "1"),
+            ("proxy-connection", "keep-alive"),
+            ("transfer-encoding", "chunked"),
+            ("keep-alive", "timeout=5"),
+            ("x-kept", "1"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        strip_hop_by_hop(&mut headers);
+        assert_eq!(
+            headers.keys().map(HeaderName::as_str).collect::<Vec<_>>(),
+            ["x-kept", "host"]
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        assert_eq!(decimal(0, &mut [0; 20]), b"0");
+        assert_eq!(decimal(u64::MAX, &mut [0; 20]), b"18446744073709551615");
+    }
+}

@@ -1,0 +1,179 @@
+//! Writing a message out: a head already put in the output, then the body in its framing, both
+//! to clients (responses) and to upstreams (requests). The pieces that are ready go out in one
+//! write, a large piece goes through as it is, and nothing goes past a declared length.
+
+use std::future::poll_fn;
+use std::io::Write as _;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::Body as _;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use super::framing::{Framing, LAST_CHUNK, encode_chunk};
+use crate::sidecar::body::{Body, BodyError};
+
+/// Output gathered before it is written.
+const WRITE_AT: usize = 64 * 1024;
+/// Pieces at least this large are written as they are instead of copied.
+const WRITE_DIRECT: usize = 16 * 1024;
+
+/// Why a message could not be written whole.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The socket failed or the peer read nothing for too long.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The body broke off.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// The body's length was not the one declared.
+    #[error("the body had {sent} bytes where Content-Length said {declared}")]
+    Length {
+        /// The declared length.
+        declared: u64,
+        /// What the body had (so far, when too long).
+        sent: u64,
+    },
+}
+
+/// One side of a connection, written with an optional limit on how long a write may wait.
+#[derive(Debug)]
+pub struct Writer<W> {
+    /// The socket's write side.
+    pub half: W,
+    stall: Option<Duration>,
+}
+
+impl<W: AsyncWrite + Unpin> Writer<W> {
+    /// A writer whose writes fail after waiting `stall` (a peer that stops reading would
+    /// otherwise hold the call for ever).
+    pub fn new(half: W, stall: Option<Duration>) -> Self {
+        Self { half, stall }
+    }
+
+    /// Writes all of `bytes`.
+    ///
+    /// # Errors
+    /// The socket failed, or took longer than the stall limit.
+    pub async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let Some(stall) = self.stall else {
+            return self.half.write_all(bytes).await;
+        };
+        // The timer is only armed when the write has to wait.
+        match tokio::time::timeout(stall, self.half.write_all(bytes)).await {
+            Ok(written) => written,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the peer read nothing for {stall:?}"),
+            )),
+        }
+    }
+
+    /// Writes what `out` holds (a head), then `body` in `framing`. A body shorter than its
+    /// declared length is written as far as it goes and is then an error (the connection must
+    /// end); a longer one is an error before its excess is written.
+    ///
+    /// # Errors
+    /// The socket failed, the body broke off, or its length was not the declared one.
+    pub async fn message(&mut self, out: &mut Vec<u8>, body: &mut Body, framing: Framing) -> Result<(), WriteError> {
+        if framing == Framing::Empty {
+            return Ok(self.send(out).await?);
+        }
+        let mut sent = 0u64;
+        loop {
+            let ended = self.gather(body, out, framing, &mut sent).await?;
+            if let Framing::Length(n) = framing
+                && ended
+                && sent < n
+            {
+                self.send(out).await?;
+                return Err(WriteError::Length { declared: n, sent });
+            }
+            if ended {
+                if framing == Framing::Chunked {
+                    out.extend_from_slice(LAST_CHUNK);
+                }
+                self.send(out).await?;
+                out.clear();
+                return Ok(());
+            }
+            if !out.is_empty() {
+                self.send(out).await?;
+                out.clear();
+            }
+        }
+    }
+
+    /// Waits for the next piece of `body`, then takes every piece ready without waiting into
+    /// `out` (a large one is written through instead of copied); `true` when the body has ended.
+    async fn gather(
+        &mut self,
+        body: &mut Body,
+        out: &mut Vec<u8>,
+        framing: Framing,
+        sent: &mut u64,
+    ) -> Result<bool, WriteError> {
+        let (ended, large) = poll_fn(|cx| {
+            let mut added = false;
+            loop {
+                match Pin::new(&mut *body).poll_frame(cx) {
+                    Poll::Ready(Some(Ok(frame))) => {
+                        let Ok(data) = frame.into_data() else { continue };
+                        *sent += data.len() as u64;
+                        if let Framing::Length(n) = framing
+                            && *sent > n
+                        {
+                            return Poll::Ready(Err(WriteError::Length {
+                                declared: n,
+                                sent: *sent,
+                            }));
+                        }
+                        if data.len() >= WRITE_DIRECT {
+                            return Poll::Ready(Ok((false, Some(data))));
+                        }
+                        put(out, &data, framing);
+                        added = true;
+                        if out.len() >= WRITE_AT {
+                            return Poll::Ready(Ok((false, None)));
+                        }
+                    }
+                    Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err.into())),
+                    Poll::Ready(None) => return Poll::Ready(Ok((true, None))),
+                    Poll::Pending if added => return Poll::Ready(Ok((false, None))),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await?;
+        if let Some(data) = large {
+            self.write_through(out, data, framing).await?;
+        }
+        Ok(ended)
+    }
+
+    /// Writes what `out` holds and then a large piece as it is.
+    async fn write_through(&mut self, out: &mut Vec<u8>, data: Bytes, framing: Framing) -> std::io::Result<()> {
+        if framing == Framing::Chunked {
+            let _ = write!(out, "{:x}\r\n", data.len());
+        }
+        self.send(out).await?;
+        out.clear();
+        self.send(&data).await?;
+        if framing == Framing::Chunked {
+            out.extend_from_slice(b"\r\n");
+        }
+        Ok(())
+    }
+}
+
+/// Adds a piece of body to `out` in `framing`.
+fn put(out: &mut Vec<u8>, data: &[u8], framing: Framing) {
+    if framing == Framing::Chunked {
+        encode_chunk(out, data);
+    } else {
+        out.extend_from_slice(data);
+    }
+}
