@@ -9,7 +9,10 @@ The app is nginx answering `return 200` with a 1 kB body. Every proxy runs one w
 one process; meshd sidecar: a current-thread runtime). Each round runs the configs in shuffled
 order. Latency profile: everything pinned to CPU 0, oha at fixed rates with latency correction.
 Throughput profile: proxies on CPU 0, load generator and app on CPU 1, wrk closed loop; CPU per
-request from /proc/PID/stat of the proxies. Figures are medians over rounds, with the spread.
+request from /proc/PID/stat of the proxies. A third profile measures the round trip over one
+connection, closed loop, everything on CPU 0. Figures are medians over rounds with their
+interquartile range, and S2 is compared with N2 by an exact Mann-Whitney test over the rounds
+(../shared/reference/benchmark-method.md §4.3).
 """
 
 import argparse
@@ -25,11 +28,14 @@ import tempfile
 import time
 import urllib.request
 
+from bench_stats import median_iqr, quartiles, verdict
+
 PORTS = {"app": 18080, "nginx_a": 18081, "nginx_b": 18082, "sc_a_egress": 18090,
          "sc_a_ingress": 18091, "sc_a_admin": 18092, "sc_a_registry": 18093,
          "sc_b_egress": 18094, "sc_b_ingress": 18095, "sc_b_admin": 18096, "sc_b_registry": 18097}
 BODY = "x" * 1024
 TICKS = os.sysconf("SC_CLK_TCK")
+PROXIES = {"D": [], "N2": ["nginx_a", "nginx_b"], "S2": ["sidecar_a", "sidecar_b"]}
 
 
 def nginx_conf(prefix, listen, server_block, upstream=""):
@@ -156,23 +162,53 @@ class Bench:
         self.pin("app", 0 if latency else 1)
 
     def latency(self, config, rate):
+        """Open loop at a fixed rate: p50/p99, and the proxies' CPU and context switches per
+        request over the measured part."""
         oha = [self.args.oha, "--no-tui", "--output-format", "json", "-c", "16",
                "--latency-correction", "-q", str(rate), self.urls[config]]
-        subprocess.run(["taskset", "-c", "0"] + oha + ["-z", "2s"], check=True,
+        subprocess.run(["taskset", "-c", "0"] + oha + ["-z", "3s"], check=True,
                        stdout=subprocess.DEVNULL)
+        before = self.usage(config)
         out = subprocess.run(["taskset", "-c", "0"] + oha + ["-z", f"{self.args.seconds}s"],
                              check=True, capture_output=True, text=True).stdout
+        used = [a - b for a, b in zip(self.usage(config), before)]
         report = json.loads(out)
+        done = sum(report.get("statusCodeDistribution", {}).values()) or 1
         codes = report.get("statusCodeDistribution", {})
         bad = sum(n for code, n in codes.items() if code != "200")
         pct = report["latencyPercentiles"]
         # Requests still in flight when -z ends are reported as aborted: not failures.
         failures = sum(n for why, n in report.get("errorDistribution", {}).items()
                        if "aborted due to deadline" not in why)
-        return {"p50": pct["p50"] * 1e6, "p99": pct["p99"] * 1e6, "errors": bad + failures}
+        return {"p50": pct["p50"] * 1e6, "p99": pct["p99"] * 1e6, "errors": bad + failures,
+                "us_per_req": (used[0] + used[1]) / TICKS * 1e6 / done,
+                "switches_per_req": used[2] / done}
+
+    def round_trip(self, config):
+        """Closed loop over one connection, everything on CPU 0: the mean round trip, which is
+        the critical path's cost with no queueing and no other request in the way."""
+        wrk = ["taskset", "-c", "0", "wrk", "-t1", "-c1", self.urls[config]]
+        subprocess.run(wrk + ["-d1s"], check=True, stdout=subprocess.DEVNULL)
+        out = subprocess.run(wrk + ["-d5s"], check=True, capture_output=True, text=True).stdout
+        requests = int(next(l for l in out.splitlines() if "requests in" in l).split()[0])
+        seconds = float(next(l for l in out.splitlines() if "requests in" in l).split()[3]
+                        .rstrip(",").rstrip("s"))
+        return seconds * 1e6 / requests
+
+    def usage(self, config):
+        """User ticks, system ticks and context switches of a config's proxies, summed."""
+        total = [0, 0, 0]
+        for name in PROXIES[config]:
+            pid = self.procs[name].pid
+            user, system = cpu_ticks(pid)
+            status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+            switches = (int(status["voluntary_ctxt_switches"])
+                        + int(status["nonvoluntary_ctxt_switches"]))
+            total = [total[0] + user, total[1] + system, total[2] + switches]
+        return total
 
     def throughput(self, config):
-        pids = {"D": [], "N2": ["nginx_a", "nginx_b"], "S2": ["sidecar_a", "sidecar_b"]}[config]
+        pids = PROXIES[config]
         wrk = ["taskset", "-c", "1", "wrk", "-t1", "-c64", "--latency", self.urls[config]]
         subprocess.run(wrk + ["-d2s"], check=True, stdout=subprocess.DEVNULL)
         before = [cpu_ticks(self.procs[n].pid) for n in pids]
@@ -201,20 +237,13 @@ def rss(pid):
     return {k: int(status[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
 
 
-def spread(values):
-    values = sorted(v for v in values if v is not None)
-    if not values:
-        return "n/a"
-    return f"{statistics.median(values):.0f} ({values[0]:.0f}–{values[-1]:.0f})"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--oha", required=True)
     parser.add_argument("--nginx", required=True)
     args = parser.parse_args()
-    args.rounds = int(os.environ.get("ROUNDS", "5"))
+    args.rounds = int(os.environ.get("ROUNDS", "7"))
     args.seconds = int(os.environ.get("SECONDS_PER_RUN", "10"))
     rates = [int(r) for r in os.environ.get("RATES", "200 1000 2000").split()]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -225,6 +254,7 @@ def main():
     bench = Bench(args)
     lat = {}
     thr = {}
+    trip = {}
     try:
         bench.start()
         for rnd in range(args.rounds):
@@ -235,6 +265,8 @@ def main():
                 for config in configs:
                     r = bench.latency(config, rate)
                     lat.setdefault((config, rate), []).append(r)
+            for config in configs:
+                trip.setdefault(config, []).append(bench.round_trip(config))
             bench.place(latency=False)
             for config in configs:
                 thr.setdefault(config, []).append(bench.throughput(config))
@@ -243,39 +275,65 @@ def main():
                                                                  "nginx_a", "nginx_b")}
     finally:
         bench.stop()
-    report(rates, lat, thr, bench.idle_rss, final, args.rounds)
+    report(rates, lat, thr, trip, bench.idle_rss, final, args.rounds)
 
 
-def report(rates, lat, thr, idle, final, rounds):
-    print("\n## Added latency at fixed rates (config − D in the same round), µs: median (min–max)")
-    print("\n| rate | D p50 | D p99 | N2 added p50 | S2 added p50 | N2 added p99 | S2 added p99 "
-          "| S2/N2 p50 | S2/N2 p99 | errors |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+def report(rates, lat, thr, trip, idle, final, rounds):
+    print("\n## Added latency at fixed rates (config − D in the same round), µs: "
+          f"median (IQR) over {rounds} rounds")
+    print("\nS2/N2 is the median of the per-round ratios; the test is an exact Mann-Whitney test "
+          "of S2's added latency against N2's over the rounds (p < 0.05 claims a difference).")
+    print("\n| rate | D p50 | N2 added p50 | S2 added p50 | S2/N2 p50 | p50 test "
+          "| N2 added p99 | S2 added p99 | S2/N2 p99 | p99 test | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in rates:
         d, n, s = (lat[(c, rate)] for c in ("D", "N2", "S2"))
-        add = {q: {c: [x[q] - base[q] for x, base in zip(runs, d)] for c, runs in
-                   (("N2", n), ("S2", s))} for q in ("p50", "p99")}
-        ratio = {q: [sv / nv if nv > 0 else None for sv, nv in zip(add[q]["S2"], add[q]["N2"])]
-                 for q in ("p50", "p99")}
+        cells = []
+        for q in ("p50", "p99"):
+            added = {c: [x[q] - base[q] for x, base in zip(runs, d)] for c, runs in
+                     (("N2", n), ("S2", s))}
+            ratio = [sv / nv if nv > 0 else None for sv, nv in zip(added["S2"], added["N2"])]
+            p, says = verdict(added["S2"], added["N2"])
+            cells += [median_iqr(added["N2"]), median_iqr(added["S2"]), median_iqr(ratio, 2),
+                      f"{says} (p={p:.2f})"]
         errors = sum(x["errors"] for runs in (d, n, s) for x in runs)
-        med = lambda xs: f"{statistics.median([x for x in xs if x is not None]):.2f}"
-        print(f"| {rate}/s | {spread([x['p50'] for x in d])} | {spread([x['p99'] for x in d])} "
-              f"| {spread(add['p50']['N2'])} | {spread(add['p50']['S2'])} "
-              f"| {spread(add['p99']['N2'])} | {spread(add['p99']['S2'])} "
-              f"| {med(ratio['p50'])} | {med(ratio['p99'])} | {errors} |")
+        print(f"| {rate}/s | {median_iqr([x['p50'] for x in d])} | " + " | ".join(cells)
+              + f" | {errors} |")
+    print("\n## Proxy pair's cost per request at fixed rates (measured part of the runs above)")
+    print("\n| rate | N2 µs CPU | S2 µs CPU | N2 context switches | S2 context switches |")
+    print("|---|---|---|---|---|")
+    for rate in rates:
+        n, s = lat[("N2", rate)], lat[("S2", rate)]
+        print(f"| {rate}/s | {median_iqr([x['us_per_req'] for x in n])} "
+              f"| {median_iqr([x['us_per_req'] for x in s])} "
+              f"| {median_iqr([x['switches_per_req'] for x in n], 2)} "
+              f"| {median_iqr([x['switches_per_req'] for x in s], 2)} |")
+    print("\n## Round trip over one connection, closed loop (wrk -t1 -c1, everything on CPU 0), µs")
+    print("\n| config | mean round trip | added (config − D in the same round) |")
+    print("|---|---|---|")
+    for config in ("D", "N2", "S2"):
+        added = [x - base for x, base in zip(trip[config], trip["D"])]
+        print(f"| {config} | {median_iqr(trip[config])} "
+              f"| {median_iqr(added) if config != 'D' else '–'} |")
+    added = {c: [x - base for x, base in zip(trip[c], trip["D"])] for c in ("N2", "S2")}
+    p, says = verdict(added["S2"], added["N2"])
+    print(f"\nS2/N2 added round trip: median "
+          f"{quartiles([a / b for a, b in zip(added['S2'], added['N2'])])[1]:.2f}, {says} (p={p:.2f})")
     print("\n## Throughput, closed loop (wrk -t1 -c64; proxies on CPU 0, wrk and app on CPU 1)")
     print("\n| config | requests/s | requests per proxy CPU-second | µs CPU per request (pair) "
           "| of which user / kernel | errors |")
     print("|---|---|---|---|---|---|")
     for config in ("D", "N2", "S2"):
         runs = thr[config]
-        per_core = spread([r["per_core"] for r in runs]) if config != "D" else "–"
-        us = spread([r["us_per_req"] for r in runs]) if config != "D" else "–"
+        per_core = median_iqr([r["per_core"] for r in runs]) if config != "D" else "–"
+        us = median_iqr([r["us_per_req"] for r in runs]) if config != "D" else "–"
         split = (f"{statistics.median([r['us_user'] for r in runs]):.0f} / "
                  f"{statistics.median([r['us_sys'] for r in runs]):.0f}") if config != "D" else "–"
-        print(f"| {config} | {spread([r['rps'] for r in runs])} | {per_core} | {us} | {split} "
+        print(f"| {config} | {median_iqr([r['rps'] for r in runs])} | {per_core} | {us} | {split} "
               f"| {sum(r['errors'] for r in runs)} |")
     ratios = [s["per_core"] / n["per_core"] for s, n in zip(thr["S2"], thr["N2"])]
+    p, says = verdict([r["us_per_req"] for r in thr["S2"]], [r["us_per_req"] for r in thr["N2"]])
+    print(f"\nCPU per request: {says} (p={p:.2f}).")
     print(f"\nS2/N2 requests per core: median {statistics.median(ratios):.2f} "
           f"({min(ratios):.2f}–{max(ratios):.2f}) over {rounds} rounds")
     print("\n## Memory (MiB)\n")
