@@ -98,34 +98,66 @@ pub enum RouteError {
     },
 }
 
-/// What the balancer may look at in a request.
-#[derive(Debug, Clone, Default)]
+/// Where the balancer finds a request's headers.
+pub trait Headers {
+    /// The first value of header `name` (matched ignoring case), when it is text.
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+/// Header pairs as received: a request carries a handful, so a scan beats building a map.
+impl Headers for Vec<(&str, &str)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        scan(self, name)
+    }
+}
+
+impl<const N: usize> Headers for [(&str, &str); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        scan(self, name)
+    }
+}
+
+fn scan<'a>(pairs: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// What the balancer may look at in a request. Headers are looked up only when a canary rule
+/// or `headerHash` asks, and the caller's address is written out only for `ipHash`, so routing
+/// a plain request costs neither.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
-    /// Header names and values, as received (names are matched ignoring case).
-    pub headers: Vec<(&'a str, &'a str)>,
+    /// The request's headers.
+    pub headers: &'a dyn Headers,
     /// The caller's address, for `ipHash`.
-    pub client_ip: &'a str,
+    pub client_ip: Option<IpAddr>,
     /// A random number for `random`, `weightedRandom` and TrafficSplit (tests pass fixed ones).
     pub random: u64,
 }
 
 impl<'a> Request<'a> {
-    /// A request with these headers (names are matched ignoring case).
-    pub fn new(headers: impl IntoIterator<Item = (&'a str, &'a str)>, client_ip: &'a str, random: u64) -> Self {
+    /// A request with these headers.
+    pub fn new(headers: &'a dyn Headers, client_ip: Option<IpAddr>, random: u64) -> Self {
         Self {
-            headers: headers.into_iter().collect(),
+            headers,
             client_ip,
             random,
         }
     }
 
-    /// The first value of a header. A request carries a handful of headers, so a scan beats
-    /// building a map for every request.
     fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
+        self.headers.header(name)
+    }
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("client_ip", &self.client_ip)
+            .field("random", &self.random)
+            .finish_non_exhaustive()
     }
 }
 
@@ -300,8 +332,10 @@ impl Table {
             }
         };
         let pool = || service.instances.iter().filter(|(i, _)| eligible(i));
+        // An address is at most 45 characters (IPv6 with an embedded IPv4 address).
+        let mut ip_text = [0u8; 48];
         let hash_value = match service.policy {
-            LbPolicy::IpHash => Some(request.client_ip),
+            LbPolicy::IpHash => Some(ip_string(request.client_ip, &mut ip_text)),
             LbPolicy::HeaderHash => Some(
                 service
                     .header_hash_key
@@ -342,6 +376,17 @@ impl Table {
         }
         target
     }
+}
+
+/// `ip` as text, written into `text` (no allocation); empty when there is none.
+fn ip_string(ip: Option<IpAddr>, text: &mut [u8; 48]) -> &str {
+    use std::io::Write as _;
+    let Some(ip) = ip else { return "" };
+    let mut cursor = &mut text[..];
+    // The longest address fits: the write cannot fail.
+    let _ = write!(cursor, "{ip}");
+    let len = 48 - cursor.len();
+    std::str::from_utf8(&text[..len]).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -85,7 +85,8 @@ impl Mesh {
 fn ids(table: &Table, target: &str, headers: &[(&str, &str)], n: u64) -> Vec<String> {
     (0..n)
         .map(|i| {
-            let request = Request::new(headers.iter().copied(), "192.168.1.7", i);
+            let headers = headers.to_vec();
+            let request = Request::new(&headers, Some(Ipv4Addr::new(192, 168, 1, 7).into()), i);
             table
                 .route(target, &request)
                 .map(|r| r.endpoint.name.clone())
@@ -107,7 +108,7 @@ fn normal_traffic_round_robins_over_up_non_canary_instances() {
 fn matching_headers_colour_the_request_and_the_highest_priority_wins() {
     let table = Mesh::new().table();
     let route = table
-        .route("order", &Request::new([("x-location", "Beijing")], "", 0))
+        .route("order", &Request::new(&[("x-location", "Beijing")], None, 0))
         .unwrap();
     assert_eq!(
         (route.endpoint.name.as_str(), route.canary.as_deref()),
@@ -115,7 +116,7 @@ fn matching_headers_colour_the_request_and_the_highest_priority_wins() {
     );
     // Both canaries match: vip has priority 1.
     let both = [("X-Location", "Beijing"), ("X-User", "vip-42")];
-    let route = table.route("order", &Request::new(both, "", 0)).unwrap();
+    let route = table.route("order", &Request::new(&both, None, 0)).unwrap();
     assert_eq!(route.canary.as_deref(), Some("vip"));
     assert_eq!(route.endpoint.name, "order/o-vip");
 }
@@ -124,12 +125,12 @@ fn matching_headers_colour_the_request_and_the_highest_priority_wins() {
 fn a_coloured_request_keeps_its_colour_and_falls_back_when_the_canary_has_no_instance() {
     let table = Mesh::new().table();
     let route = table
-        .route("order", &Request::new([(CANARY_HEADER, "beijing")], "", 0))
+        .route("order", &Request::new(&[(CANARY_HEADER, "beijing")], None, 0))
         .unwrap();
     assert_eq!(route.endpoint.name, "order/o-bj", "an upstream hop's colour is kept");
     // The android canary matches but has no instance: primary instances serve, colour forwarded.
     let route = table
-        .route("order", &Request::new([("User-Agent", "Mozilla Android 14")], "", 0))
+        .route("order", &Request::new(&[("User-Agent", "Mozilla Android 14")], None, 0))
         .unwrap();
     assert_eq!(route.canary.as_deref(), Some("android"));
     assert!(["order/o-1", "order/o-2"].contains(&route.endpoint.name.as_str()));
@@ -141,7 +142,7 @@ fn traffic_splits_follow_their_weights() {
     let routes: Vec<String> = (0..100)
         .map(|random| {
             table
-                .route("pay", &Request::new([], "", random))
+                .route("pay", &Request::new(&[], None, random))
                 .unwrap()
                 .service
                 .to_string()
@@ -171,14 +172,43 @@ fn failures_name_the_service() {
     mesh.instances
         .retain(|i| !i.metadata.name.starts_with("order/o-1") && !i.metadata.name.starts_with("order/o-2"));
     let table = mesh.table();
-    let err = table.route("order", &Request::new([], "", 0)).unwrap_err();
+    let err = table.route("order", &Request::new(&[], None, 0)).unwrap_err();
     assert_eq!(err.to_string(), "no UP instance of \"order\"");
     assert!(matches!(
-        table.route("ghost", &Request::default()),
+        table.route("ghost", &Request::new(&[], None, 0)),
         Err(RouteError::UnknownService(_))
     ));
     // DOWN and OUT_OF_SERVICE instances never receive traffic, and canary instances never get
     // normal traffic, even when nothing else is left.
     let names = ids(&table, "order", &[], 6);
     assert!(names.iter().all(|n| n.starts_with("no UP instance")), "{names:?}");
+}
+
+#[test]
+fn ip_hash_hashes_the_callers_address_as_text() {
+    let mut mesh = Mesh::new();
+    mesh.services[0] = resource(
+        Kind::Service,
+        "order",
+        json!({"registerTenant": "t", "loadBalance": {"policy": "ipHash"}}),
+    );
+    let table = mesh.table();
+    let pool = ["order/o-1", "order/o-2"];
+    for ip in [
+        IpAddr::from([192, 168, 1, 7]),
+        IpAddr::from([10, 0, 0, 1]),
+        "fe80::1".parse().unwrap(),
+    ] {
+        let expected = pool[fnv1a32(&ip.to_string()) as usize % pool.len()];
+        for random in 0..3 {
+            let route = table.route("order", &Request::new(&[], Some(ip), random)).unwrap();
+            assert_eq!(route.endpoint.name, expected, "{ip}");
+        }
+    }
+    // No address (a caller on a Unix socket): one fixed instance.
+    let expected = pool[fnv1a32("") as usize % pool.len()];
+    assert_eq!(
+        table.route("order", &Request::new(&[], None, 9)).unwrap().endpoint.name,
+        expected
+    );
 }

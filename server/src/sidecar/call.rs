@@ -8,7 +8,6 @@
 //!    on a newly picked instance, when the request body could be kept (no body, or a small one
 //!    of known length; streamed bodies are never retried).
 
-use std::io::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Body as _;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Request, Response, StatusCode};
 use meshlib::resilience::{MockResponse, Policies, RetryPolicy, ServicePolicy};
@@ -144,7 +143,7 @@ impl Caller {
                 Err(refused) => return refused,
                 Ok(attempt) if attempt.failure && number < retry.max_attempts() && retryable(&parts, &attempt) => {
                     self.metrics.failure(Direction::Egress, &route.service, "retried");
-                    tokio::time::sleep(retry.delay(number, random_unit())).await;
+                    tokio::time::sleep(retry.delay(number, fastrand::f64())).await;
                     number += 1;
                 }
                 Ok(attempt) => return self.answer(&route, attempt),
@@ -311,28 +310,18 @@ fn colour(mut request: Request<Body>, route: &Route) -> Request<Body> {
 
 /// The instance for this request.
 fn route(table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<Route, RouteError> {
-    // Written on the stack: routing a request allocates nothing.
-    let mut text = [0u8; 64];
-    let mut cursor = &mut text[..];
-    let _ = write!(cursor, "{client}");
-    let written = 64 - cursor.len();
-    let client_ip = std::str::from_utf8(&text[..written]).unwrap_or_default();
-    let headers = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-    table.route(service, &routing::Request::new(headers, client_ip, random_u64()))
+    let headers = RequestHeaders(&parts.headers);
+    table.route(
+        service,
+        &routing::Request::new(&headers, Some(client), fastrand::u64(..)),
+    )
 }
 
-/// A cheap random number for balancing and splits (not for anything secret): every
-/// `RandomState` gets fresh keys, so hashing nothing yields a new value each call.
-fn random_u64() -> u64 {
-    use std::hash::BuildHasher;
-    std::collections::hash_map::RandomState::new().hash_one(())
-}
+/// A request's header map as the balancer looks at it: only when a rule asks, without copying.
+struct RequestHeaders<'a>(&'a HeaderMap);
 
-/// A random number in [0, 1) for retry jitter.
-#[allow(clippy::cast_precision_loss)]
-fn random_unit() -> f64 {
-    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+impl routing::Headers for RequestHeaders<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name)?.to_str().ok()
+    }
 }

@@ -54,27 +54,53 @@ pub fn transfer_encoding(headers: &HeaderMap) -> Option<Coding> {
     })
 }
 
-/// The body length `Content-Length` gives: every value (repeated or comma-listed) must be the
-/// same run of digits.
-///
-/// # Errors
-/// A value is not a number, or two differ.
-pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, HeadError> {
-    let mut length = None;
-    for value in &headers.get_all(header::CONTENT_LENGTH) {
-        for item in value.as_bytes().split(|b| *b == b',') {
-            let item = item.trim_ascii();
-            let n = (!item.is_empty() && item.iter().all(u8::is_ascii_digit))
-                .then(|| std::str::from_utf8(item).ok()?.parse::<u64>().ok())
-                .flatten()
-                .ok_or(HeadError::Framing("Content-Length is not a number"))?;
-            if length.is_some_and(|l| l != n) {
-                return Err(HeadError::Framing("Content-Length values differ"));
-            }
-            length = Some(n);
+/// What a head's `Content-Length` fields say, folded field by field as the head is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Length {
+    /// The body length, once a field gave one; `Err` when a value is not a number or two differ.
+    pub value: Option<Result<u64, &'static str>>,
+    /// Whether it came as more than one value (`5, 5`, or the field repeated): the next hop
+    /// gets one plain value instead.
+    pub relisted: bool,
+}
+
+impl Length {
+    /// Folds in one `Content-Length` field value: every value (repeated or comma-listed) must be
+    /// the same run of digits.
+    pub fn add(&mut self, field: &[u8]) {
+        for item in field.split(|b| *b == b',') {
+            let n = digits(item.trim_ascii()).ok_or("Content-Length is not a number");
+            self.value = Some(match (self.value, n) {
+                (None, n) => n,
+                (Some(Err(err)), _) | (_, Err(err)) => Err(err),
+                (Some(Ok(before)), Ok(n)) if before != n => Err("Content-Length values differ"),
+                (Some(Ok(n)), Ok(_)) => {
+                    self.relisted = true;
+                    Ok(n)
+                }
+            });
         }
     }
-    Ok(length)
+
+    /// The body length given, if any.
+    ///
+    /// # Errors
+    /// A value is not a number, or two differ.
+    pub fn get(&self) -> Result<Option<u64>, HeadError> {
+        self.value.transpose().map_err(HeadError::Framing)
+    }
+}
+
+/// A non-empty run of decimal digits that fits a `u64`.
+fn digits(text: &[u8]) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    text.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+            .flatten()
+    })
 }
 
 /// Whether a `Connection` header lists `token`.
@@ -151,6 +177,32 @@ mod tests {
             headers.keys().map(HeaderName::as_str).collect::<Vec<_>>(),
             ["x-kept", "host"]
         );
+    }
+
+    #[test]
+    fn content_length_fields_fold_into_one_length() {
+        let fold = |fields: &[&str]| {
+            let mut length = Length::default();
+            for field in fields {
+                length.add(field.as_bytes());
+            }
+            (length.get(), length.relisted)
+        };
+        assert_eq!(fold(&[]), (Ok(None), false));
+        assert_eq!(fold(&["1024"]), (Ok(Some(1024)), false));
+        assert_eq!(fold(&["5, 5"]), (Ok(Some(5)), true));
+        assert_eq!(fold(&["5", " 5 "]), (Ok(Some(5)), true));
+        assert_eq!(fold(&["18446744073709551615"]), (Ok(Some(u64::MAX)), false));
+        for broken in [
+            &["5", "6"][..],
+            &["5,"],
+            &["+5"],
+            &["0x5"],
+            &["18446744073709551616"],
+            &["x", "5"],
+        ] {
+            assert!(matches!(fold(broken).0, Err(HeadError::Framing(_))), "{broken:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::{request, response};
 use hyper::{Method, Request, Response, StatusCode, Uri, Version};
 
-use super::fields::{Coding, HOP_BY_HOP, content_length, keeps_alive, transfer_encoding};
+use super::fields::{Coding, HOP_BY_HOP, Length, keeps_alive, transfer_encoding};
 use super::framing::Framing;
 
 /// The largest head accepted.
@@ -115,7 +115,8 @@ struct Seen {
     hop_by_hop: bool,
     connection: bool,
     transfer_encoding: bool,
-    content_length: bool,
+    /// `Content-Length`, folded as its fields are read (no lookup or second parse later).
+    length: Length,
     expect: bool,
     hosts: u8,
 }
@@ -132,7 +133,7 @@ fn header_map(head: &Bytes, spans: &[Span]) -> Result<(HeaderMap, Seen), HeadErr
         if name == header::HOST {
             seen.hosts = seen.hosts.saturating_add(1);
         } else if name == header::CONTENT_LENGTH {
-            seen.content_length = true;
+            seen.length.add(value.as_bytes());
         } else if name == header::EXPECT {
             seen.expect = true;
         } else if HOP_BY_HOP.contains(&name) {
@@ -217,21 +218,13 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         }
     };
     let mut headers = headers;
-    let length = if seen.content_length {
-        content_length(&headers)?
-    } else {
-        None
-    };
+    let length = seen.length.get()?;
     let framing = match (chunked, length) {
         (true, Some(_)) => return Err(HeadError::Framing("both Content-Length and Transfer-Encoding")),
         (true, None) => Framing::Chunked,
         (false, Some(n)) => {
             // `5, 5` or a repeated field becomes one plain value for the next hop.
-            if headers.get_all(header::CONTENT_LENGTH).iter().count() > 1
-                || headers
-                    .get(header::CONTENT_LENGTH)
-                    .is_some_and(|v| v.as_bytes().contains(&b','))
-            {
+            if seen.length.relisted {
                 headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
             }
             Framing::length(n)
@@ -293,14 +286,14 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         match seen.transfer_encoding.then(|| transfer_encoding(&headers)).flatten() {
             Some(Coding::Chunked) => Framing::Chunked,
             Some(_) => Framing::Close,
-            None if seen.content_length => content_length(&headers)?.map_or(Framing::Close, Framing::length),
-            None => Framing::Close,
+            None => seen.length.get()?.map_or(Framing::Close, Framing::length),
         }
     };
     let mut headers = headers;
     // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3), which must not travel on; an
     // upstream sending both is not trusted with another exchange.
-    let both = seen.transfer_encoding && seen.content_length && headers.remove(header::CONTENT_LENGTH).is_some();
+    let both =
+        seen.transfer_encoding && seen.length.value.is_some() && headers.remove(header::CONTENT_LENGTH).is_some();
     let keep_alive = framing != Framing::Close && !both && keeps_alive(version, seen.connection.then_some(&headers));
     let mut response = Response::new(());
     *response.status_mut() = status;

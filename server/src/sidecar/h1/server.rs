@@ -255,25 +255,41 @@ async fn write_response(
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let declared = fields::content_length(&parts.headers).unwrap_or_else(|_| {
-        parts.headers.remove(header::CONTENT_LENGTH);
-        None
-    });
     parts.headers.remove(header::TRANSFER_ENCODING);
     let mut digits = [0u8; 20];
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
+    // The framing is the body's own; a Content-Length the response carries is kept when it
+    // agrees with it (always, for a forwarded response, whose length was checked when read).
+    let exact = if bodiless { None } else { body.size_hint().exact() };
     let framing = if bodiless {
+        // The length of what a GET would have had: kept, unless it is not one.
+        let mut length = fields::Length::default();
+        for value in &parts.headers.get_all(header::CONTENT_LENGTH) {
+            length.add(value.as_bytes());
+        }
+        if length.get().is_err() {
+            parts.headers.remove(header::CONTENT_LENGTH);
+        }
         Framing::Empty
-    } else if let Some(n) = declared {
+    } else if let Some(n) = exact {
+        let text = fields::decimal(n, &mut digits);
+        if parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .is_none_or(|v| v.as_bytes() != text)
+        {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            extra.push(("content-length", text));
+        }
         Framing::length(n)
-    } else if let Some(n) = body.size_hint().exact() {
-        extra.push(("content-length", fields::decimal(n, &mut digits)));
-        Framing::length(n)
-    } else if version == Version::HTTP_11 {
-        extra.push(("transfer-encoding", b"chunked"));
-        Framing::Chunked
     } else {
-        Framing::Close
+        parts.headers.remove(header::CONTENT_LENGTH);
+        if version == Version::HTTP_11 {
+            extra.push(("transfer-encoding", b"chunked"));
+            Framing::Chunked
+        } else {
+            Framing::Close
+        }
     };
     let keep_alive = keep_alive && framing != Framing::Close;
     if !keep_alive {
