@@ -14,7 +14,6 @@ use tokio::io::{AsyncRead, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::conn::{Conn, fill_from};
-use super::fields;
 use super::framing::Framing;
 use super::head::{self, ResponseHead};
 use super::write::Writer;
@@ -49,13 +48,13 @@ pub async fn exchange(
     parts: &Parts,
     body: &mut Body,
 ) -> Result<ResponseHead, ExchangeError> {
-    let mut digits = [0u8; 20];
+    let mut digits = itoa::Buffer::new();
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
     let framing = if body.is_end_stream() {
         Framing::Empty
     } else if let Some(n) = body.size_hint().exact() {
         if !parts.headers.contains_key(header::CONTENT_LENGTH) {
-            extra.push(("content-length", fields::decimal(n, &mut digits)));
+            extra.push(("content-length", digits.format(n).as_bytes()));
         }
         Framing::length(n)
     } else {

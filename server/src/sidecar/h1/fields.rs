@@ -1,16 +1,17 @@
 //! What a message's header fields say about its connection and its framing (RFC 9112 §6, §7,
 //! §9): the hop-by-hop fields, `Transfer-Encoding`, `Content-Length` and keep-alive.
 
-use std::io::Write as _;
-
 use hyper::Version;
 use hyper::header::{self, HeaderMap, HeaderName};
 
 use super::head::HeadError;
 
+/// How many names [`HOP_BY_HOP`] has.
+const HOP_BY_HOP_COUNT: usize = 9;
+
 /// Headers that belong to one connection and are never forwarded (besides those `Connection`
 /// names).
-pub const HOP_BY_HOP: [HeaderName; 9] = [
+pub const HOP_BY_HOP: [HeaderName; HOP_BY_HOP_COUNT] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
@@ -123,33 +124,34 @@ pub fn keeps_alive(version: Version, connection: Option<&HeaderMap>) -> bool {
 }
 
 /// Removes the headers that belong to one connection: the fixed hop-by-hop set and whatever
-/// `Connection` names.
+/// `Connection` names. One pass finds which are there, so only those cost a removal.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    if headers.contains_key(header::CONNECTION) {
+    let mut present = [false; HOP_BY_HOP_COUNT];
+    for name in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
+            present[i] = true;
+        }
+    }
+    // HOP_BY_HOP[0] is Connection.
+    if present[0] {
         let named: Vec<HeaderName> = headers
             .get_all(header::CONNECTION)
             .iter()
             .flat_map(|value| value.as_bytes().split(|b| *b == b','))
             .filter_map(|item| HeaderName::from_bytes(item.trim_ascii()).ok())
-            // Host and Content-Length describe the message, not the connection.
-            .filter(|name| *name != header::HOST && *name != header::CONTENT_LENGTH)
+            // Host and Content-Length describe the message, not the connection; the fixed set
+            // goes below.
+            .filter(|name| *name != header::HOST && *name != header::CONTENT_LENGTH && !HOP_BY_HOP.contains(name))
             .collect();
         for name in named {
             headers.remove(name);
         }
     }
-    for name in &HOP_BY_HOP {
-        headers.remove(name);
+    for (name, here) in HOP_BY_HOP.iter().zip(present) {
+        if here {
+            headers.remove(name);
+        }
     }
-}
-
-/// `n` in decimal, written into `digits` (a `Content-Length` value without allocating).
-pub fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut cursor = &mut digits[..];
-    // u64::MAX has 20 digits: the write cannot fail.
-    let _ = write!(cursor, "{n}");
-    let len = 20 - cursor.len();
-    &digits[..len]
 }
 
 #[cfg(test)]
@@ -203,11 +205,5 @@ mod tests {
         ] {
             assert!(matches!(fold(broken).0, Err(HeadError::Framing(_))), "{broken:?}");
         }
-    }
-
-    #[test]
-    fn numbers_are_written_in_decimal() {
-        assert_eq!(decimal(0, &mut [0; 20]), b"0");
-        assert_eq!(decimal(u64::MAX, &mut [0; 20]), b"18446744073709551615");
     }
 }

@@ -256,7 +256,7 @@ async fn write_response(
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
     parts.headers.remove(header::TRANSFER_ENCODING);
-    let mut digits = [0u8; 20];
+    let mut digits = itoa::Buffer::new();
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
     // The framing is the body's own; a Content-Length the response carries is kept when it
     // agrees with it (always, for a forwarded response, whose length was checked when read).
@@ -272,7 +272,7 @@ async fn write_response(
         }
         Framing::Empty
     } else if let Some(n) = exact {
-        let text = fields::decimal(n, &mut digits);
+        let text = digits.format(n).as_bytes();
         if parts
             .headers
             .get(header::CONTENT_LENGTH)
