@@ -205,7 +205,7 @@ fn ip_hash_hashes_the_callers_address_as_text() {
             assert_eq!(route.endpoint.name, expected, "{ip}");
         }
     }
-    // No address (a caller on a Unix socket): one fixed instance.
+    // No address known: one fixed instance.
     let expected = pool[fnv1a32("") as usize % pool.len()];
     assert_eq!(
         table.route("order", &Request::new(&[], None, 9)).unwrap().endpoint.name,
