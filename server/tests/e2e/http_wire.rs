@@ -1,7 +1,8 @@
 //! The sidecar's HTTP/1.1 on the wire, written and read byte by byte through the egress of one
 //! sidecar and the ingress of another: framing kept (chunked requests, pipelining, HTTP/1.0,
 //! 100-continue), hop-by-hop headers dropped, ambiguous framing refused, an unread request body
-//! not costing the connection, and the time limit covering a stalled response body.
+//! not costing the connection, the time limit covering a stalled response body, and an
+//! upstream's odd Content-Length normalised before it travels on.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -279,4 +280,95 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
     );
     let text = String::from_utf8_lossy(&rest);
     assert!(text.ends_with("12345"), "half the body, then the end: {text:?}");
+}
+
+/// An app answering every request with fixed bytes chosen by its path: Content-Length as a list
+/// (`/listed`), repeated (`/repeated`) or beside Transfer-Encoding (`/both`); anything else gets
+/// a plain `hello`.
+fn raw_app() -> App {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || answer_raw(stream));
+        }
+    });
+    App {
+        port,
+        healthy: Arc::new(AtomicBool::new(true)),
+        failing: Arc::new(AtomicBool::new(false)),
+        calls: Arc::new(AtomicUsize::new(0)),
+    }
+}
+
+fn answer_raw(mut stream: TcpStream) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line.trim_end().is_empty() {
+                break;
+            }
+        }
+        let response: &[u8] = match path.as_str() {
+            "/listed" => b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+            "/repeated" => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+            "/both" => {
+                b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+            }
+            _ => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        };
+        if stream.write_all(response).is_err() {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstreams_content_length_travels_on_as_one_plain_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let client = meshd.client();
+    shop_with(&client, &["front", "back"]).await;
+    let (back_app, front_app) = (raw_app(), echo_app());
+    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
+    eventually(Duration::from_secs(10), "back UP in the front's catalog", async || {
+        let config = front.config().await;
+        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
+    })
+    .await;
+    let (mut stream, mut reader) = connect(&front.egress().await);
+    for path in ["/listed", "/repeated"] {
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: back\r\n\r\n").as_bytes())
+            .unwrap();
+        let wire = read_response(&mut reader);
+        assert_eq!(wire.status, 200, "{path}: {wire:?}");
+        let lengths: Vec<_> = wire.headers.iter().filter(|(k, _)| k == "content-length").collect();
+        assert_eq!(
+            lengths,
+            [&("content-length".to_owned(), "5".to_owned())],
+            "{path}: {wire:?}"
+        );
+        assert_eq!(wire.body, "hello", "{path}");
+    }
+    // Transfer-Encoding wins over Content-Length, which does not travel on.
+    stream.write_all(b"GET /both HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
+    let wire = read_response(&mut reader);
+    assert_eq!(wire.status, 200, "{wire:?}");
+    assert_eq!(wire.header("content-length"), None, "{wire:?}");
+    assert_eq!(wire.header("transfer-encoding"), Some("chunked"), "{wire:?}");
+    assert_eq!(wire.body, "hello");
+    // And the client's connection carries on.
+    stream.write_all(b"GET /plain HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut reader).body, "hello");
 }

@@ -290,6 +290,12 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         }
     };
     let mut headers = headers;
+    // `5, 5` or a repeated field becomes one plain value for the next hop, as in requests.
+    if seen.length.relisted
+        && let Ok(Some(n)) = seen.length.get()
+    {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
     // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3), which must not travel on; an
     // upstream sending both is not trusted with another exchange.
     let both =
@@ -469,6 +475,15 @@ mod tests {
         assert!(!until_close.keep_alive);
         assert!(!response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", &get).keep_alive);
         assert_eq!(response("HTTP/1.1 100 Continue\r\n\r\n", &get).parts.status, 100);
+        for relisted in [
+            "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+        ] {
+            let head = response(relisted, &get);
+            assert_eq!(head.framing, Framing::Length(5));
+            let values: Vec<_> = head.parts.headers.get_all("content-length").iter().collect();
+            assert_eq!(values, ["5"], "one plain value goes on: {relisted:?}");
+        }
     }
 
     #[test]
