@@ -322,6 +322,6 @@ struct RequestHeaders<'a>(&'a HeaderMap);
 
 impl routing::Headers for RequestHeaders<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.0.get(name)?.to_str().ok()
+        self.0.get_all(name).iter().find_map(|v| v.to_str().ok())
     }
 }

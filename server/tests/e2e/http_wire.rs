@@ -283,8 +283,8 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
 }
 
 /// An app answering every request with fixed bytes chosen by its path: Content-Length as a list
-/// (`/listed`), repeated (`/repeated`) or beside Transfer-Encoding (`/both`); anything else gets
-/// a plain `hello`.
+/// (`/listed`), repeated (`/repeated`), beside Transfer-Encoding (`/both`) or on a 204
+/// (`/nothing`); anything else gets a plain `hello`.
 fn raw_app() -> App {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -324,6 +324,7 @@ fn answer_raw(mut stream: TcpStream) {
             "/both" => {
                 b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
             }
+            "/nothing" => b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
             _ => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
         };
         if stream.write_all(response).is_err() {
@@ -368,6 +369,13 @@ async fn an_upstreams_content_length_travels_on_as_one_plain_value() {
     assert_eq!(wire.header("content-length"), None, "{wire:?}");
     assert_eq!(wire.header("transfer-encoding"), Some("chunked"), "{wire:?}");
     assert_eq!(wire.body, "hello");
+    // A 204 never carries a Content-Length (RFC 9110 §8.6), even when the app sends one.
+    stream
+        .write_all(b"GET /nothing HTTP/1.1\r\nHost: back\r\n\r\n")
+        .unwrap();
+    let wire = read_response(&mut reader);
+    assert_eq!(wire.status, 204, "{wire:?}");
+    assert_eq!(wire.header("content-length"), None, "{wire:?}");
     // And the client's connection carries on.
     stream.write_all(b"GET /plain HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
     assert_eq!(read_response(&mut reader).body, "hello");

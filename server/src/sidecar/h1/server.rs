@@ -258,26 +258,36 @@ async fn write_response(
     parts.headers.remove(header::TRANSFER_ENCODING);
     let mut digits = itoa::Buffer::new();
     let mut extra: Vec<(&str, &[u8])> = Vec::new();
-    // The framing is the body's own; a Content-Length the response carries is kept when it
-    // agrees with it (always, for a forwarded response, whose length was checked when read).
+    // The framing is the body's own; a Content-Length the response carries is kept when it is
+    // one value that agrees with it (always, for a forwarded response, whose length was checked
+    // and folded to one value when read).
     let exact = if bodiless { None } else { body.size_hint().exact() };
     let framing = if bodiless {
-        // The length of what a GET would have had: kept, unless it is not one.
+        // 1xx and 204 never carry one (RFC 9110 §8.6); HEAD and 304 keep the length a GET would
+        // have had, as one value, unless it is not one.
         let mut length = fields::Length::default();
         for value in &parts.headers.get_all(header::CONTENT_LENGTH) {
             length.add(value.as_bytes());
         }
-        if length.get().is_err() {
-            parts.headers.remove(header::CONTENT_LENGTH);
+        let kept = match length.get() {
+            Ok(Some(n)) if !status.is_informational() && status != StatusCode::NO_CONTENT => Some(n),
+            _ => None,
+        };
+        match kept {
+            Some(n) if length.relisted => {
+                parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+            }
+            Some(_) => {}
+            None => {
+                parts.headers.remove(header::CONTENT_LENGTH);
+            }
         }
         Framing::Empty
     } else if let Some(n) = exact {
         let text = digits.format(n).as_bytes();
-        if parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .is_none_or(|v| v.as_bytes() != text)
-        {
+        let mut declared = parts.headers.get_all(header::CONTENT_LENGTH).iter();
+        let agrees = matches!((declared.next(), declared.next()), (Some(v), None) if v.as_bytes() == text);
+        if !agrees {
             parts.headers.remove(header::CONTENT_LENGTH);
             extra.push(("content-length", text));
         }
