@@ -99,7 +99,7 @@ pub enum RouteError {
 }
 
 /// Where the balancer finds a request's headers.
-pub trait Headers {
+pub trait Headers: std::fmt::Debug {
     /// The first value of header `name` (matched ignoring case), when it is text.
     fn header(&self, name: &str) -> Option<&str>;
 }
@@ -127,7 +127,7 @@ fn scan<'a>(pairs: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
 /// What the balancer may look at in a request. Headers are looked up only when a canary rule
 /// or `headerHash` asks, and the caller's address is written out only for `ipHash`, so routing
 /// a plain request costs neither.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     /// The request's headers.
     pub headers: &'a dyn Headers,
@@ -149,15 +149,6 @@ impl<'a> Request<'a> {
 
     fn header(&self, name: &str) -> Option<&'a str> {
         self.headers.header(name)
-    }
-}
-
-impl std::fmt::Debug for Request<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Request")
-            .field("client_ip", &self.client_ip)
-            .field("random", &self.random)
-            .finish_non_exhaustive()
     }
 }
 

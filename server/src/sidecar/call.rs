@@ -255,9 +255,9 @@ fn mocked(canned: &MockResponse) -> Response<Body> {
             response.headers_mut().append(name, value);
         }
     }
-    // The body's framing is the sidecar's to set, not the rule's.
+    // The connection is the sidecar's, not the rule's; so is the framing (a Content-Length that
+    // does not match the body is replaced when the response is written).
     strip_hop_by_hop(response.headers_mut());
-    response.headers_mut().remove(hyper::header::CONTENT_LENGTH);
     response
         .headers_mut()
         .insert("x-mesh-mock", HeaderValue::from_static("true"));
@@ -318,6 +318,7 @@ fn route(table: &Table, service: &str, parts: &Parts, client: IpAddr) -> Result<
 }
 
 /// A request's header map as the balancer looks at it: only when a rule asks, without copying.
+#[derive(Debug)]
 struct RequestHeaders<'a>(&'a HeaderMap);
 
 impl routing::Headers for RequestHeaders<'_> {

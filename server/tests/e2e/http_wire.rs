@@ -144,30 +144,56 @@ fn closed(reader: &mut BufReader<TcpStream>) -> bool {
     matches!(reader.read_to_end(&mut rest), Ok(0))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling() {
+/// A control plane with the `shop` services `front` and `back`, the `extra` Services, and a
+/// sidecar for each of the two apps (`back_app` behind `back`, an echo app behind `front`).
+/// (Fields drop in order: the sidecars before their control plane, the store last.)
+struct Pair {
+    front: Sidecar,
+    _back: Sidecar,
+    _apps: (App, App),
+    meshd: Meshd,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a [`Pair`] and waits until the front sidecar sees `back` UP and every extra Service.
+async fn front_to_back(back_app: App, extra: &[(&str, serde_json::Value)]) -> Pair {
     let dir = tempfile::tempdir().unwrap();
     let meshd = Meshd::start(dir.path());
     let client = meshd.client();
     shop_with(&client, &["front", "back"]).await;
-    let mocked = json!({"registerTenant": "shop", "mock": {"enabled": true, "rules": [
-        {"match": {"pathPrefix": "/mocked"}, "code": 418, "headers": {"Content-Length": "999", "Transfer-Encoding": "chunked"}, "body": "short and sweet"}]}});
-    client.apply(&object(Kind::Service, "mocked", mocked)).await.unwrap();
-    let (back_app, front_app) = (echo_app(), echo_app());
-    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
+    for (name, spec) in extra {
+        client.apply(&object(Kind::Service, name, spec.clone())).await.unwrap();
+    }
+    let front_app = echo_app();
+    let back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
     let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
     eventually(
         Duration::from_secs(10),
-        "back UP and the mock in the front's catalog",
+        "back UP and the extra Services in the front's catalog",
         async || {
             let config = front.config().await;
             let objects = &config["catalog"]["objects"];
             (objects["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP"
-                && objects["Service"]["mocked"].is_object())
+                && extra.iter().all(|(name, _)| objects["Service"][name].is_object()))
             .then_some(())
         },
     )
     .await;
+    Pair {
+        front,
+        _back: back,
+        _apps: (back_app, front_app),
+        meshd,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling() {
+    let mocked = json!({"registerTenant": "shop", "mock": {"enabled": true, "rules": [
+        {"match": {"pathPrefix": "/mocked"}, "code": 418, "headers": {"Content-Length": "999", "Transfer-Encoding": "chunked"}, "body": "short and sweet"}]}});
+    let pair = front_to_back(echo_app(), &[("mocked", mocked)]).await;
+    let (client, front) = (pair.meshd.client(), &pair.front);
     let egress = front.egress().await;
     let (mut stream, mut reader) = connect(&egress);
 
@@ -335,19 +361,8 @@ fn answer_raw(mut stream: TcpStream) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstreams_content_length_travels_on_as_one_plain_value() {
-    let dir = tempfile::tempdir().unwrap();
-    let meshd = Meshd::start(dir.path());
-    let client = meshd.client();
-    shop_with(&client, &["front", "back"]).await;
-    let (back_app, front_app) = (raw_app(), echo_app());
-    let _back = Sidecar::spawn(&meshd.url, "back", "b-1", &back_app, &[]);
-    let front = Sidecar::spawn(&meshd.url, "front", "f-1", &front_app, &[]);
-    eventually(Duration::from_secs(10), "back UP in the front's catalog", async || {
-        let config = front.config().await;
-        (config["catalog"]["objects"]["ServiceInstance"]["back/b-1"]["spec"]["status"] == "UP").then_some(())
-    })
-    .await;
-    let (mut stream, mut reader) = connect(&front.egress().await);
+    let pair = front_to_back(raw_app(), &[]).await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     for path in ["/listed", "/repeated"] {
         stream
             .write_all(format!("GET {path} HTTP/1.1\r\nHost: back\r\n\r\n").as_bytes())

@@ -2,7 +2,7 @@
 //! §9): the hop-by-hop fields, `Transfer-Encoding`, `Content-Length` and keep-alive.
 
 use hyper::Version;
-use hyper::header::{self, HeaderMap, HeaderName};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use super::head::HeadError;
 
@@ -66,6 +66,15 @@ pub struct Length {
 }
 
 impl Length {
+    /// What the `Content-Length` fields of `headers` say.
+    pub fn of(headers: &HeaderMap) -> Self {
+        let mut length = Self::default();
+        for value in &headers.get_all(header::CONTENT_LENGTH) {
+            length.add(value.as_bytes());
+        }
+        length
+    }
+
     /// Folds in one `Content-Length` field value: every value (repeated or comma-listed) must be
     /// the same run of digits.
     pub fn add(&mut self, field: &[u8]) {
@@ -89,6 +98,16 @@ impl Length {
     /// A value is not a number, or two differ.
     pub fn get(&self) -> Result<Option<u64>, HeadError> {
         self.value.transpose().map_err(HeadError::Framing)
+    }
+
+    /// Makes a valid length that came as more than one value (`5, 5`, or the field repeated)
+    /// one plain value in `headers`, for the next hop (RFC 9112 §6.3).
+    pub fn normalise(&self, headers: &mut HeaderMap) {
+        if self.relisted
+            && let Some(Ok(n)) = self.value
+        {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+        }
     }
 }
 

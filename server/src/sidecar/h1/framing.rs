@@ -181,10 +181,15 @@ pub fn encode_chunk(out: &mut Vec<u8>, data: &[u8]) {
     if data.is_empty() {
         return;
     }
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "{:x}\r\n", data.len());
+    chunk_head(out, data.len());
     out.extend_from_slice(data);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Appends the size line of a `len`-byte chunk to `out` (its data and CRLF follow).
+pub fn chunk_head(out: &mut Vec<u8>, len: usize) {
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{len:x}\r\n");
 }
 
 /// The last chunk, with no trailers.

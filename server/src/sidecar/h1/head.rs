@@ -219,16 +219,11 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
     };
     let mut headers = headers;
     let length = seen.length.get()?;
+    seen.length.normalise(&mut headers);
     let framing = match (chunked, length) {
         (true, Some(_)) => return Err(HeadError::Framing("both Content-Length and Transfer-Encoding")),
         (true, None) => Framing::Chunked,
-        (false, Some(n)) => {
-            // `5, 5` or a repeated field becomes one plain value for the next hop.
-            if seen.length.relisted {
-                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-            }
-            Framing::length(n)
-        }
+        (false, Some(n)) => Framing::length(n),
         (false, None) => Framing::Empty,
     };
     let keep_alive = keeps_alive(version, seen.connection.then_some(&headers));
@@ -290,12 +285,7 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         }
     };
     let mut headers = headers;
-    // `5, 5` or a repeated field becomes one plain value for the next hop, as in requests.
-    if seen.length.relisted
-        && let Ok(Some(n)) = seen.length.get()
-    {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-    }
+    seen.length.normalise(&mut headers);
     // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3), which must not travel on; an
     // upstream sending both is not trusted with another exchange.
     let both =

@@ -265,22 +265,11 @@ async fn write_response(
     let framing = if bodiless {
         // 1xx and 204 never carry one (RFC 9110 §8.6); HEAD and 304 keep the length a GET would
         // have had, as one value, unless it is not one.
-        let mut length = fields::Length::default();
-        for value in &parts.headers.get_all(header::CONTENT_LENGTH) {
-            length.add(value.as_bytes());
-        }
-        let kept = match length.get() {
-            Ok(Some(n)) if !status.is_informational() && status != StatusCode::NO_CONTENT => Some(n),
-            _ => None,
-        };
-        match kept {
-            Some(n) if length.relisted => {
-                parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-            }
-            Some(_) => {}
-            None => {
-                parts.headers.remove(header::CONTENT_LENGTH);
-            }
+        let length = fields::Length::of(&parts.headers);
+        if matches!(length.get(), Ok(Some(_))) && !status.is_informational() && status != StatusCode::NO_CONTENT {
+            length.normalise(&mut parts.headers);
+        } else {
+            parts.headers.remove(header::CONTENT_LENGTH);
         }
         Framing::Empty
     } else if let Some(n) = exact {

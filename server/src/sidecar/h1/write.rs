@@ -2,9 +2,8 @@
 //! to clients (responses) and to upstreams (requests). The pieces that are ready go out in one
 //! write, a large piece goes through as it is, and nothing goes past a declared length.
 
-use std::future::poll_fn;
-use std::io::Write as _;
-use std::pin::Pin;
+use std::future::{Future as _, poll_fn};
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -12,7 +11,8 @@ use bytes::Bytes;
 use hyper::body::Body as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::framing::{Framing, LAST_CHUNK, encode_chunk};
+use super::deadline::Deadline;
+use super::framing::{Framing, LAST_CHUNK, chunk_head, encode_chunk};
 use crate::sidecar::body::{Body, BodyError};
 
 /// Output gathered before it is written.
@@ -39,37 +39,48 @@ pub enum WriteError {
     },
 }
 
-/// One side of a connection, written with an optional limit on how long a write may wait.
+/// One side of a connection, written with an optional limit on how long writing may stall.
 #[derive(Debug)]
 pub struct Writer<W> {
     /// The socket's write side.
     pub half: W,
-    stall: Option<Duration>,
+    /// One lazy timer for the writer's life: a write that does not wait reads no clock.
+    stall: Option<Deadline>,
 }
 
 impl<W: AsyncWrite + Unpin> Writer<W> {
-    /// A writer whose writes fail after waiting `stall` (a peer that stops reading would
-    /// otherwise hold the call for ever).
+    /// A writer whose writes fail once nothing was written for `stall` (between one and two
+    /// `stall`s after the last completed write): a peer that stops reading would otherwise
+    /// hold the call for ever.
     pub fn new(half: W, stall: Option<Duration>) -> Self {
-        Self { half, stall }
+        Self {
+            half,
+            stall: stall.map(Deadline::idle),
+        }
     }
 
     /// Writes all of `bytes`.
     ///
     /// # Errors
-    /// The socket failed, or took longer than the stall limit.
+    /// The socket failed, or writing stalled past the limit.
     pub async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        let Some(stall) = self.stall else {
-            return self.half.write_all(bytes).await;
+        let Self { half, stall } = self;
+        let Some(deadline) = stall else {
+            return half.write_all(bytes).await;
         };
-        // The timer is only armed when the write has to wait.
-        match tokio::time::timeout(stall, self.half.write_all(bytes)).await {
-            Ok(written) => written,
-            Err(_) => Err(std::io::Error::new(
+        let mut write = pin!(half.write_all(bytes));
+        poll_fn(|cx| match write.as_mut().poll(cx) {
+            Poll::Ready(written) => {
+                deadline.progressed();
+                Poll::Ready(written)
+            }
+            Poll::Pending if deadline.poll_passed(cx) => Poll::Ready(Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                format!("the peer read nothing for {stall:?}"),
-            )),
-        }
+                format!("the peer read nothing for {:?}", deadline.limit()),
+            ))),
+            Poll::Pending => Poll::Pending,
+        })
+        .await
     }
 
     /// Writes what `out` holds (a head), then `body` in `framing`. A body shorter than its
@@ -157,7 +168,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
     /// Writes what `out` holds and then a large piece as it is.
     async fn write_through(&mut self, out: &mut Vec<u8>, data: Bytes, framing: Framing) -> std::io::Result<()> {
         if framing == Framing::Chunked {
-            let _ = write!(out, "{:x}\r\n", data.len());
+            chunk_head(out, data.len());
         }
         self.send(out).await?;
         out.clear();
