@@ -154,8 +154,8 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l kubeconfig -d 'K
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l context -l kube-context -d 'Kubeconfig context [default: its current context]. check and migrate reach the control plane through the ~/.emctlrc context of the same name (install writes it), when there is one' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l mesh-namespace -d 'Namespace of the mesh\'s own workloads' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s f -l filename -d 'Install options file (camelCase keys, see `--dry-run -o yaml`); flags override it' -r -F
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l image -d 'meshd image of the control plane' -r
-complete -c emctl -n "__fish_emctl_using_subcommand install" -l sidecar-image -d 'Sidecar image the webhook injects [default: the meshd image]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l image -d 'meshd image of the control plane and the ingress controller [default: megaease/meshd:<emctl version>, built by scripts/image.sh or the Dockerfile]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l sidecar-image -d 'Sidecar image the webhook injects [default: megaease/meshd-sidecar:<emctl version>]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l init-image -d 'Init-container (agent initializer) image the webhook injects [default: none]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l image-registry-url -d 'Registry prefix for images without a host part [default: docker.io]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l image-pull-policy -d 'Always, IfNotPresent or Never' -r
@@ -166,6 +166,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l storage-class -d
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l storage-size -d 'Size of the control plane\'s volume [default: 1Gi]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l registry-type -d 'Registry protocol apps speak to their sidecar: eureka, consul or nacos' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l heartbeat-interval -d 'Heartbeat interval of the sidecars (Go duration) [default: 5s]' -r
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l instance-lease -d 'How long an instance without heartbeats stays listed before the control plane removes it (Go duration) [default: 20m]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-url -d 'Injector outside the cluster, called by the API server at this https URL' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-failure-policy -d 'Fail or Ignore: what the API server does when the injector does not answer' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l webhook-tls-dir -d 'Directory with the webhook\'s ca.crt, tls.crt and tls.key; created there when missing [default: kept in the cluster only]' -r -F
@@ -197,6 +198,8 @@ complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s s -l server -d
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l purge -d 'Also remove the namespace and the control plane\'s volumes (the mesh\'s data)'
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s y -l yes -d 'Give the workloads `emctl migrate` moved into the mesh back as they were before it without asking'
+complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -l keep-workloads -d 'Leave the workloads `emctl migrate` moved into the mesh as they are (with their sidecars, which will have no control plane)'
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
@@ -206,6 +209,8 @@ complete -c emctl -n "__fish_emctl_using_subcommand reset" -s s -l server -d 'Co
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -l purge -d 'Also remove the namespace and the control plane\'s volumes (the mesh\'s data)'
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -s y -l yes -d 'Give the workloads `emctl migrate` moved into the mesh back as they were before it without asking'
+complete -c emctl -n "__fish_emctl_using_subcommand reset" -l keep-workloads -d 'Leave the workloads `emctl migrate` moved into the mesh as they are (with their sidecars, which will have no control plane)'
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand reset" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand check" -l kubeconfig -d 'Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]' -r -F
@@ -247,7 +252,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand version" -l client -d 'Only 
 complete -c emctl -n "__fish_emctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand version" -s V -l version -d 'Print version'
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s c -l command -d 'The view to start with: a kind, plural or short name' -r
-complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l metrics-interval -d 'How often to scrape the sidecars\' metrics (Go duration)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l metrics-interval -d 'How often to ask the control plane for the sidecars\' metrics (Go duration)' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand dashboard" -l context -d 'Named context from ~/.emctlrc to use instead of its current one (on install, uninstall, check, migrate: the kubeconfig context)' -r

@@ -13,6 +13,7 @@ set -euo pipefail
 
 CACHE=${EMESH_KUBE_CACHE:-$HOME/.cache/emesh/kubernetes}
 TOKEN=admintoken
+KUBE_BINS="kube-apiserver kube-controller-manager kubelet kube-scheduler kube-proxy"
 log() { echo "== kube-local: $*" >&2; }
 die() { echo "kube-local: error: $*" >&2; exit 1; }
 
@@ -82,7 +83,9 @@ build() { mkdir -p "$CACHE" && build_locked 8>"$CACHE/.lock"; }
 build_locked() {
   flock 8
   install_packages
-  [ -x "$CACHE/bin/kube-apiserver" ] && [ -x "$CACHE/bin/kube-controller-manager" ] && return
+  local b missing=0
+  for b in $KUBE_BINS; do [ -x "$CACHE/bin/$b" ] || missing=1; done
+  [ $missing -eq 0 ] && return
   fetch_source
   patch_reflect2
   local src
@@ -93,10 +96,10 @@ build_locked() {
     export GOPATH=$PWD/.go CGO_ENABLED=0 HOME=$CACHE/home
     mkdir -p .go/src/k8s.io "$HOME"
     [ -L .go/src/k8s.io/kubernetes ] || ln -s ../../.. .go/src/k8s.io/kubernetes
-    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >&2
+    make WHAT="$(printf 'cmd/%s ' $KUBE_BINS)" >&2
   )
   mkdir -p "$CACHE/bin"
-  cp "$src"/_output/local/bin/linux/*/kube-{apiserver,controller-manager} "$CACHE/bin/"
+  for b in $KUBE_BINS; do cp "$src"/_output/local/bin/linux/*/"$b" "$CACHE/bin/"; done
   log "binaries in $CACHE/bin"
 }
 

@@ -118,7 +118,7 @@ pub struct DashboardArgs {
     #[arg(short = 'c', long = "command", value_name = "KIND", default_value = "services",
           add = ArgValueCompleter::new(complete::kinds))]
     pub view: String,
-    /// How often to scrape the sidecars' metrics (Go duration).
+    /// How often to ask the control plane for the sidecars' metrics (Go duration).
     #[arg(long, default_value = "3s", value_parser = meshlib::duration::parse_flag)]
     pub metrics_interval: std::time::Duration,
 }

@@ -9,6 +9,7 @@ mod demo;
 pub mod describe;
 pub mod edit;
 mod get;
+mod give_back;
 mod install;
 mod install_access;
 mod install_tls;

@@ -1,6 +1,7 @@
 //! `emctl dashboard`: a full-screen live view of the mesh, k9s-style. This module owns the event
 //! loop; the state and its transitions are in [`app`], drawing in [`ui`], key bindings in
-//! [`keys`], live data in `feed` (watches) and `scrape` (the sidecars' metrics).
+//! [`keys`], live data in `feed` (watches) and `scrape` (the sidecars' metrics, gathered by the control
+//! plane).
 //!
 //! The loop never waits on the network: it selects on terminal events, the feed's channel, a
 //! clock tick and signals, applies what arrived as actions, carries out the effects (network
@@ -27,7 +28,7 @@ use crossterm::event::EventStream;
 use futures_util::StreamExt;
 use meshlib::kind::{Kind, ResourceKind};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use self::action::{Action, Effect};
 use self::app::{App, Settings};
@@ -65,8 +66,7 @@ pub async fn run(ctx: &Ctx, args: &DashboardArgs) -> anyhow::Result<Exit> {
     for kind in app.kinds() {
         feed.watch(kind);
     }
-    let (targets, targets_rx) = watch::channel(Vec::new());
-    let scraper = tokio::spawn(scrape::run(targets_rx, tx.clone(), args.metrics_interval));
+    let scraper = tokio::spawn(scrape::run(ctx.client.clone(), tx.clone(), args.metrics_interval));
     let mut screen = terminal::enter().context("cannot take over the terminal")?;
     let size = screen.terminal().size()?;
     app.update(Action::Resize {
@@ -80,8 +80,6 @@ pub async fn run(ctx: &Ctx, args: &DashboardArgs) -> anyhow::Result<Exit> {
         feed,
         rx,
         tx,
-        targets,
-        scraped: 0,
         derived_stale: None,
     };
     let result = event_loop.run().await;
@@ -105,9 +103,6 @@ struct Loop<'a> {
     feed: feed::Feed,
     rx: mpsc::Receiver<Action>,
     tx: mpsc::Sender<Action>,
-    targets: watch::Sender<Vec<scrape::Target>>,
-    /// Instance data generation last handed to the scraper.
-    scraped: u64,
     /// Since when instances show stale canary or tenant columns.
     derived_stale: Option<Instant>,
 }
@@ -174,16 +169,9 @@ impl Loop<'_> {
         }
     }
 
-    /// Keeps the scraper's targets and the instances' derived columns current.
+    /// Keeps the instances' derived columns current.
     fn background(&mut self) {
         let instances = ResourceKind::Builtin(Kind::ServiceInstance);
-        let generation = self.app.generation(&instances);
-        if generation != self.scraped
-            && let Some(list) = self.app.list(&instances)
-        {
-            self.scraped = generation;
-            self.targets.send_replace(scrape::targets(list.resources()));
-        }
         if self.derived_stale.is_some_and(|since| since.elapsed() >= DERIVED_STALE) {
             self.derived_stale = None;
             self.feed.resync(&instances);

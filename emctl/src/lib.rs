@@ -9,5 +9,6 @@ pub mod complete;
 pub mod config;
 pub mod dashboard;
 mod output;
+mod prompt;
 mod report;
 mod source;

@@ -147,6 +147,16 @@ impl Client {
         self.send(self.request(Method::GET, "/version")).await
     }
 
+    /// The inbound counters of every UP instance, gathered by the control plane from their
+    /// sidecars.
+    ///
+    /// # Errors
+    /// Transport and server errors.
+    pub async fn instance_metrics(&self) -> Result<crate::metrics::InstancesInbound> {
+        self.send(self.request(Method::GET, crate::metrics::INSTANCES_PATH))
+            .await
+    }
+
     /// One object.
     ///
     /// # Errors

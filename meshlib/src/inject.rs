@@ -21,6 +21,10 @@
 //! - with an agent initializer image only: the init container [`INIT_CONTAINER`] copying the Java
 //!   agent into the emptyDir [`AGENT_VOLUME`], mounted at `/agent-volume` in the app container,
 //!   whose `JAVA_TOOL_OPTIONS` gets the agent's options appended;
+//! - on the app container, the environment variables Spring Boot binds to its registry client's
+//!   address, pointing it at the sidecar's emulated registry on loopback (for the
+//!   MeshController's `registryType`; see [`registry_env`]), with the values they replace kept in
+//!   the annotation [`registry_env::ORIGINAL_ENV`] and put back when the sidecar is removed;
 //! - the annotation [`INJECTED`] on the pod template, naming the sidecar image.
 //!
 //! Without the annotation (or with `false`) all of that is removed again, so switching a
@@ -29,6 +33,7 @@
 mod error;
 mod params;
 mod plan;
+pub mod registry_env;
 mod template;
 #[cfg(test)]
 mod tests;

@@ -153,9 +153,10 @@ pub struct WebhookTls {
 pub struct InstallOptions {
     /// Namespace of the mesh's own workloads.
     pub namespace: String,
-    /// `meshd` image for the control plane (and the sidecar, unless `sidecarImage` is set).
+    /// `meshd` image of the control plane and the ingress controller.
     pub image: String,
-    /// Sidecar image written into the MeshController (what the webhook injects).
+    /// Sidecar image written into the MeshController (what the webhook injects) [default:
+    /// `megaease/meshd-sidecar` of this version].
     pub sidecar_image: Option<String>,
     /// Init-container (agent initializer) image written into the MeshController.
     pub init_image: Option<String>,
@@ -171,6 +172,9 @@ pub struct InstallOptions {
     pub registry_type: String,
     /// Heartbeat interval (Go duration).
     pub heartbeat_interval: String,
+    /// How long an instance record lives without a heartbeat before the control plane removes
+    /// it (Go duration).
+    pub instance_lease: String,
     /// Sidecar ports injected into meshed pods.
     pub sidecar_ports: SidecarPorts,
     /// How the API server reaches the injector.
@@ -205,6 +209,7 @@ impl Default for InstallOptions {
             },
             registry_type: "eureka".into(),
             heartbeat_interval: "5s".into(),
+            instance_lease: "20m".into(),
             sidecar_ports: SidecarPorts::default(),
             webhook: WebhookTarget::InCluster,
             webhook_failure_policy: "Fail".into(),
@@ -243,6 +248,13 @@ impl InstallOptions {
         // What ends up in the MeshController is checked by the MeshController's own rules.
         if let Err(err) = crate::decode::normalize(self.mesh_controller()) {
             problems.extend(err.problems().iter().map(ToString::to_string));
+        }
+        match crate::duration::parse(&self.instance_lease) {
+            Ok(lease) if !lease.is_zero() => {}
+            _ => problems.push(format!(
+                "instanceLease: {:?} is not a positive Go duration (e.g. 20m, 90s)",
+                self.instance_lease
+            )),
         }
         if self.ingress_controller && self.ingress_replicas < 1 {
             problems.push(format!(
@@ -293,7 +305,7 @@ impl InstallOptions {
             "sidecarAdminPort": self.sidecar_ports.admin,
             "imageRegistryURL": self.image_registry_url,
             "imagePullPolicy": self.image_pull_policy,
-            "sidecarImageName": self.sidecar_image.clone().unwrap_or_else(|| self.image.clone()),
+            "sidecarImageName": self.sidecar_image.clone().unwrap_or_else(|| crate::inject::DEFAULT_SIDECAR_IMAGE.to_owned()),
         });
         if let Some(init) = &self.init_image {
             spec["agentInitializerImageName"] = Value::String(init.clone());

@@ -20,6 +20,8 @@ pub mod inject;
 pub mod install;
 pub mod kind;
 pub mod matcher;
+pub mod metrics;
+pub mod migration;
 pub mod part;
 pub mod registry;
 pub mod resilience;

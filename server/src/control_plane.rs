@@ -6,6 +6,7 @@ mod body;
 mod compat;
 mod error;
 pub mod instances;
+mod metrics;
 mod objects;
 mod openapi;
 mod overlay;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// The control-plane URL injected sidecars use.
     pub advertise_url: Arc<str>,
+    /// Asks sidecars for their metrics (`GET /apis/v2/metrics/instances`).
+    pub http: reqwest::Client,
 }
 
 static OPENAPI: LazyLock<Value> = LazyLock::new(openapi::document);
@@ -89,7 +92,8 @@ pub fn router(state: AppState, auth: Auth) -> Router {
         .route(
             &format!("{PREFIX}/resources/{{kind}}/{{*name}}"),
             get(resources::get).put(resources::replace).delete(resources::delete),
-        );
+        )
+        .route(meshlib::metrics::INSTANCES_PATH, get(metrics::instances));
     let api = registry::routes(compat::routes(api)).route_layer(middleware::from_fn_with_state(auth, auth::require));
     Router::new()
         .route("/healthz", get(healthz))
@@ -163,6 +167,10 @@ pub async fn state(
         objects: Arc::new(Objects::new(store, Arc::new(instances))),
         shutdown,
         advertise_url: settings.advertise_url.as_str().into(),
+        http: metrics::client().map_err(|err| {
+            tracing::error!(error = %err, "cannot build the HTTP client sidecars are asked with");
+            ApiError::Internal
+        })?,
     })
 }
 

@@ -1,8 +1,14 @@
-//! `meshd demo-app`: a small service for `emctl demo`. It behaves like an ordinary Spring Cloud
-//! app with a Eureka client: it registers with the registry it is given (its sidecar), keeps
-//! heartbeating, discovers the services it calls by name and calls them at the address
-//! discovery gave. `GET /` answers `NAME VERSION` followed by its downstream's answer; the
-//! canary headers are passed on, as an in-app agent would.
+//! `meshd demo-app`: a small service for `emctl demo` and the Kubernetes journey. It behaves like
+//! an ordinary Spring Cloud app with a Eureka client, in one of two ways:
+//! - with a registry (`--registry`, or `EUREKA_CLIENT_SERVICEURL_DEFAULTZONE`, which Spring Boot
+//!   reads and the mesh's injector sets to the sidecar's registry): it listens on loopback only
+//!   (every call reaches it through its sidecar), registers, keeps heartbeating, discovers the
+//!   service it calls by name and calls it at the address discovery gave;
+//! - without one (a plain Deployment, before `emctl migrate`): it listens on every address and
+//!   calls the service by its Kubernetes Service name, `http://NAME/`, through cluster DNS.
+//!
+//! `GET /` answers `NAME VERSION` followed by its downstream's answer; the canary headers are
+//! passed on, as an in-app agent would.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -24,12 +30,13 @@ pub struct DemoAppArgs {
     /// Version shown in answers (e.g. v1, v2).
     #[arg(long, default_value = "v1")]
     pub version: String,
-    /// Port to serve on (loopback).
+    /// Port to serve on: on loopback with a registry, on every address without one.
     #[arg(long)]
     pub port: u16,
-    /// Eureka registry URL (the sidecar's), e.g. http://127.0.0.1:13009/eureka
-    #[arg(long)]
-    pub registry: String,
+    /// Eureka registry URL (the sidecar's), e.g. http://127.0.0.1:13009/eureka/ [default: none:
+    /// the service called is reached by its Kubernetes Service name].
+    #[arg(long, env = "EUREKA_CLIENT_SERVICEURL_DEFAULTZONE")]
+    pub registry: Option<String>,
     /// Service this one calls on every request.
     #[arg(long)]
     pub calls: Option<String>,
@@ -48,12 +55,16 @@ const FORWARDED: &[&str] = &["x-canary", "x-mesh-service-canary"];
 async fn root(State(app): State<App>, headers: HeaderMap) -> String {
     let mut answer = format!("{} {}", app.args.name, app.args.version);
     if let Some(downstream) = &app.args.calls {
-        let address = app
-            .addresses
-            .read()
-            .expect("address lock")
-            .get(&downstream.to_ascii_uppercase())
-            .cloned();
+        let address = if app.args.registry.is_some() {
+            app.addresses
+                .read()
+                .expect("address lock")
+                .get(&downstream.to_ascii_uppercase())
+                .cloned()
+        } else {
+            // The Kubernetes Service of that name, on port 80, through cluster DNS.
+            Some(downstream.clone())
+        };
         let part = match address {
             None => format!("{downstream}: not discovered yet"),
             Some(address) => {
@@ -85,8 +96,8 @@ fn registration(args: &DemoAppArgs) -> Value {
 }
 
 /// Registers, heartbeats and refreshes discovery until the process ends.
-async fn eureka_loop(app: App) {
-    let base = app.args.registry.trim_end_matches('/').to_owned();
+async fn eureka_loop(app: App, registry: String) {
+    let base = registry.trim_end_matches('/').to_owned();
     let name = app.args.name.to_ascii_uppercase();
     let id = format!("127.0.0.1:{}:{}", app.args.name, app.args.port);
     let mut registered = false;
@@ -148,13 +159,26 @@ pub async fn run(
         addresses: Arc::default(),
         args: args.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
-    let looping = tokio::spawn(eureka_loop(app.clone()));
+    let host = if args.registry.is_some() {
+        std::net::Ipv4Addr::LOCALHOST
+    } else {
+        std::net::Ipv4Addr::UNSPECIFIED
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((host, args.port)))
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {host}:{}: {err}", args.port))?;
+    tracing::info!(address = %listener.local_addr()?, registry = ?args.registry, "demo app serving");
+    let looping = args
+        .registry
+        .clone()
+        .map(|registry| tokio::spawn(eureka_loop(app.clone(), registry)));
     let router = Router::new()
         .route("/health", get(|| async { "UP" }))
         .route("/", get(root))
         .with_state(app);
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
-    looping.abort();
+    if let Some(looping) = looping {
+        looping.abort();
+    }
     Ok(())
 }

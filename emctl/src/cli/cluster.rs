@@ -40,10 +40,11 @@ pub struct InstallArgs {
     /// Install options file (camelCase keys, see `--dry-run -o yaml`); flags override it.
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// meshd image of the control plane.
+    /// meshd image of the control plane and the ingress controller [default:
+    /// megaease/meshd:<emctl version>, built by scripts/image.sh or the Dockerfile].
     #[arg(long)]
     pub image: Option<String>,
-    /// Sidecar image the webhook injects [default: the meshd image].
+    /// Sidecar image the webhook injects [default: megaease/meshd-sidecar:<emctl version>].
     #[arg(long)]
     pub sidecar_image: Option<String>,
     /// Init-container (agent initializer) image the webhook injects [default: none].
@@ -73,6 +74,10 @@ pub struct InstallArgs {
     /// Heartbeat interval of the sidecars (Go duration) [default: 5s].
     #[arg(long)]
     pub heartbeat_interval: Option<String>,
+    /// How long an instance without heartbeats stays listed before the control plane removes it
+    /// (Go duration) [default: 20m].
+    #[arg(long)]
+    pub instance_lease: Option<String>,
     /// Injector outside the cluster, called by the API server at this https URL.
     #[arg(long)]
     pub webhook_url: Option<String>,
@@ -152,6 +157,14 @@ pub struct UninstallArgs {
     /// Also remove the namespace and the control plane's volumes (the mesh's data).
     #[arg(long)]
     pub purge: bool,
+    /// Give the workloads `emctl migrate` moved into the mesh back as they were before it
+    /// without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Leave the workloads `emctl migrate` moved into the mesh as they are (with their sidecars,
+    /// which will have no control plane).
+    #[arg(long, conflicts_with = "yes")]
+    pub keep_workloads: bool,
 }
 
 /// `emctl check`.

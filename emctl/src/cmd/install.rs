@@ -84,6 +84,7 @@ fn options(args: &InstallArgs) -> anyhow::Result<InstallOptions> {
     set(&mut options.image_pull_policy, &args.image_pull_policy);
     set(&mut options.registry_type, &args.registry_type);
     set(&mut options.heartbeat_interval, &args.heartbeat_interval);
+    set(&mut options.instance_lease, &args.instance_lease);
     set(&mut options.webhook_failure_policy, &args.webhook_failure_policy);
     if args.sidecar_image.is_some() {
         options.sidecar_image.clone_from(&args.sidecar_image);

@@ -1,6 +1,7 @@
 //! `emctl migrate`: pick Deployments not yet in the mesh, show the plan (annotations, mesh Service
-//! and Tenant), confirm, apply, and verify the injector put the sidecar into the pod template;
-//! `--rollback NAME` takes one out again.
+//! and Tenant), confirm, save a copy of each workload as it is (`meshlib::migration`), apply, and
+//! verify the injector put the sidecar into the pod template; `--rollback NAME` gives one back as
+//! it was.
 
 use std::time::Duration;
 
@@ -9,8 +10,10 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use meshlib::inject::{ENABLE, SERVICE_NAME, SIDECAR_CONTAINER as SIDECAR};
 use meshlib::kind::{Kind, ResourceKind};
+use meshlib::migration::{BEFORE_MIGRATE, Saved};
 use serde_json::json;
 
+use super::give_back::{self, qualified};
 use super::{Ctx, Exit};
 use crate::cli::{GlobalArgs, MigrateArgs};
 use crate::cluster::Cluster;
@@ -59,11 +62,11 @@ pub async fn run(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<Exit
             );
         }
         println!(
-            "  annotate deployment/{}: {ENABLE}=true, {SERVICE_NAME}={name}",
+            "  annotate deployment/{}: {ENABLE}=true, {SERVICE_NAME}={name}, and {BEFORE_MIGRATE} (a copy of it as it is now, for --rollback and uninstall)",
             qualified(deployment)
         );
     }
-    if !args.yes && !confirm("Apply this plan?")? {
+    if !args.yes && !crate::prompt::confirm("Apply this plan?")? {
         eprintln!("nothing changed");
         return Ok(Exit::Failure);
     }
@@ -86,7 +89,8 @@ pub async fn run(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<Exit
         }
         let name = deployment.metadata.name.clone().unwrap_or_default();
         apply_mesh(ctx, "Service", &name, json!({"registerTenant": args.tenant})).await?;
-        let annotations = json!({ ENABLE: "true", SERVICE_NAME: name });
+        let copy = Saved::of(&serde_json::to_value(deployment)?).to_annotation();
+        let annotations = json!({ ENABLE: "true", SERVICE_NAME: name, BEFORE_MIGRATE: copy });
         annotate(&cluster, deployment, annotations).await?;
         match wait_for_sidecar(&cluster, deployment, true, args.wait_timeout).await {
             Ok(()) => println!(
@@ -100,14 +104,6 @@ pub async fn run(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<Exit
         }
     }
     Ok(Exit::from_failed(failed))
-}
-
-fn qualified(deployment: &Deployment) -> String {
-    format!(
-        "{}/{}",
-        deployment.metadata.namespace.clone().unwrap_or_default(),
-        deployment.metadata.name.clone().unwrap_or_default()
-    )
 }
 
 fn meshed(deployment: &Deployment) -> bool {
@@ -194,16 +190,6 @@ fn find<'a>(all: &'a [Deployment], wanted: &str) -> anyhow::Result<&'a Deploymen
     }
 }
 
-fn confirm(prompt: &str) -> anyhow::Result<bool> {
-    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        bail!("no terminal to confirm in: pass --yes");
-    }
-    Ok(dialoguer::Confirm::new()
-        .with_prompt(prompt)
-        .default(false)
-        .interact()?)
-}
-
 async fn apply_mesh(ctx: &Ctx, kind: &str, name: &str, spec: serde_json::Value) -> anyhow::Result<()> {
     let object =
         json!({"apiVersion": meshlib::resource::API_VERSION, "kind": kind, "metadata": {"name": name}, "spec": spec});
@@ -269,15 +255,22 @@ async fn rollback(cluster: &Cluster, args: &MigrateArgs, wanted: &str) -> anyhow
         eprintln!("deployment/{} is not in the mesh", qualified(deployment));
         return Ok(Exit::Success);
     }
-    if !args.yes && !confirm(&format!("Take deployment/{} out of the mesh?", qualified(deployment)))? {
+    if !args.yes && !crate::prompt::confirm(&format!("Take deployment/{} out of the mesh?", qualified(deployment)))? {
         eprintln!("nothing changed");
         return Ok(Exit::Failure);
     }
-    annotate(cluster, deployment, json!({ ENABLE: "false" })).await?;
+    let said = match give_back::give_back(cluster, deployment).await? {
+        Some(how) => give_back::said(deployment, how),
+        // Meshed before migrate kept copies: take the mesh out by its switch.
+        None => {
+            annotate(cluster, deployment, json!({ ENABLE: "false" })).await?;
+            format!(
+                "deployment/{} rolled back: the pod template has no sidecar",
+                qualified(deployment)
+            )
+        }
+    };
     wait_for_sidecar(cluster, deployment, false, args.wait_timeout).await?;
-    println!(
-        "deployment/{} rolled back: the pod template has no sidecar",
-        qualified(deployment)
-    );
+    println!("{said}");
     Ok(Exit::Success)
 }

@@ -1,13 +1,17 @@
-//! `emctl uninstall` (alias `reset`): the webhook first (so no new pod waits on a vanishing
-//! injector), then workloads, services, secrets and RBAC; `--purge` also the volumes and the
-//! namespace, waiting until it is gone.
+//! `emctl uninstall` (alias `reset`): first the workloads `emctl migrate` moved into the mesh are
+//! given back as they were before it (after a question, or `--yes`; `--keep-workloads` leaves
+//! them), while the injector can still take their sidecars out; then the webhook (so no new pod
+//! waits on a vanishing injector), then workloads, services, secrets and RBAC; `--purge` also the
+//! volumes and the namespace, waiting until it is gone.
 
 use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, ListParams};
 use meshlib::install::{InstallOptions, Manifest, Stage, Tokens, WebhookTls};
 
-use super::Exit;
+use meshlib::inject::ENABLE;
+
+use super::{Exit, give_back};
 use crate::cli::UninstallArgs;
 use crate::cluster::{Cluster, reference};
 
@@ -24,6 +28,10 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
     manifests.extend(meshlib::install::leftovers(&options));
     let mut removed = 0;
     let mut failed = false;
+    match give_back_workloads(&cluster, args).await? {
+        Some(given) => removed += given,
+        None => return Ok(Exit::Failure),
+    }
     for stage in Stage::UNINSTALL
         .iter()
         .filter(|s| args.purge || **s != Stage::Namespace)
@@ -72,6 +80,76 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         eprintln!("✔ uninstall complete (namespace {ns} and the control plane's volumes kept; --purge removes them)");
     }
     Ok(Exit::Success)
+}
+
+/// Gives the migrated workloads back (see the module's doc). `None` when the user said no;
+/// else how many were given back.
+async fn give_back_workloads(cluster: &Cluster, args: &UninstallArgs) -> anyhow::Result<Option<usize>> {
+    let migrated = give_back::migrated(cluster).await?;
+    let meshed_by_hand = meshed_without_copy(cluster).await?;
+    for deployment in &meshed_by_hand {
+        eprintln!(
+            "warning: deployment/{} is in the mesh by its own {ENABLE} annotation (not by emctl migrate): it keeps its sidecar until you remove the annotation",
+            give_back::qualified(deployment)
+        );
+    }
+    if migrated.is_empty() {
+        return Ok(Some(0));
+    }
+    let names: Vec<String> = migrated.iter().map(give_back::qualified).collect();
+    if args.keep_workloads {
+        eprintln!(
+            "warning: keeping the sidecars of the migrated deployments {} (--keep-workloads); they will have no control plane",
+            names.join(", ")
+        );
+        return Ok(Some(0));
+    }
+    println!("Migrated workloads, given back as they were before emctl migrate:");
+    for name in &names {
+        println!("  deployment/{name}");
+    }
+    if !args.yes
+        && !crate::prompt::confirm("Give them back and uninstall?")
+            .map_err(|err| anyhow::anyhow!("{err:#} (or --keep-workloads to leave them in the mesh)"))?
+    {
+        eprintln!("nothing changed");
+        return Ok(None);
+    }
+    let mut given = 0;
+    for deployment in &migrated {
+        match give_back::give_back(cluster, deployment).await {
+            Ok(Some(how)) => {
+                println!("  {}", give_back::said(deployment, how));
+                given += 1;
+            }
+            Ok(None) => {}
+            Err(err) => anyhow::bail!(
+                "{err:#}\nuninstall stopped before removing any part of the mesh (--keep-workloads skips giving workloads back)"
+            ),
+        }
+    }
+    Ok(Some(given))
+}
+
+/// Deployments meshed by their own annotation, with no copy from migrate.
+async fn meshed_without_copy(cluster: &Cluster) -> anyhow::Result<Vec<k8s_openapi::api::apps::v1::Deployment>> {
+    let api: Api<k8s_openapi::api::apps::v1::Deployment> = Api::all(cluster.client.clone());
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(crate::cluster::api_error)?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter(|d| {
+            !give_back::has_copy(d)
+                && d.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(ENABLE))
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        })
+        .collect())
 }
 
 async fn remove(cluster: &Cluster, manifest: &Manifest, failed: &mut bool) -> bool {

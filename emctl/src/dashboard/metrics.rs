@@ -1,126 +1,12 @@
-//! Golden metrics of services from their sidecars' Prometheus text: requests per second, success
-//! rate and latency quantiles of inbound (ingress) traffic, summed over a service's instances.
-//! Pure: the scraper hands in texts and times; nothing here does I/O.
+//! Golden metrics of services from their sidecars' inbound counters (gathered by the control
+//! plane, see `meshlib::metrics`): requests per second, success rate and latency quantiles of
+//! inbound (ingress) traffic, summed over a service's instances. Pure: the scraper hands in
+//! counters and times; nothing here does I/O.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-/// Proxied requests, by `direction`, `service` and status `class` (`2xx`, `5xx`...).
-const REQUESTS: &str = "mesh_sidecar_requests_total";
-/// Latency histogram buckets, by `direction`, `service` and `le`.
-const BUCKETS: &str = "mesh_sidecar_request_duration_seconds_bucket";
-/// The direction of traffic into the instance's app.
-const INBOUND: &str = "ingress";
-
-/// One sample line of the exposition.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// Metric name, with its `_total` / `_bucket` suffix.
-    pub name: String,
-    /// Labels, in the order written.
-    pub labels: Vec<(String, String)>,
-    /// The value.
-    pub value: f64,
-}
-
-impl Sample {
-    /// The value of label `key`.
-    #[must_use]
-    pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-}
-
-/// Parses the Prometheus / OpenMetrics text format; comments and lines it does not understand
-/// are skipped.
-#[must_use]
-pub fn parse(text: &str) -> Vec<Sample> {
-    text.lines().filter_map(parse_line).collect()
-}
-
-fn parse_line(line: &str) -> Option<Sample> {
-    let line = line.trim();
-    if line.is_empty() || line.starts_with('#') {
-        return None;
-    }
-    let end = line.find(|c: char| c == '{' || c.is_whitespace())?;
-    let (name, mut rest) = line.split_at(end);
-    let mut labels = Vec::new();
-    if let Some(body) = rest.strip_prefix('{') {
-        rest = parse_labels(body, &mut labels)?;
-    }
-    let value = number(rest.split_whitespace().next()?)?;
-    Some(Sample {
-        name: name.to_owned(),
-        labels,
-        value,
-    })
-}
-
-/// Reads `k="v",...}` and returns what follows the closing brace.
-fn parse_labels<'a>(mut body: &'a str, labels: &mut Vec<(String, String)>) -> Option<&'a str> {
-    loop {
-        body = body.trim_start_matches([' ', ',']);
-        if let Some(rest) = body.strip_prefix('}') {
-            return Some(rest);
-        }
-        let (key, rest) = body.split_once('=')?;
-        let mut chars = rest.strip_prefix('"')?.char_indices();
-        let mut value = String::new();
-        let close = loop {
-            match chars.next()? {
-                (i, '"') => break i,
-                (_, '\\') => match chars.next()?.1 {
-                    'n' => value.push('\n'),
-                    other => value.push(other),
-                },
-                (_, c) => value.push(c),
-            }
-        };
-        labels.push((key.trim().to_owned(), value));
-        body = &rest[1 + close + 1..];
-    }
-}
-
-fn number(text: &str) -> Option<f64> {
-    match text {
-        "+Inf" | "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        _ => text.parse().ok(),
-    }
-}
-
-/// An instance's inbound counters for its service.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inbound {
-    /// Requests answered.
-    pub requests: f64,
-    /// Of which with a 5xx status.
-    pub errors: f64,
-    /// Cumulative latency buckets as `(upper bound in seconds, count)`, by bound.
-    pub buckets: Vec<(f64, f64)>,
-}
-
-/// The inbound counters of `service` in one scrape.
-#[must_use]
-pub fn inbound(samples: &[Sample], service: &str) -> Inbound {
-    let mut out = Inbound::default();
-    let ours = |s: &&Sample| s.label("direction") == Some(INBOUND) && s.label("service") == Some(service);
-    for sample in samples.iter().filter(ours) {
-        if sample.name == REQUESTS {
-            out.requests += sample.value;
-            if sample.label("class") == Some("5xx") {
-                out.errors += sample.value;
-            }
-        } else if sample.name == BUCKETS
-            && let Some(le) = sample.label("le").and_then(number)
-        {
-            out.buckets.push((le, sample.value));
-        }
-    }
-    out.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out
-}
+pub use meshlib::metrics::{Inbound, InstanceInbound as Scrape};
 
 /// A service's golden metrics; `None` where there is nothing to tell (no scrape yet, no traffic).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -163,17 +49,6 @@ fn latency(seconds: f64) -> String {
         s if s < 1.0 => format!("{:.0}ms", s * 1e3),
         s => format!("{s:.2}s"),
     }
-}
-
-/// One instance's scrape: `None` when it could not be read.
-#[derive(Debug, Clone)]
-pub struct Scrape {
-    /// Instance name (`service/id`).
-    pub instance: String,
-    /// Its service.
-    pub service: String,
-    /// What it said.
-    pub inbound: Option<Inbound>,
 }
 
 /// Turns successive scrapes into golden metrics. Counters are differenced per instance, so
@@ -269,6 +144,8 @@ pub fn quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
 mod tests {
     use std::time::Duration;
 
+    use meshlib::metrics::{inbound, parse};
+
     use super::*;
 
     /// What a sidecar serves, trimmed (the real encoder's output, see server/src/sidecar/metrics.rs).
@@ -289,23 +166,6 @@ mod tests {
             fast + slow,
             fast + slow
         )
-    }
-
-    #[test]
-    fn parses_names_labels_escapes_and_special_values() {
-        let samples = parse("a_total 3\nb{x=\"1\",y=\"q\\\"uote\\\\\"} +Inf 1700000000\n# c 1\nbroken{x=\"1\" 2\n");
-        assert_eq!(samples.len(), 2);
-        assert_eq!(samples[0].value, 3.0);
-        assert_eq!(samples[1].label("y"), Some("q\"uote\\"));
-        assert!(samples[1].value.is_infinite());
-    }
-
-    #[test]
-    fn inbound_counts_only_the_service_ingress() {
-        let got = inbound(&parse(&exposition(90, 10, 50, 50)), "order");
-        assert_eq!((got.requests, got.errors), (100.0, 10.0));
-        assert_eq!(got.buckets, [(0.001, 50.0), (0.1, 100.0), (f64::INFINITY, 100.0)]);
-        assert_eq!(inbound(&parse(&exposition(1, 1, 1, 1)), "stock"), Inbound::default());
     }
 
     #[test]

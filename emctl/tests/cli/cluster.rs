@@ -437,17 +437,42 @@ fn migrate_moves_deployments_into_the_mesh_through_the_real_webhook_and_back() {
 
     let rollback = cp.emctl_with(&["migrate", "--rollback", "shop/order", "--yes"], &env, None);
     rollback.success();
-    assert!(rollback.stdout.contains("rolled back"), "{}", rollback.snapshot());
+    assert!(
+        rollback
+            .stdout
+            .contains("deployment/shop/order restored as it was before migrate"),
+        "{}",
+        rollback.snapshot()
+    );
     runtime.block_on(async {
-        assert_eq!(
-            containers(&deployments.get("order").await.unwrap()),
-            ["order"],
-            "the sidecar is gone"
+        let order = deployments.get("order").await.unwrap();
+        assert_eq!(containers(&order), ["order"], "the sidecar is gone");
+        let annotations = order.metadata.annotations.unwrap_or_default();
+        assert!(
+            !annotations.keys().any(|k| k.starts_with("mesh.megaease.com/")),
+            "no mesh annotation left: {annotations:?}"
         );
     });
 
-    cp.emctl_with(&["uninstall", "--purge"], &env, None).success();
+    // stock is still migrated: uninstall gives it back, after asking.
+    let unasked = cp.emctl_with(&["uninstall", "--purge"], &env, None);
+    unasked.failure();
+    assert!(
+        unasked.stderr.contains("pass --yes") && unasked.stderr.contains("--keep-workloads"),
+        "{}",
+        unasked.snapshot()
+    );
+    let uninstall = cp.emctl_with(&["uninstall", "--purge", "--yes"], &env, None);
+    uninstall.success();
+    assert!(
+        uninstall
+            .stdout
+            .contains("deployment/shop/stock restored as it was before migrate"),
+        "{}",
+        uninstall.snapshot()
+    );
     runtime.block_on(async {
+        assert_eq!(containers(&deployments.get("stock").await.unwrap()), ["stock"]);
         let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "shop");
         assert!(
             secrets.get_opt("easemesh-sidecar-token").await.unwrap().is_none(),

@@ -1,11 +1,12 @@
 //! What injection needs from the control plane: images, pull policy, sidecar ports (all from the
 //! MeshController, read at each admission) and the control-plane URL sidecars use.
 
-use crate::spec::mesh_controller::{MeshControllerSpec, SidecarPorts};
+use crate::spec::mesh_controller::{MeshControllerSpec, RegistryType, SidecarPorts};
 
-/// The sidecar image when the MeshController names none: `meshd` of this very version (its
-/// entrypoint must be `meshd`; the container is started with the argument `sidecar`).
-pub const DEFAULT_SIDECAR_IMAGE: &str = concat!("megaease/meshd:", env!("CARGO_PKG_VERSION"));
+/// The sidecar image when the MeshController names none: `meshd-sidecar` of this very version
+/// (`scripts/image.sh` or the Dockerfile build it). The container is started with the argument
+/// `sidecar`, which both `meshd` and `meshd-sidecar` take, so a `meshd` image serves too.
+pub const DEFAULT_SIDECAR_IMAGE: &str = concat!("megaease/meshd-sidecar:", env!("CARGO_PKG_VERSION"));
 
 /// The agent's log configuration file when the MeshController names none.
 pub const DEFAULT_LOG4J_CONFIG: &str = "log4j2.xml";
@@ -29,6 +30,9 @@ pub struct InjectionParams {
     pub log4j_config: String,
     /// The sidecar's ports.
     pub ports: SidecarPorts,
+    /// The registry protocol apps speak (MeshController `registryType`): which variables point
+    /// the app's registry client at its sidecar.
+    pub registry_type: RegistryType,
 }
 
 impl InjectionParams {
@@ -52,6 +56,7 @@ impl InjectionParams {
             pull_policy: spec.image_pull_policy.map(|p| p.as_str().to_owned()),
             log4j_config: set(&spec.log4j_config_name).unwrap_or_else(|| DEFAULT_LOG4J_CONFIG.to_owned()),
             ports: spec.sidecar_ports(),
+            registry_type: spec.registry_type.unwrap_or(RegistryType::Eureka),
         }
     }
 

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::plan::Plan;
 use super::{
     AGENT_VOLUME, INIT_CONTAINER, INJECTED, InjectError, InjectionParams, SIDECAR_CONTAINER, SIDECAR_TOKEN_SECRET,
+    registry_env,
 };
 
 /// Where the agent volume is mounted, in the app container and the init container.
@@ -53,6 +54,8 @@ pub(super) fn apply(template: &mut PodTemplateSpec, plan: &Plan, params: &Inject
             strip_agent(container);
         }
     }
+    let registry = registry_env::variables(params.registry_type, params.ports.registry);
+    registry_env::apply(template, &plan.app_container, &registry);
     template
         .metadata
         .get_or_insert_default()
@@ -64,6 +67,7 @@ pub(super) fn apply(template: &mut PodTemplateSpec, plan: &Plan, params: &Inject
 
 /// Removes everything [`apply`] adds; a template without any of it is left untouched.
 pub(super) fn remove(template: &mut PodTemplateSpec) {
+    registry_env::restore(template);
     if let Some(spec) = &mut template.spec {
         drop_easemesh_volume(spec);
         let mut containers = Some(std::mem::take(&mut spec.containers));

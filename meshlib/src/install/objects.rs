@@ -355,6 +355,7 @@ fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
         "--webhook-cert-file=/etc/meshd/tls/tls.crt".into(),
         "--webhook-key-file=/etc/meshd/tls/tls.key".into(),
         format!("--advertise-url={}", options.in_cluster_url()),
+        format!("--instance-lease={}", options.instance_lease),
         "--bootstrap=/etc/meshd/bootstrap/mesh-controller.yaml".into(),
     ];
     let port = container_port;

@@ -87,6 +87,22 @@ fn registry_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
             "responses": with_errors(json!({"200": {"description": "the instance", "content": {"application/json": {"schema": {"$ref": instance}}}}})),
         }}));
     }
+    let counters = json!({"type": "object", "required": ["requests", "errors", "buckets"], "properties": {
+        "requests": {"type": "number", "description": "inbound requests answered"},
+        "errors": {"type": "number", "description": "of which with a 5xx status"},
+        "buckets": {"type": "array", "description": "cumulative latency buckets, [le, count]; le as Prometheus writes it (\"+Inf\" last)",
+                    "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}], "minItems": 2, "maxItems": 2}},
+    }});
+    let item = json!({"type": "object", "required": ["instance", "service", "inbound"], "properties": {
+        "instance": {"type": "string"}, "service": {"type": "string"},
+        "inbound": {"description": "null when its sidecar could not be read", "oneOf": [counters, {"type": "null"}]},
+    }});
+    paths.insert(meshlib::metrics::INSTANCES_PATH.to_owned(), json!({"get": {
+        "tags": ["Metrics"],
+        "summary": "Inbound counters of every UP instance, gathered now from the /metrics of its sidecar's admin port",
+        "responses": with_errors(json!({"200": {"description": "one item per UP instance with an admin port",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": item}}}}}}})),
+    }}));
 }
 
 /// Builds the document.
