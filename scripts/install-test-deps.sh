@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the Rust toolchain. Idempotent and quiet when
-# everything is present. (Later suites add nginx, etcd, a local kube-apiserver and registry
-# client libraries here.)
+# everything is present.
 set -euo pipefail
 
 need=()
@@ -30,7 +29,8 @@ if ! python3 -c "import nacos" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore nacos-sdk-python==2.0.11
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
-# A real Kubernetes control plane for the cluster tests (kube-apiserver and
-# kube-controller-manager built from Debian's source package, etcd from Debian); cached under
-# ~/.cache/emesh/kubernetes, so this is quick after the first build.
-"$(dirname "$0")/kube-local.sh" build
+# A real Kubernetes for the cluster tests: Kubernetes 1.20's binaries built from Debian's source
+# package (kube-apiserver, -controller-manager, -scheduler, kubelet, kube-proxy), etcd, containerd,
+# runc, CNI plugins and dnsmasq from Debian, the node's pause and busybox images. Cached under
+# ~/.cache/emesh/kubernetes, so this is quick after the first build (about 15 minutes on 2 cores).
+"$(dirname "$0")/kube-node.sh" prepare

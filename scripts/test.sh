@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace. It installs what the tests need first, so it works
-# on a fresh machine; CI (.ci/run) calls exactly this.
+# on a fresh machine; CI (.ci/run) calls exactly this. The journey test brings up a real Kubernetes
+# node (scripts/kube-node.sh), so it runs as root. Each stage prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+started=$SECONDS
+stage_start=$SECONDS
+stage() {
+  local now=$SECONDS
+  [ -z "${stage_name:-}" ] || printf '== %s took %dm%02ds\n' "$stage_name" $(((now - stage_start) / 60)) $(((now - stage_start) % 60))
+  stage_name=$1
+  stage_start=$now
+  [ "$1" = done ] || echo "== $1"
+}
+
+stage "test dependencies (packages, Kubernetes binaries, local images)"
 scripts/install-test-deps.sh
 
-echo "== cargo fmt --check"
+stage "cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy"
+stage "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== cargo test"
+stage "cargo build (debug binaries for the CLI end-to-end tests)"
+cargo build --workspace --bins --locked
+
+stage "images (release build, scripts/image.sh)"
+scripts/image.sh
+
+stage "cargo test (the journey on a real node included)"
 # Snapshots are compared, never rewritten, here (review changes with `cargo insta review`).
 export INSTA_UPDATE=no
-# The CLI end-to-end tests run the real meshd binary: build every binary first.
-cargo build --workspace --bins --locked
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
+stage done
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+printf '== all stages: %dm%02ds\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60))
 exit "$status"

@@ -31,6 +31,19 @@ pub struct Cluster {
     discovered: Arc<Mutex<HashMap<(String, String), Discovered>>>,
 }
 
+/// Whether an apply left the object as it was. Objects with a spec count changes of it
+/// (`generation`) and of their labels and annotations: their status moves on its own (a running
+/// StatefulSet's does, between our read and our write). Others count any change
+/// (`resourceVersion`).
+fn unchanged(before: &kube::api::ObjectMeta, after: &kube::api::ObjectMeta) -> bool {
+    match (before.generation, after.generation) {
+        (Some(generation), Some(now)) => {
+            generation == now && before.labels == after.labels && before.annotations == after.annotations
+        }
+        _ => before.resource_version == after.resource_version,
+    }
+}
+
 impl Cluster {
     /// Connects with `--kubeconfig` (else `KUBECONFIG`, else `~/.kube/config`) and `--context`.
     ///
@@ -116,7 +129,7 @@ impl Cluster {
             .map_err(api_error)?;
         Ok(match before {
             None => Applied::Created,
-            Some(before) if before.metadata.resource_version == after.metadata.resource_version => Applied::Unchanged,
+            Some(before) if unchanged(&before.metadata, &after.metadata) => Applied::Unchanged,
             Some(_) => Applied::Configured,
         })
     }

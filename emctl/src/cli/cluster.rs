@@ -200,6 +200,10 @@ pub struct MigrateArgs {
     /// Deployments to migrate, as NAME or NAMESPACE/NAME (repeatable); no prompt to pick.
     #[arg(long = "deployment", value_name = "NAME")]
     pub deployments: Vec<String>,
+    /// Every Deployment not in the mesh yet (in --namespace, else in every namespace but the
+    /// system ones); no prompt to pick.
+    #[arg(long, conflicts_with_all = ["deployments", "rollback"])]
+    pub all: bool,
     /// Tenant of the mesh Services created for them.
     #[arg(long, default_value = "default")]
     pub tenant: String,

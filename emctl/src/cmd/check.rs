@@ -5,6 +5,8 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 use serde_json::Value;
 
+mod webhook;
+
 use super::Exit;
 use crate::cli::{CheckArgs, CheckFormat, GlobalArgs};
 use crate::cluster::{Cluster, reference};
@@ -220,7 +222,7 @@ async fn mesh_checks(cluster: &Cluster, namespace: &str, control_plane: Option<&
                     "run `emctl install` again",
                 )
             });
-            checks.push(webhook_reachable(config).await);
+            checks.push(webhook::reachable(cluster, config).await);
             checks
                 .push(namespaces_excluded(cluster, namespace, &object.data["webhooks"][0]["namespaceSelector"]).await);
         }
@@ -295,47 +297,6 @@ async fn namespaces_excluded(cluster: &Cluster, namespace: &str, selector: &Valu
             format!("the injector is called for {}", sent.join(", ")),
             format!("run `emctl install` again: it labels them {}={}", OPT_OUT.0, OPT_OUT.1),
         )
-    }
-}
-
-async fn webhook_reachable(config: &Value) -> Check {
-    let Some(url) = config["url"].as_str() else {
-        return Check::new(
-            "webhook reachable",
-            Status::Ok,
-            "in-cluster Service (the API server calls it; covered by the control plane being ready)",
-            "",
-        );
-    };
-    let ca = config["caBundle"]
-        .as_str()
-        .and_then(|ca| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, ca).ok())
-        .and_then(|pem| reqwest::Certificate::from_pem(&pem).ok());
-    let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5));
-    if let Some(ca) = ca {
-        builder = builder.add_root_certificate(ca);
-    }
-    let health = reqwest::Url::parse(url).map(|mut u| {
-        u.set_path("/healthz");
-        u
-    });
-    match (builder.build(), health) {
-        (Ok(client), Ok(health)) => match client.get(health).send().await {
-            Ok(answer) if answer.status().is_success() => Check::new("webhook reachable", Status::Ok, url, ""),
-            Ok(answer) => Check::new(
-                "webhook reachable",
-                Status::Fail,
-                format!("{url}: HTTP {}", answer.status()),
-                "",
-            ),
-            Err(err) => Check::new(
-                "webhook reachable",
-                Status::Fail,
-                format!("{url}: {}", crate::report::root_cause(&err)),
-                "is the injector running there with the certificate emctl created?",
-            ),
-        },
-        _ => Check::new("webhook reachable", Status::Fail, format!("bad url {url}"), ""),
     }
 }
 

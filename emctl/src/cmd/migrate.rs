@@ -146,7 +146,7 @@ async fn list(cluster: &Cluster, namespace: Option<&str>) -> anyhow::Result<Vec<
     Ok(items)
 }
 
-/// Named with --deployment, else picked interactively.
+/// Named with --deployment, all of them with --all, else picked interactively.
 fn choose<'a>(
     args: &MigrateArgs,
     all: &'a [Deployment],
@@ -164,11 +164,11 @@ fn choose<'a>(
         }
         return Ok(chosen);
     }
-    if candidates.is_empty() {
-        return Ok(Vec::new());
+    if args.all || candidates.is_empty() {
+        return Ok(candidates.to_vec());
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        bail!("name the Deployments with --deployment NAME (no terminal to pick them in)");
+        bail!("name the Deployments with --deployment NAME, or take them all with --all (no terminal to pick them in)");
     }
     let items: Vec<String> = candidates.iter().map(|d| qualified(d)).collect();
     let picked = dialoguer::MultiSelect::new()

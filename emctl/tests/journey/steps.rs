@@ -194,7 +194,7 @@ impl<'a> Journey<'a> {
     /// ingress reaches the shop.
     pub fn migrate(&mut self) {
         let start = Instant::now();
-        let migrated = self.emctl(&["migrate", "--yes", "-n", shop::NAMESPACE]);
+        let migrated = self.emctl(&["migrate", "--all", "--yes", "-n", shop::NAMESPACE]);
         for (name, _, _) in shop::SERVICES {
             assert!(
                 migrated.stdout.contains(&format!("deployment/shop/{name} migrated")),
@@ -482,8 +482,10 @@ impl<'a> Journey<'a> {
         let rc = std::fs::read_to_string(self.home.path().join("emctlrc")).expect("install wrote ~/.emctlrc");
         let dir = tempfile::tempdir().expect("a home for the outside user");
         std::fs::write(dir.path().join("emctlrc"), rc).expect("rc written");
-        for path in [dir.path().to_owned(), dir.path().join("emctlrc")] {
-            let mode = if path.is_dir() { "755" } else { "644" };
+        // A copy of emctl the outside user can run wherever the build put it (/root is private).
+        std::fs::copy(emctl_bin(), dir.path().join("emctl")).expect("emctl copied");
+        for (path, mode) in [("", "755"), ("emctlrc", "644"), ("emctl", "755")] {
+            let path = dir.path().join(path);
             Command::new("chmod")
                 .args([mode, path.to_str().expect("utf-8 path")])
                 .status()
@@ -500,9 +502,8 @@ impl<'a> Journey<'a> {
             })
         };
         let command = format!(
-            "runuser -u {} -- env HOME={home} EMCTL_CONFIG={home}/emctlrc TERM=xterm-256color {} dashboard --metrics-interval 1s",
+            "runuser -u {} -- env HOME={home} EMCTL_CONFIG={home}/emctlrc TERM=xterm-256color {home}/emctl dashboard --metrics-interval 1s",
             crate::outside::USER,
-            emctl_bin().display(),
             home = dir.path().display(),
         );
         let tmux = Tmux::start(&command);
