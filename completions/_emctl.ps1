@@ -349,6 +349,7 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for the control plane')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-request timeout (Go duration, e.g. 10s)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every Deployment not in the mesh yet (in --namespace, else in every namespace but the system ones); no prompt to pick')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

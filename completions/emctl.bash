@@ -1129,7 +1129,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__migrate)
-            opts="-n -y -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --namespace --deployment --tenant --yes --rollback --wait-timeout --server --token --timeout --help --version"
+            opts="-n -y -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --namespace --deployment --all --tenant --yes --rollback --wait-timeout --server --token --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

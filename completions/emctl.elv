@@ -331,6 +331,7 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand --token 'Bearer token for the control plane'
             cand -t 'Per-request timeout (Go duration, e.g. 10s)'
             cand --timeout 'Per-request timeout (Go duration, e.g. 10s)'
+            cand --all 'Every Deployment not in the mesh yet (in --namespace, else in every namespace but the system ones); no prompt to pick'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand -h 'Print help'

@@ -235,6 +235,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l wait-timeout -d 
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s s -l server -d 'Control-plane address (host:port or URL). [default: from ~/.emctlrc, else 127.0.0.1:2381]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l token -d 'Bearer token for the control plane' -r
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s t -l timeout -d 'Per-request timeout (Go duration, e.g. 10s)' -r
+complete -c emctl -n "__fish_emctl_using_subcommand migrate" -l all -d 'Every Deployment not in the mesh yet (in --namespace, else in every namespace but the system ones); no prompt to pick'
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s y -l yes -d 'Do not ask for confirmation'
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c emctl -n "__fish_emctl_using_subcommand migrate" -s V -l version -d 'Print version'

@@ -1,10 +1,6 @@
 #!/usr/bin/env python3
 """Helper of scripts/kube-node.sh (standard library only).
 
-  kube-node-helper.py image OUT.tar NAME:TAG ROOTFS_DIR CONFIG_JSON
-      Write a docker-save archive (manifest.json, config, one layer tar) of the directory ROOTFS_DIR,
-      reproducibly (sorted entries, mtime 0, uid/gid 0), for `ctr images import`.
-
   kube-node-helper.py feed --server URL --ca CA --cert CRT --key KEY --hosts FILE --dnsmasq-pid PID
                            --pv-dir DIR [--pvs N] [--pv-size 2Gi]
       The node's DNS feeder and local-volume recycler, one long-running process:
@@ -30,11 +26,8 @@ import socket
 import ssl
 import struct
 import sys
-import tarfile
 import threading
 import time
-import hashlib
-import io
 
 PV_LABEL = "emesh.io/node-local-pv"
 STORAGE_CLASS = "standard"
@@ -43,58 +36,6 @@ DOMAIN = "cluster.local"
 
 def log(msg):
     print(time.strftime("%H:%M:%S"), msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- image writer
-
-def write_image(out, ref, rootfs, config_path):
-    with open(config_path) as f:
-        cfg = json.load(f)
-    layer = io.BytesIO()
-    with tarfile.open(fileobj=layer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        entries = []
-        for dirpath, dirnames, filenames in os.walk(rootfs):
-            dirnames.sort()
-            for name in sorted(dirnames + filenames):
-                entries.append(os.path.join(dirpath, name))
-        for path in sorted(entries, key=lambda p: os.path.relpath(p, rootfs)):
-            info = tar.gettarinfo(path, arcname=os.path.relpath(path, rootfs))
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.mtime = 0
-            if info.isfile():
-                with open(path, "rb") as f:
-                    tar.addfile(info, f)
-            else:
-                tar.addfile(info)
-    data = layer.getvalue()
-    diff_id = hashlib.sha256(data).hexdigest()
-    cfg.setdefault("architecture", "amd64")
-    cfg.setdefault("os", "linux")
-    cfg["rootfs"] = {"type": "layers", "diff_ids": ["sha256:" + diff_id]}
-    cfg.setdefault("created", "1970-01-01T00:00:00Z")
-    cfg_bytes = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
-    cfg_id = hashlib.sha256(cfg_bytes).hexdigest()
-    manifest = [{"Config": cfg_id + ".json", "RepoTags": [ref], "Layers": [diff_id + "/layer.tar"]}]
-    name, tag = ref.rsplit(":", 1)
-    repositories = {name: {tag: diff_id}}
-    tmp = out + ".tmp"
-    with tarfile.open(tmp, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        def add(arcname, payload, mode=0o644):
-            info = tarfile.TarInfo(arcname)
-            info.size = len(payload)
-            info.mode = mode
-            tar.addfile(info, io.BytesIO(payload))
-        dirinfo = tarfile.TarInfo(diff_id)
-        dirinfo.type = tarfile.DIRTYPE
-        dirinfo.mode = 0o755
-        tar.addfile(dirinfo)
-        add(diff_id + "/VERSION", b"1.0")
-        add(diff_id + "/layer.tar", data)
-        add(cfg_id + ".json", cfg_bytes)
-        add("manifest.json", json.dumps(manifest).encode())
-        add("repositories", json.dumps(repositories).encode())
-    os.replace(tmp, out)
 
 
 # ---------------------------------------------------------------- DNS query (checks)
@@ -429,9 +370,7 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     cmd, rest = sys.argv[1], sys.argv[2:]
-    if cmd == "image" and len(rest) == 4:
-        write_image(*rest)
-    elif cmd == "feed":
+    if cmd == "feed":
         feed(rest)
     elif cmd == "resolve" and len(rest) in (2, 3):
         rcode, answers = resolve(*rest)

@@ -35,7 +35,7 @@
 # Images (no registry): the sandbox image docker.io/local/pause:3.4.1 (Kubernetes' build/pause/linux/pause.c,
 # gcc -Os -static) and docker.io/local/busybox:1 (Debian's busybox-static with its applet links: sh, nc,
 # nslookup, httpd, sleep...; its wget segfaults there), written as docker-save archives by
-# scripts/kube-node-helper.py into <cache>/images and imported at every `up`. Anything else: `load`.
+# scripts/oci_archive.py into <cache>/images and imported at every `up`. Anything else: `load`.
 #
 # Cluster DNS: CoreDNS is not packaged by Debian, so Debian's dnsmasq serves cluster.local, bound only to
 # 10.200.0.1:53, without upstream servers: it answers from a hosts file and returns NXDOMAIN for every
@@ -145,9 +145,12 @@ build_pause() {
   mkdir -p "$tmp/rootfs"
   gcc -Os -Wall -Werror -static -DVERSION=v3.4.1-emesh -o "$tmp/rootfs/pause" "$src"
   strip "$tmp/rootfs/pause"
-  echo '{"config":{"Entrypoint":["/pause"],"User":"65535:65535",
-    "Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}}' >"$tmp/config.json"
-  $PY "$HELPER" image "$IMAGES/pause-3.4.1.tar" "$PAUSE_IMAGE" "$tmp/rootfs" "$tmp/config.json"
+  cat >"$tmp/spec.json" <<EOF
+{"tag": "$PAUSE_IMAGE", "entrypoint": ["/pause"], "user": "65535:65535",
+ "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+ "created_by": "scripts/kube-node.sh: Kubernetes' pause.c, gcc -Os -static"}
+EOF
+  $PY "$HERE/oci_archive.py" "$tmp/rootfs" "$tmp/spec.json" "$IMAGES/pause-3.4.1.tar" >/dev/null
   rm -rf "$tmp"
 }
 
@@ -174,9 +177,12 @@ build_busybox() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$tmp/rootfs/etc/group"
   chmod 1777 "$tmp/rootfs/tmp" "$tmp/rootfs/var/tmp"
   chmod 700 "$tmp/rootfs/root"
-  echo '{"config":{"Cmd":["sh"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}}' \
-    >"$tmp/config.json"
-  $PY "$HELPER" image "$IMAGES/busybox-1.tar" "$BUSYBOX_IMAGE" "$tmp/rootfs" "$tmp/config.json"
+  cat >"$tmp/spec.json" <<EOF
+{"tag": "$BUSYBOX_IMAGE", "cmd": ["sh"],
+ "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+ "created_by": "scripts/kube-node.sh: Debian's busybox-static and its applet links"}
+EOF
+  $PY "$HERE/oci_archive.py" "$tmp/rootfs" "$tmp/spec.json" "$IMAGES/busybox-1.tar" >/dev/null
   rm -rf "$tmp"
 }
 

@@ -3,16 +3,19 @@
 
     oci_archive.py ROOTFS SPEC OUT
 
-ROOTFS is the directory that becomes the image's root; SPEC is a JSON file holding one image of
-`scripts/image.sh spec` (tag, entrypoint, user, workdir, env, labels); OUT is the archive to write.
+ROOTFS is the directory that becomes the image's root; SPEC is a JSON file describing the image:
+`tag` (required), and `entrypoint`, `cmd`, `user` (default 0:0), `workdir` (default /), `env`,
+`labels`, `created_by` (optional) — one image of `scripts/image.sh spec` is such a file, and
+scripts/kube-node.sh writes them for its pause and busybox images. OUT is the archive to write.
 Prints the image ID (sha256 of the config) and the layer's size in bytes.
 
 The archive is the layout `docker save` writes and `docker load` and `ctr images import` read:
 `manifest.json` (Config, RepoTags, Layers), the config `<id>.json` whose `rootfs.diff_ids` is the
 sha256 of the layer tar, and the layer at `<diff id>/layer.tar`. Both tars are reproducible: entries
 sorted by name, every time set to SOURCE_DATE_EPOCH (default 0), owner root (0:0) except the working
-directory, which belongs to the image's user, modes normalised (0755 directories, 0755 or 0644
-files by their execute bit, /tmp 1777). The same ROOTFS and SPEC give the same image ID.
+directory (when not /), which belongs to the image's user, modes normalised (files 0755 or 0644 by
+their execute bit; directories 0755, or 1777 with the sticky bit, or 0700 when closed to others).
+The same ROOTFS and SPEC give the same image ID.
 """
 
 import hashlib
@@ -57,7 +60,12 @@ def layer(rootfs, owner, owned_path):
             if stat.S_ISLNK(st.st_mode):
                 tar.addfile(_info(name, tarfile.SYMTYPE, 0o777, uid, gid, linkname=os.readlink(path)))
             elif stat.S_ISDIR(st.st_mode):
-                mode = 0o1777 if name == "tmp" else 0o755
+                if st.st_mode & stat.S_ISVTX:
+                    mode = 0o1777
+                elif st.st_mode & 0o077 == 0:
+                    mode = 0o700
+                else:
+                    mode = 0o755
                 tar.addfile(_info(name, tarfile.DIRTYPE, mode, uid, gid))
             elif stat.S_ISREG(st.st_mode):
                 mode = 0o755 if st.st_mode & 0o100 else 0o644
@@ -95,27 +103,28 @@ def main():
     rootfs, spec_path, out = sys.argv[1:]
     with open(spec_path) as file:
         spec = json.load(file)
-    uid, gid = (int(part) for part in spec["user"].split(":"))
-    owned_path = spec["workdir"].strip("/")
+    user = spec.get("user", "0:0")
+    uid, gid = (int(part) for part in user.split(":"))
+    workdir = spec.get("workdir", "/")
+    owned_path = workdir.strip("/")
     if not os.path.isdir(os.path.join(rootfs, owned_path)):
-        sys.exit(f"error: the working directory {spec['workdir']} is not in {rootfs}")
+        sys.exit(f"error: the working directory {workdir} is not in {rootfs}")
 
-    layer_tar = layer(rootfs, (uid, gid), owned_path)
+    layer_tar = layer(rootfs, (uid, gid), owned_path or None)
     diff_id = hashlib.sha256(layer_tar).hexdigest()
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(EPOCH))
+    settings = {"User": user, "WorkingDir": workdir}
+    for key, field in [("Entrypoint", "entrypoint"), ("Cmd", "cmd"), ("Env", "env"), ("Labels", "labels")]:
+        if field in spec:
+            settings[key] = spec[field]
+    created_by = spec.get("created_by", f"scripts/image.sh: {spec.get('binary', spec['tag'])} and its runtime files")
     config = {
         "architecture": "amd64",
         "os": "linux",
         "created": created,
-        "config": {
-            "User": spec["user"],
-            "Entrypoint": spec["entrypoint"],
-            "WorkingDir": spec["workdir"],
-            "Env": spec["env"],
-            "Labels": spec["labels"],
-        },
+        "config": settings,
         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff_id}"]},
-        "history": [{"created": created, "created_by": f"scripts/image.sh: {spec['binary']} and its runtime files"}],
+        "history": [{"created": created, "created_by": created_by}],
     }
     config_json = canonical(config)
     image_id = hashlib.sha256(config_json).hexdigest()
