@@ -191,8 +191,9 @@ static FILTERS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // Ages: the last column of a table, or the one before LABELS in wide tables.
         (r"(?m)(\s{3,})[0-9]s$", "${1}[AGE]"),
         (r"(?m)(\s{3,})[0-9]s(\s{3,}\S+)$", "${1}[AGE]$2"),
-        (r"/tmp/[^\s:]+", "[TMP]"),
+        // The checkout may itself be under /tmp: its testdata first.
         (r"[^\s:]*/testdata/", "testdata/"),
+        (r"/tmp/[^\s:]+", "[TMP]"),
     ]
     .into_iter()
     .map(|(pattern, replacement)| (Regex::new(pattern).expect("filter regex"), replacement))
