@@ -339,10 +339,8 @@ impl<'a> Journey<'a> {
     }
 
     /// A pod deleted: its sidecar deregisters at once. A pod whose sidecar hangs and is killed:
-    /// OUT_OF_SERVICE after two missed heartbeats, removed after the lease. Replacements come
-    /// UP. The control plane killed: no object lost, and the sidecars and the ingress keep
-    /// routing meanwhile.
-    pub fn failures(&mut self) {
+    /// OUT_OF_SERVICE after two missed heartbeats, removed after the lease. Replacements come UP.
+    pub fn instance_failures(&mut self) {
         let pods = self.order_pods();
         assert_eq!(pods.len(), 2, "{pods:?}");
         // Graceful: deregistered.
@@ -390,8 +388,66 @@ impl<'a> Journey<'a> {
         self.rollout("order");
         self.wait_all_up(true);
         assert_eq!(self.ask(5, &[]), BTreeMap::from([(shop::ALL_V1.to_owned(), 5)]));
+    }
 
-        // The control plane dies: objects survive, traffic goes on.
+    /// The control plane crashes (its process killed), then its pod is deleted and replaced on the
+    /// same volume: no object is lost, and the sidecars and the ingress route all along.
+    pub fn control_plane_outages(&mut self) {
+        let uid = |journey: &Self| -> String {
+            journey.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE])["metadata"]["uid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let restarts = |journey: &Self| -> u64 {
+            journey.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE])["status"]["containerStatuses"][0]
+                ["restartCount"]
+                .as_u64()
+                .unwrap_or_default()
+        };
+        let before = restarts(self);
+        self.outage(
+            "control_plane_crash",
+            |_| {
+                let pid = *pids(&["meshd", "control-plane"])
+                    .first()
+                    .expect("the control plane's process");
+                let killed = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .expect("kill");
+                assert!(killed.success());
+            },
+            |journey| {
+                if restarts(journey) > before {
+                    Ok(())
+                } else {
+                    Err("not restarted yet".into())
+                }
+            },
+        );
+        let old = uid(self);
+        self.outage(
+            "control_plane_pod_replaced",
+            |journey| {
+                journey
+                    .node
+                    .kubectl(&["delete", "pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE, "--wait=false"]);
+            },
+            |journey| {
+                if uid(journey) != old {
+                    Ok(())
+                } else {
+                    Err("the same pod".into())
+                }
+            },
+        );
+        self.wait_all_up(true);
+    }
+
+    /// Runs `disrupt` while requests go through the ingress, waits until `replaced` says the control
+    /// plane was replaced and it answers again; asserts no request failed and no object changed.
+    fn outage(&mut self, name: &str, disrupt: impl FnOnce(&Self), replaced: impl Fn(&Self) -> Result<(), String>) {
         let kinds = ["services", "servicecanaries", "ingresses", "tenants", "meshcontrollers"];
         let objects = |journey: &Self| -> Vec<String> {
             kinds
@@ -418,51 +474,26 @@ impl<'a> Journey<'a> {
                 }
             })
         };
-        let control_plane = *pids(&["meshd", "control-plane"])
-            .first()
-            .expect("the control plane's process");
-        let killed = Command::new("kill")
-            .args(["-KILL", &control_plane.to_string()])
-            .status()
-            .expect("kill");
-        assert!(killed.success());
         let start = Instant::now();
-        wait("the control plane is down", Duration::from_secs(10), || {
-            let out = self.emctl_in(&["get", "tenants"], None);
-            if out.code != 0 {
-                Ok(())
-            } else {
-                Err("still answering".to_owned())
-            }
-        });
-        let down_at = answers.load(Ordering::Relaxed);
-        wait("the control plane is back", PATIENCE, || {
+        let at_start = answers.load(Ordering::Relaxed);
+        disrupt(self);
+        wait(&format!("{name}: replaced and answering"), PATIENCE, || {
+            replaced(self)?;
             let out = self.emctl_in(&["get", "tenants"], None);
             if out.code == 0 { Ok(()) } else { Err(out.snapshot()) }
         });
-        let answered_meanwhile = answers.load(Ordering::Relaxed) - down_at;
-        self.report.duration("control_plane_restart", start.elapsed());
+        let answered_meanwhile = answers.load(Ordering::Relaxed) - at_start;
+        self.report.duration(&format!("{name}_to_answering"), start.elapsed());
         asking.store(false, Ordering::Relaxed);
         traffic.join().expect("the traffic thread");
         let failures = failures.lock().expect("failures").clone();
-        assert!(
-            failures.is_empty(),
-            "requests failed while the control plane was down: {failures:?}"
+        assert!(failures.is_empty(), "{name}: requests failed meanwhile: {failures:?}");
+        assert!(answered_meanwhile > 0, "{name}: no request was answered meanwhile");
+        self.report.figure(
+            &format!("{name}_requests_answered_meanwhile"),
+            answered_meanwhile.into(),
         );
-        assert!(
-            answered_meanwhile > 0,
-            "no request was answered while the control plane was down"
-        );
-        self.report
-            .figure("requests_answered_while_control_plane_down", answered_meanwhile.into());
-        assert_eq!(objects(self), before, "every object is kept");
-        self.wait_all_up(true);
-        let pod = self.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE]);
-        assert!(
-            pod["status"]["containerStatuses"][0]["restartCount"].as_u64() >= Some(1),
-            "the kill was a crash of the same pod: {}",
-            pod["status"]
-        );
+        assert_eq!(objects(self), before, "{name}: every object is kept");
     }
 
     /// `emctl dashboard` run by a user that cannot reach pods or services shows the shop's
