@@ -21,6 +21,9 @@ mod report;
 mod shop;
 #[path = "journey/steps.rs"]
 mod steps;
+#[path = "cli/tmux.rs"]
+#[allow(dead_code)]
+mod tmux;
 
 #[test]
 fn the_mesh_on_a_real_node() {
