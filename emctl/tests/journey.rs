@@ -11,6 +11,10 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "journey/dashboard.rs"]
+mod dashboard;
+#[path = "journey/failures.rs"]
+mod failures;
 #[path = "journey/node.rs"]
 mod node;
 #[path = "journey/outside.rs"]

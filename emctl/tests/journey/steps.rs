@@ -2,34 +2,30 @@
 
 use std::collections::BTreeMap;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::node::{NODE_IP, Node, http_get, wait};
-use crate::outside::Outside;
-use crate::report::{Report, pids, rss_kib};
+use crate::report::{Report, rss_kib};
 use crate::shop;
 use crate::support::{Run, emctl_bin, run};
-use crate::tmux::Tmux;
 
-const MESH_NAMESPACE: &str = "easemesh";
-const CONTROL_PLANE_POD: &str = "easemesh-control-plane-0";
+pub(crate) const MESH_NAMESPACE: &str = "easemesh";
+pub(crate) const CONTROL_PLANE_POD: &str = "easemesh-control-plane-0";
 /// How long a step may take before the journey fails.
-const PATIENCE: Duration = Duration::from_secs(180);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(180);
 
 pub struct Journey<'a> {
-    node: &'a Node,
+    pub(crate) node: &'a Node,
     /// emctl's home and ~/.emctlrc (install writes the context there).
-    home: TempDir,
+    pub(crate) home: TempDir,
     pub report: Report,
     /// The shop's Deployments before migrate, by name.
     before: BTreeMap<String, Value>,
     /// The mesh ingress, `http://NODE:PORT/`.
-    ingress: String,
+    pub(crate) ingress: String,
 }
 
 impl<'a> Journey<'a> {
@@ -43,7 +39,7 @@ impl<'a> Journey<'a> {
         }
     }
 
-    fn emctl_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
+    pub(crate) fn emctl_in(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let mut command = Command::new(emctl_bin());
         command
             .args(args)
@@ -57,14 +53,14 @@ impl<'a> Journey<'a> {
     }
 
     #[track_caller]
-    fn emctl(&self, args: &[&str]) -> Run {
+    pub(crate) fn emctl(&self, args: &[&str]) -> Run {
         let out = self.emctl_in(args, None);
         out.success();
         out
     }
 
     /// The service instances, as `(service, instance id, status, labels)`.
-    fn instances(&self) -> Result<Vec<(String, String, String, Value)>, String> {
+    pub(crate) fn instances(&self) -> Result<Vec<(String, String, String, Value)>, String> {
         let out = self.emctl_in(&["get", "serviceinstances", "-o", "json"], None);
         if out.code != 0 {
             return Err(out.snapshot());
@@ -89,7 +85,7 @@ impl<'a> Journey<'a> {
     }
 
     /// Waits until every replica of the shop (and of order v2 when `v2`) is an UP instance.
-    fn wait_all_up(&self, v2: bool) {
+    pub(crate) fn wait_all_up(&self, v2: bool) {
         let pods = |name: &str| self.pods(name);
         wait("every pod of the shop an UP instance", PATIENCE, || {
             let instances = self.instances()?;
@@ -109,7 +105,7 @@ impl<'a> Journey<'a> {
         });
     }
 
-    fn rollout(&self, deployment: &str) {
+    pub(crate) fn rollout(&self, deployment: &str) {
         self.node.kubectl(&[
             "rollout",
             "status",
@@ -238,7 +234,7 @@ impl<'a> Journey<'a> {
     }
 
     /// Asks the ingress `n` times with `headers`; the answers, counted.
-    fn ask(&self, n: usize, headers: &[&str]) -> BTreeMap<String, usize> {
+    pub(crate) fn ask(&self, n: usize, headers: &[&str]) -> BTreeMap<String, usize> {
         let mut seen = BTreeMap::new();
         for _ in 0..n {
             let answer = http_get(&self.ingress, headers).unwrap_or_else(|err| err);
@@ -288,29 +284,8 @@ impl<'a> Journey<'a> {
         self.emctl_in(&["apply", "-f", "-"], Some(shop::CANARY)).success();
     }
 
-    /// The sidecar process of `pod` (its HOSTNAME), found in /proc.
-    fn sidecar_pid(pod: &str) -> Option<u32> {
-        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            if !cmdline.starts_with(b"/usr/local/bin/meshd-sidecar") {
-                continue;
-            }
-            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
-            if environ
-                .split(|b| *b == 0)
-                .any(|var| var == format!("HOSTNAME={pod}").as_bytes())
-            {
-                return Some(pid);
-            }
-        }
-        None
-    }
-
     /// The shop's pods labelled `app=<app>` that are not being deleted.
-    fn pods(&self, app: &str) -> Vec<String> {
+    pub(crate) fn pods(&self, app: &str) -> Vec<String> {
         let pods = self
             .node
             .json(&["pods", "-n", shop::NAMESPACE, "-l", &format!("app={app}")]);
@@ -324,228 +299,19 @@ impl<'a> Journey<'a> {
     }
 
     /// Waits until the instance `id` has the status `wanted` (`None`: until it is gone).
-    fn wait_status(&self, what: &str, seconds: u64, id: &str, wanted: Option<&str>) {
+    pub(crate) fn wait_status(&self, what: &str, seconds: u64, id: &str, wanted: Option<&str>) {
         wait(what, Duration::from_secs(seconds), || match self.status_of(id)? {
             status if status.as_deref() == wanted => Ok(()),
             other => Err(format!("{other:?}")),
         });
     }
 
-    fn status_of(&self, id: &str) -> Result<Option<String>, String> {
+    pub(crate) fn status_of(&self, id: &str) -> Result<Option<String>, String> {
         Ok(self
             .instances()?
             .into_iter()
             .find(|(_, i, _, _)| i == id)
             .map(|(_, _, status, _)| status))
-    }
-
-    /// A pod deleted: its sidecar deregisters at once. A pod whose sidecar hangs and is killed:
-    /// OUT_OF_SERVICE after two missed heartbeats, removed after the lease. Replacements come UP.
-    pub fn instance_failures(&mut self) {
-        let pods = self.pods("order");
-        assert_eq!(pods.len(), 2, "{pods:?}");
-        // Graceful: deregistered.
-        let start = Instant::now();
-        self.node
-            .kubectl(&["delete", "pod", &pods[0], "-n", shop::NAMESPACE, "--wait=false"]);
-        self.wait_status("a deleted pod's instance is removed", 30, &pods[0], None);
-        self.report.duration("deleted_pod_to_instance_removed", start.elapsed());
-        // Hung: its sidecar stops beating, then the pod goes without a word.
-        let pid = Self::sidecar_pid(&pods[1]).expect("the sidecar process of the second order pod");
-        let stopped = Command::new("kill")
-            .args(["-STOP", &pid.to_string()])
-            .status()
-            .expect("kill");
-        assert!(stopped.success());
-        let start = Instant::now();
-        self.node
-            .kubectl(&["delete", "pod", &pods[1], "-n", shop::NAMESPACE, "--wait=false"]);
-        self.wait_status(
-            "a silent instance goes OUT_OF_SERVICE",
-            60,
-            &pods[1],
-            Some("OUT_OF_SERVICE"),
-        );
-        self.report
-            .duration("silent_instance_to_out_of_service", start.elapsed());
-        self.wait_status("a silent instance is removed after the lease", 120, &pods[1], None);
-        self.report.duration("silent_instance_to_removed", start.elapsed());
-        self.rollout("order");
-        self.wait_all_up(true);
-        assert_eq!(self.ask(5, &[]), BTreeMap::from([(shop::ALL_V1.to_owned(), 5)]));
-    }
-
-    /// The control plane crashes (its process killed), then its pod is deleted and replaced on the
-    /// same volume: no object is lost, and the sidecars and the ingress route all along.
-    pub fn control_plane_outages(&mut self) {
-        let uid = |journey: &Self| -> String {
-            journey.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE])["metadata"]["uid"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let restarts = |journey: &Self| -> u64 {
-            journey.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE])["status"]["containerStatuses"][0]
-                ["restartCount"]
-                .as_u64()
-                .unwrap_or_default()
-        };
-        let before = restarts(self);
-        self.outage(
-            "control_plane_crash",
-            |_| {
-                let pid = *pids(&["meshd", "control-plane"])
-                    .first()
-                    .expect("the control plane's process");
-                let killed = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status()
-                    .expect("kill");
-                assert!(killed.success());
-            },
-            |journey| {
-                if restarts(journey) > before {
-                    Ok(())
-                } else {
-                    Err("not restarted yet".into())
-                }
-            },
-        );
-        let old = uid(self);
-        self.outage(
-            "control_plane_pod_replaced",
-            |journey| {
-                journey
-                    .node
-                    .kubectl(&["delete", "pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE, "--wait=false"]);
-            },
-            |journey| {
-                if uid(journey) != old {
-                    Ok(())
-                } else {
-                    Err("the same pod".into())
-                }
-            },
-        );
-        self.wait_all_up(true);
-    }
-
-    /// Runs `disrupt` while requests go through the ingress, waits until `replaced` says the control
-    /// plane was replaced and it answers again; asserts no request failed and no object changed.
-    fn outage(&mut self, name: &str, disrupt: impl FnOnce(&Self), replaced: impl Fn(&Self) -> Result<(), String>) {
-        let kinds = ["services", "servicecanaries", "ingresses", "tenants", "meshcontrollers"];
-        let objects = |journey: &Self| -> Vec<String> {
-            kinds
-                .iter()
-                .map(|kind| journey.emctl(&["get", kind, "-o", "yaml"]).stdout)
-                .collect()
-        };
-        let before = objects(self);
-        let asking = Arc::new(AtomicBool::new(true));
-        let answers = Arc::new(AtomicUsize::new(0));
-        let failures: Arc<Mutex<Vec<String>>> = Arc::default();
-        let traffic = {
-            let (asking, answers, failures, url) =
-                (asking.clone(), answers.clone(), failures.clone(), self.ingress.clone());
-            std::thread::spawn(move || {
-                while asking.load(Ordering::Relaxed) {
-                    match http_get(&url, &["X-Canary: v2"]) {
-                        Ok(a) if a.trim() == shop::THROUGH_V2 => {
-                            answers.fetch_add(1, Ordering::Relaxed);
-                        }
-                        other => failures.lock().expect("failures").push(format!("{other:?}")),
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            })
-        };
-        let start = Instant::now();
-        let at_start = answers.load(Ordering::Relaxed);
-        disrupt(self);
-        wait(&format!("{name}: replaced and answering"), PATIENCE, || {
-            replaced(self)?;
-            let out = self.emctl_in(&["get", "tenants"], None);
-            if out.code == 0 { Ok(()) } else { Err(out.snapshot()) }
-        });
-        let answered_meanwhile = answers.load(Ordering::Relaxed) - at_start;
-        self.report.duration(&format!("{name}_to_answering"), start.elapsed());
-        asking.store(false, Ordering::Relaxed);
-        traffic.join().expect("the traffic thread");
-        let failures = failures.lock().expect("failures").clone();
-        assert!(failures.is_empty(), "{name}: requests failed meanwhile: {failures:?}");
-        assert!(answered_meanwhile > 0, "{name}: no request was answered meanwhile");
-        self.report.figure(
-            &format!("{name}_requests_answered_meanwhile"),
-            answered_meanwhile.into(),
-        );
-        assert_eq!(objects(self), before, "{name}: every object is kept");
-    }
-
-    /// `emctl dashboard` run by a user that cannot reach pods or services shows the shop's
-    /// instances and golden metrics: the control plane gathers them.
-    pub fn dashboard_from_outside(&mut self) {
-        let outside = Outside::new();
-        let pod = &self.pods("order")[0];
-        let ip = self.node.json(&["pod", pod, "-n", shop::NAMESPACE])["status"]["podIP"]
-            .as_str()
-            .expect("a pod IP")
-            .to_owned();
-        let (reached, out) = outside.run(
-            "curl",
-            &["-sS", "--max-time", "3", &format!("http://{ip}:13090/metrics")],
-        );
-        assert!(!reached, "the outside user reached a pod: {out}");
-        let rc = std::fs::read_to_string(self.home.path().join("emctlrc")).expect("install wrote ~/.emctlrc");
-        let dir = tempfile::tempdir().expect("a home for the outside user");
-        std::fs::write(dir.path().join("emctlrc"), rc).expect("rc written");
-        // A copy of emctl the outside user can run wherever the build put it (/root is private).
-        std::fs::copy(emctl_bin(), dir.path().join("emctl")).expect("emctl copied");
-        for (path, mode) in [("", "755"), ("emctlrc", "644"), ("emctl", "755")] {
-            let path = dir.path().join(path);
-            Command::new("chmod")
-                .args([mode, path.to_str().expect("utf-8 path")])
-                .status()
-                .expect("chmod");
-        }
-        let asking = Arc::new(AtomicBool::new(true));
-        let traffic = {
-            let (asking, url) = (asking.clone(), self.ingress.clone());
-            std::thread::spawn(move || {
-                while asking.load(Ordering::Relaxed) {
-                    let _ = http_get(&url, &[]);
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-            })
-        };
-        let command = format!(
-            "runuser -u {} -- env HOME={home} EMCTL_CONFIG={home}/emctlrc TERM=xterm-256color {home}/emctl dashboard --metrics-interval 1s",
-            crate::outside::USER,
-            home = dir.path().display(),
-        );
-        let tmux = Tmux::start(&command, 120, 30);
-        let row = |screen: &str, name: &str| -> Option<String> {
-            screen
-                .lines()
-                .find(|l| l.trim_start_matches('│').starts_with(&format!("{name} ")))
-                .map(str::to_owned)
-        };
-        let screen = tmux.wait_until("golden metrics of the shop", Duration::from_secs(60), |screen| {
-            ["front", "order", "stock"].iter().all(|name| {
-                row(screen, name).is_some_and(|r| r.contains('%') && (r.contains("ms") || r.contains("µs")))
-            })
-        });
-        for name in ["front", "order", "stock"] {
-            let line = row(&screen, name).expect("a row");
-            assert!(line.contains("100.0%"), "{name}: {line}\n{screen}");
-        }
-        tmux.keys(&[":si", "Enter"]);
-        let instances = tmux.wait_until("the shop's instances", Duration::from_secs(30), |s| {
-            s.matches(" UP").count() >= 5
-        });
-        assert!(instances.contains("order"), "{instances}");
-        tmux.keys(&["C-c"]);
-        asking.store(false, Ordering::Relaxed);
-        traffic.join().expect("the traffic thread");
     }
 
     /// `emctl uninstall --purge --yes`: the migrated workloads are given back exactly, and no
