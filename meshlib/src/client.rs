@@ -365,6 +365,7 @@ impl WatchState {
 fn status_error(status: StatusCode, method: &Method, url: &str, body: &[u8]) -> Error {
     let body = serde_json::from_slice::<ErrorBody>(body).unwrap_or_else(|_| ErrorBody {
         code: status.as_u16(),
+        reason: api::Reason::Unknown,
         message: String::from_utf8_lossy(body).trim().chars().take(500).collect(),
         details: Vec::new(),
     });

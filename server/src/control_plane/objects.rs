@@ -17,17 +17,8 @@ use tokio::sync::Mutex;
 
 use super::error::ApiError;
 use super::instances::Instances;
-use crate::store::{self, Entry, Op, Precondition, Store};
-
-/// Store key of an object.
-pub fn key(kind: &ResourceKind, name: &str) -> String {
-    format!("{}/{name}", kind.name())
-}
-
-/// Store key prefix of a kind.
-pub fn prefix(kind: &ResourceKind) -> String {
-    format!("{}/", kind.name())
-}
+use super::stored::{decode, encode, key, prefix};
+use crate::store::{self, Op, Precondition, Store};
 
 /// A resource version as the store's revision.
 fn revision(resource: &Resource) -> Result<Option<u64>, ApiError> {
@@ -51,22 +42,6 @@ fn revision(resource: &Resource) -> Result<Option<u64>, ApiError> {
 
 fn not_found(kind: &ResourceKind, name: &str) -> ApiError {
     ApiError::NotFound(format!("{kind} {name:?} not found"))
-}
-
-/// Decodes a stored entry and stamps its resource version.
-pub fn decode(entry: &Entry) -> Result<Resource, ApiError> {
-    let mut resource: Resource = serde_json::from_slice(&entry.value).map_err(|err| {
-        tracing::error!(key = %entry.key, error = %err, "undecodable stored object");
-        ApiError::Internal
-    })?;
-    resource.metadata.resource_version = Some(entry.revision.to_string());
-    Ok(resource)
-}
-
-fn encode(resource: &Resource) -> Vec<u8> {
-    let mut stored = resource.clone();
-    stored.metadata.resource_version = None;
-    serde_json::to_vec(&stored).expect("resources serialise")
 }
 
 /// Object operations; one per control plane.
@@ -117,7 +92,7 @@ impl Objects {
         all.into_iter()
             .find(|d| d.metadata.name.eq_ignore_ascii_case(kind))
             .ok_or_else(|| {
-                ApiError::NotFound(format!(
+                ApiError::UnknownKind(format!(
                     "kind {kind:?} not found; define it with a CustomResourceKind first"
                 ))
             })
@@ -228,7 +203,7 @@ impl Objects {
         Ok((self.decorate(items).await?, revision))
     }
 
-    fn check_writable(kind: &ResourceKind) -> Result<(), ApiError> {
+    pub(super) fn check_writable(kind: &ResourceKind) -> Result<(), ApiError> {
         match kind.builtin() {
             Some(k) if !k.info().writable => Err(ApiError::MethodNotAllowed(format!(
                 "{k} objects are registered by sidecars and cannot be written; take an instance offline with DELETE"
@@ -293,7 +268,10 @@ impl Objects {
         if let Some((_, path)) = part_kind(&kind) {
             let service = self.service(&resource.metadata.name).await?;
             if part::get(&service.spec, path).is_some() {
-                return Err(ApiError::Conflict(format!("{} already exists", resource.reference())));
+                return Err(ApiError::AlreadyExists(format!(
+                    "{} already exists",
+                    resource.reference()
+                )));
             }
             return self.write_part(&kind, service, Some(resource.spec), None).await;
         }
@@ -387,7 +365,7 @@ impl Objects {
         match kind {
             ResourceKind::Builtin(Kind::Tenant) => {
                 if let Some(services) = self.tenant_members().await?.get(name) {
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ApiError::InUse(format!(
                         "tenant {name:?} still has services: {}; delete them or move them to another tenant first",
                         services.join(", ")
                     )));
@@ -397,7 +375,7 @@ impl Objects {
                 let (resources, _) = self.raw_list(&ResourceKind::Custom(name.to_owned())).await?;
                 if !resources.is_empty() {
                     let count = resources.len();
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ApiError::InUse(format!(
                         "kind {name:?} still has {count} resource{}; delete them first",
                         if count == 1 { "" } else { "s" }
                     )));
@@ -469,7 +447,7 @@ impl Objects {
         match self.store.commit(ops).await {
             Ok(revision) => Ok(revision),
             Err(store::Error::Precondition { key, current }) if key == object_key => Err(match current {
-                Some(_) if creating => ApiError::Conflict(format!("{reference} already exists")),
+                Some(_) if creating => ApiError::AlreadyExists(format!("{reference} already exists")),
                 Some(_) => stale(reference),
                 None => ApiError::NotFound(format!("{reference} was deleted meanwhile")),
             }),
