@@ -23,7 +23,7 @@ type Reply = Result<Response, ApiError>;
 
 /// EaseMesh's body of an object: flat, or the bare part for parts of a Service.
 fn flat(resource: &Resource) -> Value {
-    if meshlib::part::path_of(&resource.resource_kind()).is_some() {
+    if meshlib::part::path_of(&resource.kind).is_some() {
         resource.spec.clone()
     } else {
         resource.to_flat()

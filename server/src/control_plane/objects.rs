@@ -114,13 +114,13 @@ impl Objects {
 
     /// Derived fields shown on read: a tenant's services; an instance's tenant and canary labels.
     pub async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
-        if items.iter().any(|r| r.kind == Kind::ServiceInstance.name()) {
+        if items.iter().any(|r| r.kind == Kind::ServiceInstance) {
             let context = self.instance_context().await?;
             for item in &mut items {
                 super::overlay::instance(item, &context);
             }
         }
-        if items.iter().any(|r| r.kind == Kind::Tenant.name()) {
+        if items.iter().any(|r| r.kind == Kind::Tenant) {
             let members = self.tenant_members().await?;
             for item in &mut items {
                 if let Some(services) = members.get(&item.metadata.name) {
@@ -214,7 +214,7 @@ impl Objects {
 
     /// Cross-object checks of a write; returns the extra store preconditions it relies on.
     async fn references(&self, resource: &Resource) -> Result<Vec<Op>, ApiError> {
-        match resource.resource_kind() {
+        match &resource.kind {
             ResourceKind::Builtin(Kind::Service) => {
                 let tenant = resource
                     .spec
@@ -237,11 +237,11 @@ impl Objects {
                 }])
             }
             ResourceKind::Custom(kind) => {
-                let schema = self.custom_schema(&kind).await?;
-                meshlib::spec::custom::validate_resource(&schema, &kind, &resource.metadata.name, &resource.spec)
+                let schema = self.custom_schema(kind).await?;
+                meshlib::spec::custom::validate_resource(&schema, kind, &resource.metadata.name, &resource.spec)
                     .map_err(|problems| ApiError::invalid(&resource.reference(), problems))?;
                 Ok(vec![Op::Check {
-                    key: key(&ResourceKind::Builtin(Kind::CustomResourceKind), &kind),
+                    key: key(&ResourceKind::Builtin(Kind::CustomResourceKind), kind),
                     when: Precondition::Exists,
                 }])
             }
@@ -251,7 +251,7 @@ impl Objects {
 
     /// What is stored for a user's object: derived fields removed.
     fn stored_form(mut resource: Resource) -> Resource {
-        if resource.kind == Kind::Tenant.name()
+        if resource.kind == Kind::Tenant
             && let Some(spec) = resource.spec.as_object_mut()
         {
             spec.remove("services");
@@ -261,8 +261,8 @@ impl Objects {
 
     /// Creates an object (the caller has validated it with `meshlib::decode::normalize`).
     pub async fn create(&self, mut resource: Resource) -> Result<Resource, ApiError> {
-        let kind = self.canonical(&resource.resource_kind()).await?;
-        resource.kind = kind.name().to_owned();
+        let kind = self.canonical(&resource.kind).await?;
+        resource.kind = kind.clone();
         Self::check_writable(&kind)?;
         let _guard = self.writes.lock().await;
         if let Some((_, path)) = part_kind(&kind) {
@@ -302,8 +302,8 @@ impl Objects {
     /// Replaces an object; `metadata.resourceVersion`, when given, must be the current one.
     /// Returns the object and whether anything changed.
     pub async fn update(&self, mut resource: Resource) -> Result<(Resource, bool), ApiError> {
-        let kind = self.canonical(&resource.resource_kind()).await?;
-        resource.kind = kind.name().to_owned();
+        let kind = self.canonical(&resource.kind).await?;
+        resource.kind = kind.clone();
         Self::check_writable(&kind)?;
         let expected = revision(&resource)?;
         let _guard = self.writes.lock().await;

@@ -117,7 +117,10 @@ pub fn document() -> Value {
             info.name.to_owned(),
             json!({
                 "type": "object",
-                "description": info.description,
+                "description": match meshlib::inert::summary(info.kind) {
+                    Some(summary) => format!("{} {summary}", info.description),
+                    None => info.description.to_owned(),
+                },
                 "required": ["kind", "metadata", "spec"],
                 "properties": {
                     "apiVersion": {"type": "string", "const": meshlib::resource::API_VERSION},
