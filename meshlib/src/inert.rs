@@ -61,7 +61,7 @@ pub static INERT: &[Inert] = &[
     field(
         Kind::MeshController,
         "/security",
-        "sidecars talk plain HTTP: there is no mTLS yet",
+        "there is no mTLS between sidecars yet (they talk plain HTTP)",
     ),
     field(
         Kind::MeshController,
