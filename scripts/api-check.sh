@@ -55,7 +55,7 @@ status=0
 config="$PWD/scripts/api-check.toml"
 (cd "$work" && "$venv/bin/st" --config-file "$config" run "$url/openapi.json" \
   --header "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,unsupported_method \
   --max-examples "$max_examples" --seed "$seed" \
   --request-timeout 10 \
   --generation-database none \

@@ -77,7 +77,11 @@ async fn no_route(method: Method, uri: Uri) -> ApiError {
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> ApiError {
-    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
+    // The method router sets `Allow` on this answer itself.
+    ApiError::MethodNotAllowed {
+        message: format!("{method} is not supported on {}", uri.path()),
+        allow: "",
+    }
 }
 
 /// All routes; `/apis/...` behind authentication, probes and documents open.

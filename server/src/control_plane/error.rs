@@ -49,8 +49,13 @@ pub enum ApiError {
     #[error("{0}")]
     InUse(String),
     /// The route exists but not with this method (e.g. writing a read-only kind).
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    #[error("{message}")]
+    MethodNotAllowed {
+        /// What to do instead.
+        message: String,
+        /// The methods the route takes (the `Allow` header); empty when axum sets it.
+        allow: &'static str,
+    },
     /// The body is too large.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -90,7 +95,7 @@ impl ApiError {
             Self::AlreadyExists(_) => Reason::AlreadyExists,
             Self::Conflict(_) => Reason::Conflict,
             Self::InUse(_) => Reason::InUse,
-            Self::MethodNotAllowed(_) => Reason::MethodNotAllowed,
+            Self::MethodNotAllowed { .. } => Reason::MethodNotAllowed,
             Self::PayloadTooLarge(_) => Reason::PayloadTooLarge,
             Self::Unavailable(_) => Reason::Unavailable,
             Self::Internal => Reason::Internal,
@@ -150,6 +155,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let reason = self.reason();
+        let allow = match &self {
+            Self::MethodNotAllowed { allow, .. } if !allow.is_empty() => Some(*allow),
+            _ => None,
+        };
         let (message, details) = match self {
             Self::Invalid { message, details } => (message, details),
             other => (other.to_string(), Vec::new()),
@@ -160,7 +169,13 @@ impl IntoResponse for ApiError {
             message,
             details,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(allow) = allow {
+            response
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, axum::http::HeaderValue::from_static(allow));
+        }
+        response
     }
 }
 

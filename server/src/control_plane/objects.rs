@@ -44,6 +44,11 @@ fn not_found(kind: &ResourceKind, name: &str) -> ApiError {
     ApiError::NotFound(format!("{kind} {name:?} not found"))
 }
 
+/// What the collection URL of a kind users may not write takes.
+pub(super) const COLLECTION_ALLOWS: &str = "GET";
+/// What the object URL of a kind users may not write takes.
+pub(super) const OBJECT_ALLOWS: &str = "GET,DELETE";
+
 /// Object operations; one per control plane.
 pub struct Objects {
     store: Arc<dyn Store>,
@@ -203,11 +208,15 @@ impl Objects {
         Ok((self.decorate(items).await?, revision))
     }
 
-    pub(super) fn check_writable(kind: &ResourceKind) -> Result<(), ApiError> {
+    /// Refuses writing a kind users may not write (405); `allow` is what the URL takes instead.
+    pub(super) fn check_writable(kind: &ResourceKind, allow: &'static str) -> Result<(), ApiError> {
         match kind.builtin() {
-            Some(k) if !k.info().writable => Err(ApiError::MethodNotAllowed(format!(
-                "{k} objects are registered by sidecars and cannot be written; take an instance offline with DELETE"
-            ))),
+            Some(k) if !k.info().writable => Err(ApiError::MethodNotAllowed {
+                message: format!(
+                    "{k} objects are registered by sidecars and cannot be written; take an instance offline with DELETE"
+                ),
+                allow,
+            }),
             _ => Ok(()),
         }
     }
@@ -263,7 +272,7 @@ impl Objects {
     pub async fn create(&self, mut resource: Resource) -> Result<Resource, ApiError> {
         let kind = self.canonical(&resource.kind).await?;
         resource.kind = kind.clone();
-        Self::check_writable(&kind)?;
+        Self::check_writable(&kind, COLLECTION_ALLOWS)?;
         let _guard = self.writes.lock().await;
         if let Some((_, path)) = part_kind(&kind) {
             let service = self.service(&resource.metadata.name).await?;
@@ -304,7 +313,7 @@ impl Objects {
     pub async fn update(&self, mut resource: Resource) -> Result<(Resource, bool), ApiError> {
         let kind = self.canonical(&resource.kind).await?;
         resource.kind = kind.clone();
-        Self::check_writable(&kind)?;
+        Self::check_writable(&kind, OBJECT_ALLOWS)?;
         let expected = revision(&resource)?;
         let _guard = self.writes.lock().await;
         if let Some((part, path)) = part_kind(&kind) {
@@ -350,7 +359,7 @@ impl Objects {
             let instance = self.instances.set_offline(service, id, true).await?;
             return Ok(self.decorate(vec![instance]).await?.remove(0));
         }
-        Self::check_writable(kind)?;
+        Self::check_writable(kind, OBJECT_ALLOWS)?;
         let kind = &self.canonical(kind).await?;
         let _guard = self.writes.lock().await;
         if let Some((part, path)) = part_kind(kind) {

@@ -2,7 +2,7 @@
 //! Schemas, so it can never drift from what the server accepts.
 
 use meshlib::api::{PREFIX, Reason};
-use meshlib::kind::{KINDS, Scope};
+use meshlib::kind::{KINDS, Kind, Scope};
 use serde_json::{Map, Value, json};
 
 /// The failures every API operation may answer with; `default` covers the rest (405, 413, 5xx).
@@ -106,6 +106,17 @@ fn registry_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
     }}));
 }
 
+/// The metadata schema of a kind's objects: the common one, and for CustomResourceKinds the
+/// rule on kind names (`spec::custom`), since their names become kinds.
+fn metadata_of(kind: Kind) -> Value {
+    let metadata = json!({"$ref": "#/components/schemas/Metadata"});
+    if kind == Kind::CustomResourceKind {
+        json!({"allOf": [metadata, {"properties": {"name": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{0,62}$"}}}]})
+    } else {
+        metadata
+    }
+}
+
 /// Builds the document.
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -113,6 +124,12 @@ pub fn document() -> Value {
     for info in KINDS {
         let spec = hoist(&(info.schema)(), info.name, &mut schemas);
         schemas.insert(format!("{}Spec", info.name), spec);
+        let properties = json!({
+            "apiVersion": {"type": "string", "const": meshlib::resource::API_VERSION},
+            "kind": {"type": "string", "const": info.name},
+            "metadata": metadata_of(info.kind),
+            "spec": {"$ref": format!("#/components/schemas/{}Spec", info.name)},
+        });
         schemas.insert(
             info.name.to_owned(),
             json!({
@@ -122,16 +139,16 @@ pub fn document() -> Value {
                     None => info.description.to_owned(),
                 },
                 "required": ["kind", "metadata", "spec"],
-                "properties": {
-                    "apiVersion": {"type": "string", "const": meshlib::resource::API_VERSION},
-                    "kind": {"type": "string", "const": info.name},
-                    "metadata": {"$ref": "#/components/schemas/Metadata"},
-                    "spec": {"$ref": format!("#/components/schemas/{}Spec", info.name)},
-                },
+                "properties": properties,
             }),
         );
         let object = json!({"$ref": format!("#/components/schemas/{}", info.name)});
-        let body = json!({"required": true, "content": {"application/json": {"schema": object}}});
+        // What a request may leave out: `kind` (the URL's), and on PUT `metadata` (the name is
+        // the URL's too).
+        let body = |required: &[&str]| {
+            json!({"required": true, "content": {"application/json": {"schema":
+                {"type": "object", "required": required, "properties": properties}}}})
+        };
         let ok = |description: &str| json!({"description": description, "content": {"application/json": {"schema": object}}});
         let tag = [info.name];
         let mut collection = json!({
@@ -148,10 +165,10 @@ pub fn document() -> Value {
             "get": {"tags": tag, "summary": format!("Read a {}", info.name), "responses": {"200": ok("the object")}},
         });
         if info.writable {
-            collection["post"] = json!({"tags": tag, "summary": format!("Create a {}", info.name), "requestBody": body,
+            collection["post"] = json!({"tags": tag, "summary": format!("Create a {}", info.name), "requestBody": body(&["metadata", "spec"]),
                 "responses": {"201": ok("created")}});
             item["put"] = json!({"tags": tag, "summary": format!("Replace a {}; a stale metadata.resourceVersion gets 409", info.name),
-                "requestBody": body, "responses": {"200": ok("updated")}});
+                "requestBody": body(&["spec"]), "responses": {"200": ok("updated")}});
         }
         if info.writable || info.scope == Scope::Registry {
             item["delete"] = json!({"tags": tag, "summary": format!("Delete a {}", info.name),
@@ -180,7 +197,8 @@ pub fn document() -> Value {
         json!({
             "type": "object", "required": ["name"],
             "properties": {
-                "name": {"type": "string"},
+                // `meshlib::validate::check_name`.
+                "name": {"type": "string", "pattern": "^[A-Za-z0-9._~-]{1,253}$"},
                 "labels": {"type": "object", "additionalProperties": {"type": "string"}},
                 "resourceVersion": {"type": "string"},
                 "creationTimestamp": {"type": "string", "format": "date-time"},

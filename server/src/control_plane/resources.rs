@@ -82,7 +82,7 @@ pub async fn create(
     Body(payload): Body,
 ) -> Result<Response, ApiError> {
     let kind = ResourceKind::lookup(&kind);
-    super::Objects::check_writable(&kind)?;
+    super::Objects::check_writable(&kind, super::objects::COLLECTION_ALLOWS)?;
     let resource = body::envelope(&kind, body::parse(&payload)?, None)?;
     let created = state.objects.create(resource).await?;
     let location = api::object_path(&kind, &created.metadata.name);
@@ -105,7 +105,7 @@ pub async fn replace(
     Body(payload): Body,
 ) -> Result<Response, ApiError> {
     let kind = ResourceKind::lookup(&kind);
-    super::Objects::check_writable(&kind)?;
+    super::Objects::check_writable(&kind, super::objects::OBJECT_ALLOWS)?;
     let resource = body::envelope(&kind, body::parse(&payload)?, Some(&name))?;
     let (updated, _) = state.objects.update(resource).await?;
     Ok(Json(updated).into_response())
