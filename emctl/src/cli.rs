@@ -345,23 +345,4 @@ mod tests {
         let twice = super::Cli::try_parse_from(["emctl", "uninstall", "--context", "a", "--kube-context", "b"]);
         assert!(twice.is_err(), "one flag under two names");
     }
-
-    #[test]
-    fn checked_in_completions_are_up_to_date() {
-        use clap_complete::Shell;
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../completions");
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
-            let name = crate::cmd::completion::file_name(shell);
-            let expected = crate::cmd::completion::script(shell);
-            let path = dir.join(name);
-            if std::env::var_os("EMCTL_WRITE_COMPLETIONS").is_some() {
-                std::fs::write(&path, &expected).unwrap();
-            }
-            let actual = std::fs::read(&path).unwrap_or_default();
-            assert!(
-                actual == expected,
-                "completions/{name} is out of date: run `EMCTL_WRITE_COMPLETIONS=1 cargo test -p emctl completions`"
-            );
-        }
-    }
 }

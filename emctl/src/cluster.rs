@@ -253,3 +253,11 @@ pub fn reference(api_version: &str, kind: &str, name: &str, namespace: Option<&s
     }
     serde_json::json!({ "apiVersion": api_version, "kind": kind, "metadata": meta })
 }
+
+/// What removing a manifest does, for progress lines of install and uninstall.
+pub fn removed_word(manifest: &meshlib::install::Manifest) -> &'static str {
+    match manifest.ownership {
+        meshlib::install::Ownership::Object => "deleted",
+        meshlib::install::Ownership::Labels => "unlabelled",
+    }
+}

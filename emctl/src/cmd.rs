@@ -1,73 +1,26 @@
 //! Dispatch: one module per subcommand, each a thin adapter from arguments to meshlib calls.
+//! Commands never import each other: what several of them (or the dashboard) do is in
+//! [`crate::ops`].
 
 mod api_resources;
 mod apply;
 mod check;
-pub mod completion;
-pub mod delete;
+mod completion;
+mod delete;
 mod demo;
-pub mod describe;
-pub mod edit;
+mod describe;
+mod edit;
 mod get;
-mod give_back;
 mod install;
-mod install_access;
-mod install_tls;
 mod instances;
 mod migrate;
 mod uninstall;
 mod version;
 
-use meshlib::client::{Client, Config};
 use meshlib::kind::{Kind, ResourceKind, Scope};
 
-use crate::cli::{Cli, Command, GlobalArgs};
-use crate::config::{self, Resolved};
-
-/// How a command ended once it has reported its own problems.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Everything worked.
-    Success,
-    /// Something failed and was reported.
-    Failure,
-}
-
-impl Exit {
-    /// Failure when `failed`.
-    pub fn from_failed(failed: bool) -> Self {
-        if failed { Self::Failure } else { Self::Success }
-    }
-}
-
-/// What every command that talks to the control plane needs.
-pub struct Ctx {
-    /// The client.
-    pub client: Client,
-    /// Where it points, for hints.
-    pub config: Resolved,
-}
-
-impl Ctx {
-    fn new(cli: &Cli) -> anyhow::Result<Self> {
-        Self::with(config::resolve(&cli.global)?)
-    }
-
-    /// For a command on the cluster of the kubeconfig context `kube_context`: through the
-    /// ~/.emctlrc context of that name when there is one.
-    fn for_cluster(global: &GlobalArgs, kube_context: &str) -> anyhow::Result<Self> {
-        Self::with(config::resolve_for_cluster(global, kube_context)?)
-    }
-
-    fn with(config: Resolved) -> anyhow::Result<Self> {
-        let client = Client::new(&Config {
-            server: config.server.clone(),
-            token: config.token.clone(),
-            timeout: config.timeout,
-        })?;
-        Ok(Self { client, config })
-    }
-}
+use crate::cli::{Cli, Command};
+pub use crate::context::{Ctx, Exit};
 
 /// Apply order: definitions before what uses them (custom kinds, tenants before services,
 /// services before their parts, custom resources last). Deletion runs it backwards.

@@ -33,7 +33,7 @@ use tokio::sync::mpsc;
 use self::action::{Action, Effect};
 use self::app::{App, Settings};
 use crate::cli::{DashboardArgs, EditFormat};
-use crate::cmd::{Ctx, Exit};
+use crate::context::{Ctx, Exit};
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(30);
@@ -188,7 +188,7 @@ impl Loop<'_> {
                 let (client, config, tx) = (self.ctx.client.clone(), self.ctx.config.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let result = match client.delete(&target.kind, &target.name).await {
-                        Ok(_) => Ok(crate::cmd::delete::deleted(&target.kind, &target.name)),
+                        Ok(_) => Ok(crate::ops::deleted(&target.kind, &target.name)),
                         Err(err) => Err(crate::report::client_error(&target.reference(), &err, &config)),
                     };
                     let _ = tx.send(Action::Done(result)).await;
@@ -198,11 +198,15 @@ impl Loop<'_> {
                 // The terminal reader must stop, or it would take keys meant for the editor.
                 drop(std::mem::replace(events, EventStream::new()));
                 self.screen.suspend();
-                let outcome = crate::cmd::edit::edit(self.ctx, &target.kind, &target.name, EditFormat::Yaml).await;
+                let outcome = crate::ops::edit::edit(self.ctx, &target.kind, &target.name, EditFormat::Yaml).await;
                 self.screen.resume()?;
                 let result = match outcome {
                     Ok(outcome) => match outcome.message() {
-                        (message, false) => Ok(message),
+                        // Warnings make it a notice the user dismisses, not a passing status line.
+                        (message, false) => Ok(std::iter::once(message)
+                            .chain(outcome.warnings().iter().cloned())
+                            .collect::<Vec<_>>()
+                            .join("\n")),
                         (message, true) => Err(message),
                     },
                     Err(err) => Err(format!("error: {err:#}")),

@@ -12,7 +12,11 @@ use crate::cli::Output;
 
 /// `kind/name` as kubectl writes it: the kind lower-cased.
 pub fn name_of(resource: &Resource) -> String {
-    format!("{}/{}", resource.kind.to_ascii_lowercase(), resource.metadata.name)
+    format!(
+        "{}/{}",
+        resource.kind.name().to_ascii_lowercase(),
+        resource.metadata.name
+    )
 }
 
 /// Renders rows under headers, kubectl style: no borders, 3-space gutters, left-aligned.

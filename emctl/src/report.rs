@@ -3,6 +3,8 @@
 
 use meshlib::client::Error as ClientError;
 use meshlib::decode::DocumentError;
+use meshlib::kind::ResourceKind;
+use meshlib::resource::Resource;
 
 use crate::config::Resolved;
 
@@ -26,11 +28,10 @@ pub fn client_error(subject: &str, err: &ClientError, config: &Resolved) -> Stri
     };
     match err {
         ClientError::Status { body, .. } => {
-            if !body.details.is_empty() {
+            if err.is_invalid() && !body.details.is_empty() {
                 // The message lists the problems too; show them one per line instead.
-                let head = body.message.split(" is invalid:").next().unwrap_or(&body.message);
                 out = if subject.is_empty() {
-                    format!("error: {head} is invalid:")
+                    "error: the object is invalid:".to_owned()
                 } else {
                     format!("error: {subject} is invalid:")
                 };
@@ -69,6 +70,27 @@ pub fn root_cause(err: &dyn std::error::Error) -> String {
         last = cause;
     }
     last.to_string()
+}
+
+/// The message for a kind the server knows neither as built in nor as custom (the user's
+/// spelling), or `None` for any other failure.
+pub fn unknown_kind(kind: &ResourceKind, err: &ClientError) -> Option<String> {
+    match kind {
+        ResourceKind::Custom(name) if err.is_unknown_kind() => Some(format!(
+            "error: unknown kind {name:?}: not a built-in kind (see `emctl api-resources`) and no CustomResourceKind defines it"
+        )),
+        _ => None,
+    }
+}
+
+/// One `warning:` line per setting of `resource` that the mesh accepts but does not act on
+/// yet (see `meshlib::inert`); `at` says where the object came from (`file: document 2: `).
+pub fn inert(at: &str, resource: &Resource) -> Vec<String> {
+    let name = crate::output::name_of(resource);
+    meshlib::inert::warnings(resource)
+        .iter()
+        .map(|warning| format!("warning: {at}{name}: {warning}"))
+        .collect()
 }
 
 /// A refused document.

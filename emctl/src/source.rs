@@ -17,6 +17,26 @@ pub struct Source {
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// Reads and decodes every location; unreadable ones are reported.
+pub async fn decode_all(
+    locations: &[String],
+    recursive: bool,
+    timeout: Duration,
+) -> (Vec<meshlib::decode::Decoded>, bool) {
+    let mut failed = false;
+    let mut documents = Vec::new();
+    for source in read_all(locations, recursive, timeout).await {
+        match source {
+            Ok(source) => documents.extend(meshlib::decode::decode_str(&source.text, &source.name)),
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                failed = true;
+            }
+        }
+    }
+    (documents, failed)
+}
+
 /// Reads every location; a location that fails yields an error in its place.
 pub async fn read_all(locations: &[String], recursive: bool, timeout: Duration) -> Vec<anyhow::Result<Source>> {
     let mut out = Vec::new();

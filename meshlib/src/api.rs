@@ -37,12 +37,113 @@ pub fn registry_path(instance: Option<(&str, &str)>) -> String {
     }
 }
 
+/// Why a request failed, for programs: clients branch on it, never on the message, which is
+/// for people and may change. Each reason has one HTTP status ([`Reason::status`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The object breaks a rule; `details` lists every field problem.
+    Invalid,
+    /// The request itself is malformed: its body, query or path.
+    BadRequest,
+    /// No token, or one the server does not know.
+    Unauthorized,
+    /// The token's role may not do this.
+    Forbidden,
+    /// The object (or the Service a part or instance belongs to) does not exist.
+    NotFound,
+    /// The kind is neither built in nor defined by a CustomResourceKind.
+    UnknownKind,
+    /// No route has this path.
+    NoRoute,
+    /// An object of that name exists already.
+    AlreadyExists,
+    /// The object changed since it was read (a stale `resourceVersion`), or something it refers
+    /// to was deleted meanwhile.
+    Conflict,
+    /// The object is still in use: a tenant with services, a custom kind with resources.
+    InUse,
+    /// The route does not take this method (e.g. writing a kind sidecars register).
+    MethodNotAllowed,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The server cannot serve now (its store does not answer).
+    Unavailable,
+    /// The server failed; the cause is in its log.
+    Internal,
+    /// A reason this client does not know (a newer server), or none (an older one).
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+impl Reason {
+    /// Every reason a server sends, for the OpenAPI document and tests.
+    pub const ALL: &[Reason] = &[
+        Self::Invalid,
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::UnknownKind,
+        Self::NoRoute,
+        Self::AlreadyExists,
+        Self::Conflict,
+        Self::InUse,
+        Self::MethodNotAllowed,
+        Self::PayloadTooLarge,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
+    /// The HTTP status a server answers with for this reason.
+    #[must_use]
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Invalid | Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound | Self::UnknownKind | Self::NoRoute => 404,
+            Self::MethodNotAllowed => 405,
+            Self::AlreadyExists | Self::Conflict | Self::InUse => 409,
+            Self::PayloadTooLarge => 413,
+            Self::Internal | Self::Unknown => 500,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// The name written in `reason` (`NotFound`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Invalid => "Invalid",
+            Self::BadRequest => "BadRequest",
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::NotFound => "NotFound",
+            Self::UnknownKind => "UnknownKind",
+            Self::NoRoute => "NoRoute",
+            Self::AlreadyExists => "AlreadyExists",
+            Self::Conflict => "Conflict",
+            Self::InUse => "InUse",
+            Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::Unavailable => "Unavailable",
+            Self::Internal => "Internal",
+            Self::Unknown => "Unknown",
+        }
+    }
+}
+
 /// Error body of every failed request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// HTTP status code.
     pub code: u16,
-    /// What went wrong; for validation errors it lists every problem.
+    /// Why, for programs.
+    #[serde(default)]
+    pub reason: Reason,
+    /// What went wrong, for people; for validation errors it lists every problem.
     pub message: String,
     /// Field problems of a refused object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -121,4 +222,27 @@ pub struct VersionInfo {
     pub api_version: String,
     /// Storage backend in use.
     pub store: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_is_written_by_its_name_and_read_back() {
+        for reason in Reason::ALL {
+            let text = serde_json::to_string(reason).expect("serialise");
+            assert_eq!(text, format!("\"{}\"", reason.name()));
+            assert_eq!(serde_json::from_str::<Reason>(&text).expect("parse"), *reason);
+            assert!((400..600).contains(&reason.status()), "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn a_reason_from_a_newer_server_or_none_reads_as_unknown() {
+        let body: ErrorBody = serde_json::from_str(r#"{"code":418,"reason":"Teapot","message":"x"}"#).expect("parse");
+        assert_eq!(body.reason, Reason::Unknown);
+        let body: ErrorBody = serde_json::from_str(r#"{"code":404,"message":"x"}"#).expect("parse");
+        assert_eq!(body.reason, Reason::Unknown);
+    }
 }

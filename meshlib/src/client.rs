@@ -195,9 +195,11 @@ impl Client {
     /// # Errors
     /// [`Error::is_conflict`] when it exists; 400 with every problem when invalid.
     pub async fn create(&self, resource: &Resource) -> Result<Resource> {
-        let kind = resource.resource_kind();
-        self.send(self.request(Method::POST, &api::collection_path(&kind)).json(resource))
-            .await
+        self.send(
+            self.request(Method::POST, &api::collection_path(&resource.kind))
+                .json(resource),
+        )
+        .await
     }
 
     /// Replaces an object. With `metadata.resourceVersion` set, a concurrent change makes it
@@ -206,8 +208,7 @@ impl Client {
     /// # Errors
     /// Not found, conflict, validation, transport and server errors.
     pub async fn update(&self, resource: &Resource) -> Result<Resource> {
-        let kind = resource.resource_kind();
-        let path = api::object_path(&kind, &resource.metadata.name);
+        let path = api::object_path(&resource.kind, &resource.metadata.name);
         self.send(self.request(Method::PUT, &path).json(resource)).await
     }
 
@@ -226,10 +227,10 @@ impl Client {
     /// # Errors
     /// Validation, conflict, transport and server errors.
     pub async fn apply(&self, resource: &Resource) -> Result<(ApplyOutcome, Resource)> {
-        let kind = resource.resource_kind();
+        let kind = &resource.kind;
         // A create can race with another writer; one retry through the update path settles it.
         for _ in 0..3 {
-            match self.get_opt(&kind, &resource.metadata.name).await? {
+            match self.get_opt(kind, &resource.metadata.name).await? {
                 None => match self.create(resource).await {
                     Ok(created) => return Ok((ApplyOutcome::Created, created)),
                     Err(err) if err.is_conflict() => continue,
@@ -365,6 +366,7 @@ impl WatchState {
 fn status_error(status: StatusCode, method: &Method, url: &str, body: &[u8]) -> Error {
     let body = serde_json::from_slice::<ErrorBody>(body).unwrap_or_else(|_| ErrorBody {
         code: status.as_u16(),
+        reason: api::Reason::Unknown,
         message: String::from_utf8_lossy(body).trim().chars().take(500).collect(),
         details: Vec::new(),
     });

@@ -264,7 +264,7 @@ pub fn normalize(value: Value) -> Result<Resource, DocumentError> {
     match (kind, metadata, spec) {
         (Some(kind), Some(metadata), Some(spec)) if p.is_empty() => Ok(Resource {
             api_version: API_VERSION.to_owned(),
-            kind: kind.name().to_owned(),
+            kind,
             metadata,
             spec,
         }),
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn field_names_match_case_insensitively_and_come_back_camel_case() {
         let r = one("apiversion: mesh.megaease.com/v1alpla1\nKind: service\nMetadata: {Name: order}\nspec:\n  REGISTERTENANT: t1\n  LoadBalance: {POLICY: random}\n").unwrap();
-        assert_eq!(r.kind, "Service");
+        assert_eq!(r.kind, Kind::Service);
         assert_eq!(r.api_version, API_VERSION);
         assert_eq!(r.spec["registerTenant"], "t1");
         assert_eq!(r.spec["loadBalance"]["policy"], "random");
@@ -428,7 +428,7 @@ mod tests {
     fn custom_kinds_keep_their_spec() {
         let r =
             one("kind: ShadowService\nmetadata: {name: s1}\nspec: {serviceName: order, namespace: default}\n").unwrap();
-        assert_eq!(r.resource_kind(), ResourceKind::Custom("ShadowService".into()));
+        assert_eq!(r.kind, ResourceKind::Custom("ShadowService".into()));
         assert_eq!(r.spec["serviceName"], "order");
     }
 }

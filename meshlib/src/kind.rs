@@ -100,7 +100,8 @@ pub struct KindInfo {
     pub normalize: Normalize,
     /// The spec's JSON Schema.
     pub schema: fn() -> Value,
-    /// One line for `emctl api-resources` and the OpenAPI document.
+    /// One line for `emctl api-resources` and the OpenAPI document: what the kind is for. What
+    /// of it is not acted on yet is in [`crate::inert`], not here.
     pub description: &'static str,
 }
 
@@ -172,7 +173,7 @@ pub static KINDS: &[KindInfo] = &[
             col("INGRESS-PORT", Field("/ingressPort")),
             wide("MTLS", Field("/security/mtlsMode"))
         ],
-        "Mesh-wide settings: heartbeats, registry protocol, ports, mTLS, injected images"
+        "Mesh-wide settings: heartbeats, registry protocol, sidecar ports, injected images"
     ),
     kind!(
         Tenant,
@@ -205,7 +206,7 @@ pub static KINDS: &[KindInfo] = &[
             wide("DISCOVERY", Field("/sidecar/discoveryType")),
             wide("LOAD-BALANCE", Field("/loadBalance/policy"))
         ],
-        "A mesh service: its tenant, sidecar ports and traffic policies"
+        "A mesh service: its tenant and traffic policies"
     ),
     kind!(
         ServiceInstance,
@@ -337,7 +338,7 @@ pub static KINDS: &[KindInfo] = &[
         Scope::Object,
         true,
         [col("MATCHES", Names("/matches", "name"))],
-        "Named HTTP matches used by TrafficTargets and TrafficSplits (SMI)"
+        "Named HTTP matches for TrafficTargets and TrafficSplits (SMI)"
     ),
     kind!(
         TrafficTarget,
@@ -353,7 +354,7 @@ pub static KINDS: &[KindInfo] = &[
             col("SOURCES", Names("/sources", "name")),
             col("RULES", Names("/rules", "name"))
         ],
-        "Lets source services call a destination service (SMI access)"
+        "Lets source services discover a destination service of another tenant (SMI)"
     ),
     kind!(
         TrafficSplit,
@@ -401,7 +402,7 @@ pub static KINDS: &[KindInfo] = &[
             col("STATIC", Count("/staticDependencies")),
             col("LEARNED", Count("/learnedDependencies"))
         ],
-        "The services a service calls, so its sidecar only gets their config"
+        "Declares the services a service calls, meant to limit its sidecar's config"
     ),
     kind!(
         CustomResourceKind,
@@ -519,6 +520,33 @@ impl ResourceKind {
 impl fmt::Display for ResourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl From<Kind> for ResourceKind {
+    fn from(kind: Kind) -> Self {
+        Self::Builtin(kind)
+    }
+}
+
+impl PartialEq<Kind> for ResourceKind {
+    fn eq(&self, other: &Kind) -> bool {
+        *self == Self::Builtin(*other)
+    }
+}
+
+/// Written as its canonical name, as `kind:` of a document.
+impl serde::Serialize for ResourceKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Read from `kind:` of a document: built-in names ignoring case, else a custom kind.
+impl<'de> serde::Deserialize<'de> for ResourceKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Self::from_document(&name))
     }
 }
 

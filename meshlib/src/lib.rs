@@ -8,6 +8,7 @@
 //! - [`validate`], [`schema`], [`duration`]: problems with field paths, structural checks, durations.
 //! - [`install`]: the Kubernetes objects of `emctl install`.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
+//! - [`inert`]: what the mesh accepts but does not act on yet (apply warns about it).
 //! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
 //! - [`routing`]: where a call goes; [`resilience`]: mock, rate limit, circuit breaker, retry and
 //!   timeout of a call; [`matcher`]: the compiled string matcher both use.
@@ -16,6 +17,7 @@ pub mod api;
 pub mod client;
 pub mod decode;
 pub mod duration;
+pub mod inert;
 pub mod inject;
 pub mod install;
 pub mod kind;

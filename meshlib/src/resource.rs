@@ -20,8 +20,8 @@ pub const ACCEPTED_API_VERSIONS: &[&str] = &[API_VERSION, "mesh.megaease.com/v1a
 pub struct Resource {
     /// Always [`API_VERSION`] once decoded.
     pub api_version: String,
-    /// Canonical kind name.
-    pub kind: String,
+    /// The kind, written as its canonical name.
+    pub kind: ResourceKind,
     /// Name, labels and bookkeeping.
     pub metadata: Metadata,
     /// The kind's spec, in canonical camelCase.
@@ -52,19 +52,13 @@ impl Resource {
     pub fn new(kind: &ResourceKind, name: &str, spec: Value) -> Self {
         Self {
             api_version: API_VERSION.to_owned(),
-            kind: kind.name().to_owned(),
+            kind: kind.clone(),
             metadata: Metadata {
                 name: name.to_owned(),
                 ..Metadata::default()
             },
             spec,
         }
-    }
-
-    /// The kind, resolved against the kind table.
-    #[must_use]
-    pub fn resource_kind(&self) -> ResourceKind {
-        ResourceKind::from_document(&self.kind)
     }
 
     /// `Kind/name`, as messages name objects.
@@ -83,13 +77,12 @@ impl Resource {
     /// carry `kind`. The resource version rides along as `resourceVersion`.
     #[must_use]
     pub fn to_flat(&self) -> Value {
-        let kind = self.resource_kind();
         let mut map = Map::new();
         if matches!(
-            kind,
+            self.kind,
             ResourceKind::Custom(_) | ResourceKind::Builtin(Kind::MeshController)
         ) {
-            map.insert("kind".into(), Value::String(self.kind.clone()));
+            map.insert("kind".into(), Value::String(self.kind.name().to_owned()));
         }
         map.insert("name".into(), Value::String(self.metadata.name.clone()));
         if let Value::Object(spec) = &self.spec {

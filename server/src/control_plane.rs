@@ -5,6 +5,7 @@ mod auth;
 mod body;
 mod compat;
 mod error;
+mod extract;
 pub mod instances;
 mod metrics;
 mod objects;
@@ -12,6 +13,7 @@ mod openapi;
 mod overlay;
 mod registry;
 mod resources;
+mod stored;
 mod watch;
 pub mod webhook;
 
@@ -61,11 +63,7 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(_) => Json(json!({"status": "ready"})).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness probe failed");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"code": 503, "message": "store unavailable"})),
-            )
-                .into_response()
+            ApiError::Unavailable("store unavailable".to_owned()).into_response()
         }
     }
 }
@@ -75,11 +73,15 @@ async fn healthz() -> Json<Value> {
 }
 
 async fn no_route(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+    ApiError::NoRoute(format!("no route for {method} {}", uri.path()))
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> ApiError {
-    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
+    // The method router sets `Allow` on this answer itself.
+    ApiError::MethodNotAllowed {
+        message: format!("{method} is not supported on {}", uri.path()),
+        allow: "",
+    }
 }
 
 /// All routes; `/apis/...` behind authentication, probes and documents open.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use meshlib::client::ApplyOutcome;
-use meshlib::decode::{Decoded, DocumentRef, decode_str};
+use meshlib::decode::{Decoded, DocumentRef};
 use meshlib::kind::{Kind, ResourceKind};
 use meshlib::part;
 use meshlib::resource::Resource;
@@ -24,34 +24,18 @@ pub enum Mode {
     Create,
 }
 
-/// Reads and decodes every location; unreadable ones are reported.
-pub async fn decode_all(locations: &[String], recursive: bool, ctx: &Ctx) -> (Vec<Decoded>, bool) {
-    let mut failed = false;
-    let mut documents = Vec::new();
-    for source in source::read_all(locations, recursive, ctx.config.timeout).await {
-        match source {
-            Ok(source) => documents.extend(decode_str(&source.text, &source.name)),
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                failed = true;
-            }
-        }
-    }
-    (documents, failed)
-}
-
 /// Client-side check of a custom resource against its kind's schema, from this batch or the server.
 async fn check_custom(
     ctx: &Ctx,
     resource: &Resource,
     batch: &HashMap<String, serde_json::Value>,
 ) -> Result<(), String> {
-    let kind = resource.kind.clone();
-    let schema = match batch.get(&kind) {
+    let kind = resource.kind.name();
+    let schema = match batch.get(kind) {
         Some(schema) => schema.clone(),
         None => match ctx
             .client
-            .get_opt(&ResourceKind::Builtin(Kind::CustomResourceKind), &kind)
+            .get_opt(&ResourceKind::Builtin(Kind::CustomResourceKind), kind)
             .await
         {
             Ok(Some(definition)) => definition
@@ -67,7 +51,7 @@ async fn check_custom(
             Err(err) => return Err(report::client_error("", &err, &ctx.config)),
         },
     };
-    meshlib::spec::custom::validate_resource(&schema, &kind, &resource.metadata.name, &resource.spec).map_err(
+    meshlib::spec::custom::validate_resource(&schema, kind, &resource.metadata.name, &resource.spec).map_err(
         |problems| {
             let mut out = format!("{} is invalid: {} problem(s)", resource.reference(), problems.len());
             for p in problems {
@@ -95,7 +79,7 @@ fn coalesce(documents: Vec<Decoded>) -> (Vec<Decoded>, HashMap<String, Vec<Merge
             d.result
                 .as_ref()
                 .ok()
-                .filter(|r| r.kind == Kind::Service.name())
+                .filter(|r| r.kind == Kind::Service)
                 .map(|r| (r.metadata.name.clone(), i))
         })
         .collect();
@@ -104,7 +88,7 @@ fn coalesce(documents: Vec<Decoded>) -> (Vec<Decoded>, HashMap<String, Vec<Merge
     let mut keep = Vec::with_capacity(documents.len());
     for (i, document) in documents.iter().enumerate() {
         let target = document.result.as_ref().ok().and_then(|r| {
-            let (kind, path) = part::path_of(&r.resource_kind())?;
+            let (kind, path) = part::path_of(&r.kind)?;
             let service = *services.get(&r.metadata.name)?;
             Some((service, kind, path, r.spec.clone()))
         });
@@ -171,13 +155,13 @@ fn part_outcome(
 
 /// Runs apply or create.
 pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit> {
-    let (documents, mut failed) = decode_all(&args.files, args.recursive, ctx).await;
+    let (documents, mut failed) = source::decode_all(&args.files, args.recursive, ctx.config.timeout).await;
     let (mut documents, mut merged) = coalesce(documents);
-    documents.sort_by_key(|d| d.result.as_ref().map_or(0, |r| dependency_rank(&r.resource_kind())));
+    documents.sort_by_key(|d| d.result.as_ref().map_or(0, |r| dependency_rank(&r.kind)));
     let batch: HashMap<String, serde_json::Value> = documents
         .iter()
         .filter_map(|d| d.result.as_ref().ok())
-        .filter(|r| r.kind == Kind::CustomResourceKind.name())
+        .filter(|r| r.kind == Kind::CustomResourceKind)
         .map(|r| {
             (
                 r.metadata.name.clone(),
@@ -198,7 +182,7 @@ pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit>
                 continue;
             }
         };
-        let kind = resource.resource_kind();
+        let kind = resource.kind.clone();
         if let Some(k) = kind.builtin().filter(|k| !k.info().writable) {
             eprintln!(
                 "error: {}: {k} objects are registered by sidecars and cannot be applied",
@@ -213,6 +197,9 @@ pub async fn run(ctx: &Ctx, args: &FileArgs, mode: Mode) -> anyhow::Result<Exit>
             eprintln!("error: {}: {message}", document.at);
             failed = true;
             continue;
+        }
+        for warning in report::inert(&format!("{}: ", document.at), &resource) {
+            eprintln!("{warning}");
         }
         let name = name_of(&resource);
         if args.dry_run {

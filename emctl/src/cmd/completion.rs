@@ -33,3 +33,25 @@ pub fn run(shell: Shell) -> anyhow::Result<Exit> {
     std::io::stdout().write_all(&script(shell))?;
     Ok(Exit::Success)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checked_in_completions_are_up_to_date() {
+        use clap_complete::Shell;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../completions");
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+            let name = super::file_name(shell);
+            let expected = super::script(shell);
+            let path = dir.join(name);
+            if std::env::var_os("EMCTL_WRITE_COMPLETIONS").is_some() {
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let actual = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                actual == expected,
+                "completions/{name} is out of date: run `EMCTL_WRITE_COMPLETIONS=1 cargo test -p emctl completions`"
+            );
+        }
+    }
+}

@@ -3,20 +3,10 @@
 
 use meshlib::kind::ResourceKind;
 
-use super::apply::decode_all;
 use super::{Ctx, Exit, dependency_rank};
 use crate::cli::DeleteArgs;
-use crate::report;
-
-/// What deleting `kind/name` did, as the user is told (instances are taken offline).
-pub fn deleted(kind: &ResourceKind, name: &str) -> String {
-    let subject = format!("{}/{name}", kind.name().to_ascii_lowercase());
-    if *kind == ResourceKind::Builtin(meshlib::kind::Kind::ServiceInstance) {
-        format!("{subject} taken offline (its sidecar removes it; `emctl online` undoes this)")
-    } else {
-        format!("{subject} deleted")
-    }
-}
+use crate::ops::deleted;
+use crate::{report, source};
 
 /// Runs `delete`.
 pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
@@ -30,15 +20,11 @@ pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
         let kind = ResourceKind::lookup(kind);
         targets.extend(args.names.iter().map(|n| (String::new(), kind.clone(), n.clone())));
     } else {
-        let (documents, read_failed) = decode_all(&args.files, args.recursive, ctx).await;
+        let (documents, read_failed) = source::decode_all(&args.files, args.recursive, ctx.config.timeout).await;
         failed |= read_failed;
         for document in documents {
             match document.result {
-                Ok(resource) => targets.push((
-                    format!("{}: ", document.at),
-                    resource.resource_kind(),
-                    resource.metadata.name,
-                )),
+                Ok(resource) => targets.push((format!("{}: ", document.at), resource.kind, resource.metadata.name)),
                 Err(err) => {
                     eprintln!("{}", report::document_error(&document.at, &err));
                     failed = true;
@@ -53,7 +39,7 @@ pub async fn run(ctx: &Ctx, args: &DeleteArgs) -> anyhow::Result<Exit> {
             Ok(_) => println!("{}", deleted(&kind, &name)),
             Err(err) if err.is_not_found() && args.ignore_not_found => {}
             Err(err) => {
-                let message = super::get::unknown_kind(&kind, &err)
+                let message = report::unknown_kind(&kind, &err)
                     .unwrap_or_else(|| report::client_error(&format!("{at}{subject}"), &err, &ctx.config));
                 eprintln!("{message}");
                 failed = true;

@@ -6,26 +6,18 @@ use futures_util::StreamExt;
 use meshlib::kind::ResourceKind;
 use meshlib::selector::Selector;
 
+mod filter;
+
 use super::{Ctx, Exit};
 use crate::cli::{GetArgs, Output};
 use crate::{output, report};
-
-/// The message for a kind the server does not know.
-pub fn unknown_kind(kind: &ResourceKind, err: &meshlib::client::Error) -> Option<String> {
-    match kind {
-        ResourceKind::Custom(name) if err.is_not_found() && err.to_string().starts_with("kind ") => Some(format!(
-            "error: unknown kind {name:?}: not a built-in kind (see `emctl api-resources`) and no CustomResourceKind defines it"
-        )),
-        _ => None,
-    }
-}
 
 /// Runs `get`.
 pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
     let kind = ResourceKind::lookup(&args.kind);
     let selector: Option<Selector> = args.selector.as_deref().map(str::parse).transpose()?;
     let width = output::terminal_width();
-    let instances = super::instances::filter(&kind, args, selector.as_ref())?;
+    let instances = filter::instances(&kind, args, selector.as_ref())?;
     let names = instances
         .as_ref()
         .map_or_else(|| args.names.clone(), |(_, names)| names.clone());
@@ -46,7 +38,7 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
             Err(err) => {
                 eprintln!(
                     "{}",
-                    unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+                    report::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
                 );
                 return Ok(Exit::Failure);
             }
@@ -60,7 +52,11 @@ pub async fn run(ctx: &Ctx, args: &GetArgs) -> anyhow::Result<Exit> {
                 Err(err) => {
                     eprintln!(
                         "{}",
-                        unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+                        report::unknown_kind(&kind, &err).unwrap_or_else(|| report::client_error(
+                            "",
+                            &err,
+                            &ctx.config
+                        ))
                     );
                     failed = true;
                     if err.is_transport() {
@@ -115,7 +111,7 @@ async fn watch(
         Err(err) => {
             eprintln!(
                 "{}",
-                unknown_kind(kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
+                report::unknown_kind(kind, &err).unwrap_or_else(|| report::client_error("", &err, &ctx.config))
             );
             return Ok(Exit::Failure);
         }

@@ -1,6 +1,6 @@
 //! `emctl install`: render the mesh's objects, server-side apply them stage by stage with
 //! progress (removing what these options leave out), wait for the mesh's workloads, roll back this
-//! run's creations on failure; then [`super::install_access`] writes ~/.emctlrc.
+//! run's creations on failure; then [`access`] writes ~/.emctlrc.
 
 use std::time::Duration;
 
@@ -11,10 +11,12 @@ use meshlib::install::{Expose, InstallOptions, Manifest, Ownership, Stage, Stora
 use serde_json::Value;
 
 use super::Exit;
-use super::check::Workload;
-use super::install_tls;
 use crate::cli::{ExposeKind, InstallArgs, ManifestFormat, StorageKind};
-use crate::cluster::Cluster;
+use crate::cluster::{self, Cluster};
+use crate::ops::readiness::{self, Workload};
+use crate::ops::secrets;
+
+mod access;
 
 /// Runs `emctl install`.
 pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
@@ -28,13 +30,13 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Failure);
     }
     if args.dry_run {
-        let secrets = install_tls::Secrets::offline(&options, args.webhook_tls_dir.as_deref())?;
+        let secrets = secrets::Secrets::offline(&options, args.webhook_tls_dir.as_deref())?;
         let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.tokens);
         print_manifests(&manifests, args.output)?;
         return Ok(Exit::Success);
     }
     let cluster = Cluster::connect(&args.kube).await?;
-    let secrets = install_tls::Secrets::load_or_create(&cluster, &options, args.webhook_tls_dir.as_deref()).await?;
+    let secrets = secrets::Secrets::load_or_create(&cluster, &options, args.webhook_tls_dir.as_deref()).await?;
     let manifests = meshlib::install::render(&options, &secrets.tls, &secrets.tokens);
     let leftovers = meshlib::install::leftovers(&options);
     let mut created: Vec<&Manifest> = Vec::new();
@@ -49,14 +51,14 @@ pub async fn run(args: &InstallArgs) -> anyhow::Result<Exit> {
             for manifest in created.iter().rev() {
                 let name = manifest.display_name();
                 match cluster.remove_manifest(manifest).await {
-                    Ok(_) => eprintln!("  {name} {}", removed_word(manifest)),
+                    Ok(_) => eprintln!("  {name} {}", cluster::removed_word(manifest)),
                     Err(err) => eprintln!("  {name}: cannot remove: {err:#}"),
                 }
             }
         }
         return Ok(Exit::Failure);
     }
-    super::install_access::finish(&cluster, args, &options, &secrets.tokens.admin).await
+    access::finish(&cluster, args, &options, &secrets.tokens.admin).await
 }
 
 /// Flags over `-f` file over defaults.
@@ -160,14 +162,6 @@ fn spinner(message: String) -> ProgressBar {
     bar
 }
 
-/// What removing a manifest does, for progress lines.
-pub(super) fn removed_word(manifest: &Manifest) -> &'static str {
-    match manifest.ownership {
-        Ownership::Object => "deleted",
-        Ownership::Labels => "unlabelled",
-    }
-}
-
 /// Applies the manifests stage by stage; `changed` collects what this run created (objects) or
 /// set (labels of objects the mesh does not own), for a rollback.
 async fn apply_stages<'m>(
@@ -205,13 +199,13 @@ async fn apply_stages<'m>(
                 err.context(format!("{name}: cannot remove what these options leave out"))
             })?;
             if deleted {
-                lines.push(format!("  {name} {}", removed_word(leftover)));
+                lines.push(format!("  {name} {}", cluster::removed_word(leftover)));
             }
         }
         let staged = manifests.iter().any(|m| m.stage == stage);
         let workload = match stage {
-            Stage::ControlPlane => Some(&super::check::CONTROL_PLANE),
-            Stage::IngressController => Some(&super::check::INGRESS_CONTROLLER),
+            Stage::ControlPlane => Some(&readiness::CONTROL_PLANE),
+            Stage::IngressController => Some(&readiness::INGRESS_CONTROLLER),
             _ => None,
         };
         if let Some(workload) = workload.filter(|_| staged && args.wait) {
@@ -239,13 +233,13 @@ async fn apply_stages<'m>(
 async fn wait_ready(cluster: &Cluster, namespace: &str, workload: &Workload, timeout: Duration) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if let Some((ready, want)) = super::check::readiness(cluster, namespace, workload).await?
+        if let Some((ready, want)) = readiness::readiness(cluster, namespace, workload).await?
             && ready >= want
         {
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {
-            let reasons = super::check::unready_pods(cluster, namespace, workload).await?;
+            let reasons = readiness::unready_pods(cluster, namespace, workload).await?;
             bail!(
                 "{}/{namespace}/{} not ready after {}:\n{}",
                 workload.kind,

@@ -13,10 +13,10 @@ use meshlib::kind::{Kind, ResourceKind};
 use meshlib::migration::{BEFORE_MIGRATE, Saved};
 use serde_json::json;
 
-use super::give_back::{self, qualified};
 use super::{Ctx, Exit};
 use crate::cli::{GlobalArgs, MigrateArgs};
 use crate::cluster::Cluster;
+use crate::ops::workloads::{self, qualified};
 
 /// Runs `emctl migrate`.
 pub async fn run(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<Exit> {
@@ -35,7 +35,7 @@ pub async fn run(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<Exit
     let tenant_kind = ResourceKind::Builtin(Kind::Tenant);
     let service_kind = ResourceKind::Builtin(Kind::Service);
     let tenant_exists = ctx.client.get_opt(&tenant_kind, &args.tenant).await?.is_some();
-    let sidecar_token = super::install_tls::existing_tokens(&cluster, &args.kube.mesh_namespace)
+    let sidecar_token = crate::ops::secrets::existing_tokens(&cluster, &args.kube.mesh_namespace)
         .await?
         .map(|tokens| tokens.sidecar)
         .filter(|token| !token.is_empty());
@@ -201,7 +201,7 @@ async fn apply_mesh(ctx: &Ctx, kind: &str, name: &str, spec: serde_json::Value) 
         .map_err(|err| anyhow::anyhow!(crate::report::client_error("", &err, &ctx.config)))?;
     println!(
         "{}/{} {}",
-        resource.kind.to_lowercase(),
+        resource.kind.name().to_lowercase(),
         resource.metadata.name,
         outcome.word()
     );
@@ -259,8 +259,8 @@ async fn rollback(cluster: &Cluster, args: &MigrateArgs, wanted: &str) -> anyhow
         eprintln!("nothing changed");
         return Ok(Exit::Failure);
     }
-    let said = match give_back::give_back(cluster, deployment).await? {
-        Some(how) => give_back::said(deployment, how),
+    let said = match workloads::give_back(cluster, deployment).await? {
+        Some(how) => workloads::said(deployment, how),
         // Meshed before migrate kept copies: take the mesh out by its switch.
         None => {
             annotate(cluster, deployment, json!({ ENABLE: "false" })).await?;

@@ -11,9 +11,10 @@ use meshlib::install::{InstallOptions, Manifest, Stage, Tokens, WebhookTls};
 
 use meshlib::inject::ENABLE;
 
-use super::{Exit, give_back};
+use super::Exit;
 use crate::cli::UninstallArgs;
 use crate::cluster::{Cluster, reference};
+use crate::ops::workloads;
 
 /// Runs `emctl uninstall`.
 pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
@@ -85,18 +86,18 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
 /// Gives the migrated workloads back (see the module's doc). `None` when the user said no;
 /// else how many were given back.
 async fn give_back_workloads(cluster: &Cluster, args: &UninstallArgs) -> anyhow::Result<Option<usize>> {
-    let migrated = give_back::migrated(cluster).await?;
+    let migrated = workloads::migrated(cluster).await?;
     let meshed_by_hand = meshed_without_copy(cluster).await?;
     for deployment in &meshed_by_hand {
         eprintln!(
             "warning: deployment/{} is in the mesh by its own {ENABLE} annotation (not by emctl migrate): it keeps its sidecar until you remove the annotation",
-            give_back::qualified(deployment)
+            workloads::qualified(deployment)
         );
     }
     if migrated.is_empty() {
         return Ok(Some(0));
     }
-    let names: Vec<String> = migrated.iter().map(give_back::qualified).collect();
+    let names: Vec<String> = migrated.iter().map(workloads::qualified).collect();
     if args.keep_workloads {
         eprintln!(
             "warning: keeping the sidecars of the migrated deployments {} (--keep-workloads); they will have no control plane",
@@ -117,9 +118,9 @@ async fn give_back_workloads(cluster: &Cluster, args: &UninstallArgs) -> anyhow:
     }
     let mut given = 0;
     for deployment in &migrated {
-        match give_back::give_back(cluster, deployment).await {
+        match workloads::give_back(cluster, deployment).await {
             Ok(Some(how)) => {
-                println!("  {}", give_back::said(deployment, how));
+                println!("  {}", workloads::said(deployment, how));
                 given += 1;
             }
             Ok(None) => {}
@@ -142,7 +143,7 @@ async fn meshed_without_copy(cluster: &Cluster) -> anyhow::Result<Vec<k8s_openap
         .items
         .into_iter()
         .filter(|d| {
-            !give_back::has_copy(d)
+            !workloads::has_copy(d)
                 && d.metadata
                     .annotations
                     .as_ref()
@@ -156,7 +157,7 @@ async fn remove(cluster: &Cluster, manifest: &Manifest, failed: &mut bool) -> bo
     let removed = cluster.remove_manifest(manifest).await;
     report(
         &manifest.display_name(),
-        super::install::removed_word(manifest),
+        crate::cluster::removed_word(manifest),
         removed,
         failed,
     )

@@ -253,8 +253,9 @@ impl App {
                 });
             }
             Action::Golden(golden) => self.golden = golden,
+            // Several lines (the problems of an edit, warnings of a saved one) need a notice.
+            Action::Done(Ok(message) | Err(message)) if message.contains('\n') => self.mode = Mode::Notice(message),
             Action::Done(Ok(message)) => self.say(message, false),
-            Action::Done(Err(message)) if message.contains('\n') => self.mode = Mode::Notice(message),
             Action::Done(Err(message)) => self.say(message, true),
             Action::Quit => {
                 self.quit = true;

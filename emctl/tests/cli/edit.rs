@@ -96,3 +96,26 @@ fn a_stale_resource_version_in_a_file_is_refused() {
     run.failure();
     assert!(run.stderr.contains("stale resourceVersion"), "{}", run.stderr);
 }
+
+#[test]
+fn a_saved_edit_warns_about_settings_the_mesh_does_not_act_on() {
+    let cp = ControlPlane::start();
+    cp.emctl_with(
+        &["apply", "-f", "-"],
+        &[],
+        Some("kind: TrafficSplit\nmetadata: {name: order}\nspec: {service: order, backends: [{service: order, weight: 1}]}\n"),
+    )
+    .success();
+    let matches = editor(
+        &cp,
+        "matches-editor",
+        "printf '  matches:\\n  - {kind: HTTPRouteGroup, name: api}\\n' >> \"$1\"",
+    );
+    let run = cp.emctl_with(&["edit", "trafficsplit", "order"], &[("EDITOR", &matches)], None);
+    run.success();
+    assert_eq!(run.stdout, "trafficsplit/order edited\n");
+    assert_eq!(
+        run.stderr,
+        "warning: trafficsplit/order: spec.matches is accepted but not acted on yet: every request to the service is split, whatever it matches\n"
+    );
+}

@@ -216,3 +216,41 @@ fn apply_reads_urls_and_stdin() {
         run.stderr
     );
 }
+
+#[test]
+fn apply_warns_about_settings_the_mesh_does_not_act_on() {
+    let cp = ControlPlane::start();
+    let input = "\
+kind: MeshController
+metadata: {name: easemesh-controller}
+heartbeatInterval: 5s
+security: {mtlsMode: permissive}
+workerSpec: {ingress: {keepAlive: true}}
+---
+kind: Tenant
+metadata: {name: shop}
+spec: {}
+---
+kind: Service
+metadata: {name: order}
+spec:
+  registerTenant: shop
+  sidecar: {discoveryType: eureka, address: 127.0.0.1, ingressPort: 14001, egressPort: 13002}
+  observability: {metrics: {enabled: true}}
+---
+kind: ServiceFence
+metadata: {name: order}
+spec: {enable: true, staticDependencies: [stock]}
+---
+kind: LoadBalance
+metadata: {name: order}
+spec: {policy: random}
+";
+    let run = cp.emctl_with(&["apply", "-f", "-"], &[], Some(input));
+    run.success();
+    insta::assert_snapshot!("apply_warns_not_acted_on", run.snapshot());
+    // The warnings are the same for create, and for a dry run; they never change the exit code.
+    let dry = cp.emctl_with(&["create", "-f", "-", "--dry-run"], &[], Some(input));
+    dry.success();
+    assert_eq!(dry.stderr, run.stderr);
+}

@@ -1,6 +1,6 @@
 //! Errors of the control-plane client.
 
-use crate::api::ErrorBody;
+use crate::api::{ErrorBody, Reason};
 
 /// Why a call to the control plane failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,10 +54,31 @@ impl Error {
         }
     }
 
-    /// The object does not exist.
+    /// Why the server refused, when it answered with an error body.
+    #[must_use]
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Self::Status { body, .. } => Some(body.reason),
+            _ => None,
+        }
+    }
+
+    /// The object does not exist (nor, for [`Reason::UnknownKind`], its kind).
     #[must_use]
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+
+    /// The kind is neither built in nor defined by a CustomResourceKind on the server.
+    #[must_use]
+    pub fn is_unknown_kind(&self) -> bool {
+        self.reason() == Some(Reason::UnknownKind)
+    }
+
+    /// The object was refused for breaking rules; [`ErrorBody::details`] lists them.
+    #[must_use]
+    pub fn is_invalid(&self) -> bool {
+        self.reason() == Some(Reason::Invalid)
     }
 
     /// The object exists already, or changed since it was read.

@@ -13,7 +13,8 @@ use crate::validate::{FieldError, Problems, join};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomResourceKindSpec {
-    /// JSON Schema every resource of this kind must satisfy.
+    /// JSON Schema every resource of this kind must satisfy (an object).
+    #[schemars(extend("type" = "object"))]
     pub json_schema: Value,
 }
 

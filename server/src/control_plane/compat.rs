@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,13 +16,14 @@ use meshlib::resource::Resource;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::extract::{Body, Path};
 use super::{AppState, body, watch};
 
 type Reply = Result<Response, ApiError>;
 
 /// EaseMesh's body of an object: flat, or the bare part for parts of a Service.
 fn flat(resource: &Resource) -> Value {
-    if meshlib::part::path_of(&resource.resource_kind()).is_some() {
+    if meshlib::part::path_of(&resource.kind).is_some() {
         resource.spec.clone()
     } else {
         resource.to_flat()
@@ -108,7 +109,7 @@ pub fn routes(mut router: Router<AppState>) -> Router<AppState> {
                         move |State(s): State<AppState>, Path(n): Path<String>| async move { fetch(&s, &k1, &n).await },
                     )
                     .post(
-                        move |State(s): State<AppState>, uri: Uri, Path(n): Path<String>, b: Bytes| async move {
+                        move |State(s): State<AppState>, uri: Uri, Path(n): Path<String>, Body(b): Body| async move {
                             let resource = s.objects.create(from_flat(&k2, &b, Some(&n))?).await?;
                             Ok::<_, ApiError>(
                                 (
@@ -121,7 +122,7 @@ pub fn routes(mut router: Router<AppState>) -> Router<AppState> {
                         },
                     )
                     .put(
-                        move |State(s): State<AppState>, Path(n): Path<String>, b: Bytes| async move {
+                        move |State(s): State<AppState>, Path(n): Path<String>, Body(b): Body| async move {
                             update(&s, &k3, &b, Some(&n)).await
                         },
                     )
@@ -151,17 +152,17 @@ fn object_routes(router: Router<AppState>, collection: &str, kind: ResourceKind)
         .route(
             collection,
             get(move |State(s): State<AppState>| async move { list(&s, &k1).await })
-                .post(move |State(s): State<AppState>, uri: Uri, b: Bytes| async move {
+                .post(move |State(s): State<AppState>, uri: Uri, Body(b): Body| async move {
                     create(&s, &uri, &k2, &b, None).await
                 })
                 // EaseMesh updates CustomResourceKinds by body name on the collection URL.
-                .put(move |State(s): State<AppState>, b: Bytes| async move { update(&s, &k6, &b, None).await }),
+                .put(move |State(s): State<AppState>, Body(b): Body| async move { update(&s, &k6, &b, None).await }),
         )
         .route(
             &format!("{collection}/{}", if kind_is_registry { "{*name}" } else { "{name}" }),
             get(move |State(s): State<AppState>, Path(n): Path<String>| async move { fetch(&s, &k3, &n).await })
                 .put(
-                    move |State(s): State<AppState>, Path(n): Path<String>, b: Bytes| async move {
+                    move |State(s): State<AppState>, Path(n): Path<String>, Body(b): Body| async move {
                         update(&s, &k4, &b, Some(&n)).await
                     },
                 )
@@ -192,7 +193,7 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
                 }
                 Ok::<_, ApiError>(flat_list(&items))
             })
-            .post(|State(s): State<AppState>, uri: Uri, b: Bytes| async move {
+            .post(|State(s): State<AppState>, uri: Uri, Body(b): Body| async move {
                 let kind = custom_kind(&b)?;
                 let resource = s.objects.create(from_flat(&kind, &b, None)?).await?;
                 let location = format!("{}/{}/{}", uri.path(), kind, resource.metadata.name);
@@ -205,7 +206,7 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
                         .into_response(),
                 )
             })
-            .put(|State(s): State<AppState>, b: Bytes| async move {
+            .put(|State(s): State<AppState>, Body(b): Body| async move {
                 let kind = custom_kind(&b)?;
                 update(&s, &kind, &b, None).await
             }),

@@ -194,7 +194,7 @@ impl Instances {
         let now = millis(clock.now());
         let mut table = BTreeMap::new();
         for entry in entries {
-            let resource = super::objects::decode(&entry)?;
+            let resource = super::stored::decode(&entry)?;
             let spec: ServiceInstanceSpec = serde_json::from_value(resource.spec).map_err(|err| {
                 tracing::error!(key = %entry.key, error = %err, "undecodable instance");
                 ApiError::Internal

@@ -17,17 +17,8 @@ use tokio::sync::Mutex;
 
 use super::error::ApiError;
 use super::instances::Instances;
-use crate::store::{self, Entry, Op, Precondition, Store};
-
-/// Store key of an object.
-pub fn key(kind: &ResourceKind, name: &str) -> String {
-    format!("{}/{name}", kind.name())
-}
-
-/// Store key prefix of a kind.
-pub fn prefix(kind: &ResourceKind) -> String {
-    format!("{}/", kind.name())
-}
+use super::stored::{decode, encode, key, prefix};
+use crate::store::{self, Op, Precondition, Store};
 
 /// A resource version as the store's revision.
 fn revision(resource: &Resource) -> Result<Option<u64>, ApiError> {
@@ -53,21 +44,10 @@ fn not_found(kind: &ResourceKind, name: &str) -> ApiError {
     ApiError::NotFound(format!("{kind} {name:?} not found"))
 }
 
-/// Decodes a stored entry and stamps its resource version.
-pub fn decode(entry: &Entry) -> Result<Resource, ApiError> {
-    let mut resource: Resource = serde_json::from_slice(&entry.value).map_err(|err| {
-        tracing::error!(key = %entry.key, error = %err, "undecodable stored object");
-        ApiError::Internal
-    })?;
-    resource.metadata.resource_version = Some(entry.revision.to_string());
-    Ok(resource)
-}
-
-fn encode(resource: &Resource) -> Vec<u8> {
-    let mut stored = resource.clone();
-    stored.metadata.resource_version = None;
-    serde_json::to_vec(&stored).expect("resources serialise")
-}
+/// What the collection URL of a kind users may not write takes.
+pub(super) const COLLECTION_ALLOWS: &str = "GET";
+/// What the object URL of a kind users may not write takes.
+pub(super) const OBJECT_ALLOWS: &str = "GET,DELETE";
 
 /// Object operations; one per control plane.
 pub struct Objects {
@@ -117,7 +97,7 @@ impl Objects {
         all.into_iter()
             .find(|d| d.metadata.name.eq_ignore_ascii_case(kind))
             .ok_or_else(|| {
-                ApiError::NotFound(format!(
+                ApiError::UnknownKind(format!(
                     "kind {kind:?} not found; define it with a CustomResourceKind first"
                 ))
             })
@@ -139,13 +119,13 @@ impl Objects {
 
     /// Derived fields shown on read: a tenant's services; an instance's tenant and canary labels.
     pub async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
-        if items.iter().any(|r| r.kind == Kind::ServiceInstance.name()) {
+        if items.iter().any(|r| r.kind == Kind::ServiceInstance) {
             let context = self.instance_context().await?;
             for item in &mut items {
                 super::overlay::instance(item, &context);
             }
         }
-        if items.iter().any(|r| r.kind == Kind::Tenant.name()) {
+        if items.iter().any(|r| r.kind == Kind::Tenant) {
             let members = self.tenant_members().await?;
             for item in &mut items {
                 if let Some(services) = members.get(&item.metadata.name) {
@@ -228,18 +208,22 @@ impl Objects {
         Ok((self.decorate(items).await?, revision))
     }
 
-    fn check_writable(kind: &ResourceKind) -> Result<(), ApiError> {
+    /// Refuses writing a kind users may not write (405); `allow` is what the URL takes instead.
+    pub(super) fn check_writable(kind: &ResourceKind, allow: &'static str) -> Result<(), ApiError> {
         match kind.builtin() {
-            Some(k) if !k.info().writable => Err(ApiError::MethodNotAllowed(format!(
-                "{k} objects are registered by sidecars and cannot be written; take an instance offline with DELETE"
-            ))),
+            Some(k) if !k.info().writable => Err(ApiError::MethodNotAllowed {
+                message: format!(
+                    "{k} objects are registered by sidecars and cannot be written; take an instance offline with DELETE"
+                ),
+                allow,
+            }),
             _ => Ok(()),
         }
     }
 
     /// Cross-object checks of a write; returns the extra store preconditions it relies on.
     async fn references(&self, resource: &Resource) -> Result<Vec<Op>, ApiError> {
-        match resource.resource_kind() {
+        match &resource.kind {
             ResourceKind::Builtin(Kind::Service) => {
                 let tenant = resource
                     .spec
@@ -262,11 +246,11 @@ impl Objects {
                 }])
             }
             ResourceKind::Custom(kind) => {
-                let schema = self.custom_schema(&kind).await?;
-                meshlib::spec::custom::validate_resource(&schema, &kind, &resource.metadata.name, &resource.spec)
+                let schema = self.custom_schema(kind).await?;
+                meshlib::spec::custom::validate_resource(&schema, kind, &resource.metadata.name, &resource.spec)
                     .map_err(|problems| ApiError::invalid(&resource.reference(), problems))?;
                 Ok(vec![Op::Check {
-                    key: key(&ResourceKind::Builtin(Kind::CustomResourceKind), &kind),
+                    key: key(&ResourceKind::Builtin(Kind::CustomResourceKind), kind),
                     when: Precondition::Exists,
                 }])
             }
@@ -276,7 +260,7 @@ impl Objects {
 
     /// What is stored for a user's object: derived fields removed.
     fn stored_form(mut resource: Resource) -> Resource {
-        if resource.kind == Kind::Tenant.name()
+        if resource.kind == Kind::Tenant
             && let Some(spec) = resource.spec.as_object_mut()
         {
             spec.remove("services");
@@ -286,14 +270,17 @@ impl Objects {
 
     /// Creates an object (the caller has validated it with `meshlib::decode::normalize`).
     pub async fn create(&self, mut resource: Resource) -> Result<Resource, ApiError> {
-        let kind = self.canonical(&resource.resource_kind()).await?;
-        resource.kind = kind.name().to_owned();
-        Self::check_writable(&kind)?;
+        let kind = self.canonical(&resource.kind).await?;
+        resource.kind = kind.clone();
+        Self::check_writable(&kind, COLLECTION_ALLOWS)?;
         let _guard = self.writes.lock().await;
         if let Some((_, path)) = part_kind(&kind) {
             let service = self.service(&resource.metadata.name).await?;
             if part::get(&service.spec, path).is_some() {
-                return Err(ApiError::Conflict(format!("{} already exists", resource.reference())));
+                return Err(ApiError::AlreadyExists(format!(
+                    "{} already exists",
+                    resource.reference()
+                )));
             }
             return self.write_part(&kind, service, Some(resource.spec), None).await;
         }
@@ -324,9 +311,9 @@ impl Objects {
     /// Replaces an object; `metadata.resourceVersion`, when given, must be the current one.
     /// Returns the object and whether anything changed.
     pub async fn update(&self, mut resource: Resource) -> Result<(Resource, bool), ApiError> {
-        let kind = self.canonical(&resource.resource_kind()).await?;
-        resource.kind = kind.name().to_owned();
-        Self::check_writable(&kind)?;
+        let kind = self.canonical(&resource.kind).await?;
+        resource.kind = kind.clone();
+        Self::check_writable(&kind, OBJECT_ALLOWS)?;
         let expected = revision(&resource)?;
         let _guard = self.writes.lock().await;
         if let Some((part, path)) = part_kind(&kind) {
@@ -372,7 +359,7 @@ impl Objects {
             let instance = self.instances.set_offline(service, id, true).await?;
             return Ok(self.decorate(vec![instance]).await?.remove(0));
         }
-        Self::check_writable(kind)?;
+        Self::check_writable(kind, OBJECT_ALLOWS)?;
         let kind = &self.canonical(kind).await?;
         let _guard = self.writes.lock().await;
         if let Some((part, path)) = part_kind(kind) {
@@ -387,7 +374,7 @@ impl Objects {
         match kind {
             ResourceKind::Builtin(Kind::Tenant) => {
                 if let Some(services) = self.tenant_members().await?.get(name) {
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ApiError::InUse(format!(
                         "tenant {name:?} still has services: {}; delete them or move them to another tenant first",
                         services.join(", ")
                     )));
@@ -397,7 +384,7 @@ impl Objects {
                 let (resources, _) = self.raw_list(&ResourceKind::Custom(name.to_owned())).await?;
                 if !resources.is_empty() {
                     let count = resources.len();
-                    return Err(ApiError::Conflict(format!(
+                    return Err(ApiError::InUse(format!(
                         "kind {name:?} still has {count} resource{}; delete them first",
                         if count == 1 { "" } else { "s" }
                     )));
@@ -469,7 +456,7 @@ impl Objects {
         match self.store.commit(ops).await {
             Ok(revision) => Ok(revision),
             Err(store::Error::Precondition { key, current }) if key == object_key => Err(match current {
-                Some(_) if creating => ApiError::Conflict(format!("{reference} already exists")),
+                Some(_) if creating => ApiError::AlreadyExists(format!("{reference} already exists")),
                 Some(_) => stale(reference),
                 None => ApiError::NotFound(format!("{reference} was deleted meanwhile")),
             }),

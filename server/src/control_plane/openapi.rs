@@ -1,13 +1,14 @@
 //! `/openapi.json`: an OpenAPI 3.1 document generated from the kind table and the specs' JSON
 //! Schemas, so it can never drift from what the server accepts.
 
-use meshlib::api::PREFIX;
-use meshlib::kind::{KINDS, Scope};
+use meshlib::api::{PREFIX, Reason};
+use meshlib::kind::{KINDS, Kind, Scope};
 use serde_json::{Map, Value, json};
 
+/// The failures every API operation may answer with; `default` covers the rest (405, 413, 5xx).
 fn error_responses() -> Value {
     let error = json!({"$ref": "#/components/responses/Error"});
-    json!({"400": error, "401": error, "403": error, "404": error, "409": error})
+    json!({"400": error, "401": error, "403": error, "404": error, "409": error, "default": error})
 }
 
 /// Moves a schemars document's `$defs` into `components/schemas`, prefixed with `prefix`.
@@ -91,7 +92,7 @@ fn registry_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
         "requests": {"type": "number", "description": "inbound requests answered"},
         "errors": {"type": "number", "description": "of which with a 5xx status"},
         "buckets": {"type": "array", "description": "cumulative latency buckets, [le, count]; le as Prometheus writes it (\"+Inf\" last)",
-                    "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}], "minItems": 2, "maxItems": 2}},
+                    "items": {"type": "array", "items": {"type": ["string", "number"]}, "minItems": 2, "maxItems": 2}},
     }});
     let item = json!({"type": "object", "required": ["instance", "service", "inbound"], "properties": {
         "instance": {"type": "string"}, "service": {"type": "string"},
@@ -105,6 +106,17 @@ fn registry_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
     }}));
 }
 
+/// The metadata schema of a kind's objects: the common one, and for CustomResourceKinds the
+/// rule on kind names (`spec::custom`), since their names become kinds.
+fn metadata_of(kind: Kind) -> Value {
+    let metadata = json!({"$ref": "#/components/schemas/Metadata"});
+    if kind == Kind::CustomResourceKind {
+        json!({"allOf": [metadata, {"properties": {"name": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{0,62}$"}}}]})
+    } else {
+        metadata
+    }
+}
+
 /// Builds the document.
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -112,22 +124,31 @@ pub fn document() -> Value {
     for info in KINDS {
         let spec = hoist(&(info.schema)(), info.name, &mut schemas);
         schemas.insert(format!("{}Spec", info.name), spec);
+        let properties = json!({
+            "apiVersion": {"type": "string", "const": meshlib::resource::API_VERSION},
+            "kind": {"type": "string", "const": info.name},
+            "metadata": metadata_of(info.kind),
+            "spec": {"$ref": format!("#/components/schemas/{}Spec", info.name)},
+        });
         schemas.insert(
             info.name.to_owned(),
             json!({
                 "type": "object",
-                "description": info.description,
-                "required": ["kind", "metadata", "spec"],
-                "properties": {
-                    "apiVersion": {"type": "string", "const": meshlib::resource::API_VERSION},
-                    "kind": {"type": "string", "const": info.name},
-                    "metadata": {"$ref": "#/components/schemas/Metadata"},
-                    "spec": {"$ref": format!("#/components/schemas/{}Spec", info.name)},
+                "description": match meshlib::inert::summary(info.kind) {
+                    Some(summary) => format!("{} {summary}", info.description),
+                    None => info.description.to_owned(),
                 },
+                "required": ["kind", "metadata", "spec"],
+                "properties": properties,
             }),
         );
         let object = json!({"$ref": format!("#/components/schemas/{}", info.name)});
-        let body = json!({"required": true, "content": {"application/json": {"schema": object}}});
+        // What a request may leave out: `kind` (the URL's), and on PUT `metadata` (the name is
+        // the URL's too).
+        let body = |required: &[&str]| {
+            json!({"required": true, "content": {"application/json": {"schema":
+                {"type": "object", "required": required, "properties": properties}}}})
+        };
         let ok = |description: &str| json!({"description": description, "content": {"application/json": {"schema": object}}});
         let tag = [info.name];
         let mut collection = json!({
@@ -144,14 +165,15 @@ pub fn document() -> Value {
             "get": {"tags": tag, "summary": format!("Read a {}", info.name), "responses": {"200": ok("the object")}},
         });
         if info.writable {
-            collection["post"] = json!({"tags": tag, "summary": format!("Create a {}", info.name), "requestBody": body,
+            collection["post"] = json!({"tags": tag, "summary": format!("Create a {}", info.name), "requestBody": body(&["metadata", "spec"]),
                 "responses": {"201": ok("created")}});
             item["put"] = json!({"tags": tag, "summary": format!("Replace a {}; a stale metadata.resourceVersion gets 409", info.name),
-                "requestBody": body, "responses": {"200": ok("updated")}});
+                "requestBody": body(&["spec"]), "responses": {"200": ok("updated")}});
         }
         if info.writable || info.scope == Scope::Registry {
             item["delete"] = json!({"tags": tag, "summary": format!("Delete a {}", info.name),
-                "parameters": [{"name": "resourceVersion", "in": "query", "schema": {"type": "string"}}],
+                "parameters": [{"name": "resourceVersion", "in": "query", "description": "delete only if the object is still at this version (409 otherwise)",
+                                "schema": {"type": "string", "pattern": "^[0-9]{1,19}$"}}],
                 "responses": {"200": ok("the deleted object")}});
         }
         for operation in collection
@@ -175,7 +197,8 @@ pub fn document() -> Value {
         json!({
             "type": "object", "required": ["name"],
             "properties": {
-                "name": {"type": "string"},
+                // `meshlib::validate::check_name`.
+                "name": {"type": "string", "pattern": "^[A-Za-z0-9._~-]{1,253}$"},
                 "labels": {"type": "object", "additionalProperties": {"type": "string"}},
                 "resourceVersion": {"type": "string"},
                 "creationTimestamp": {"type": "string", "format": "date-time"},
@@ -193,22 +216,36 @@ pub fn document() -> Value {
             },
         }),
     );
+    let reasons: Vec<&str> = Reason::ALL.iter().map(|r| r.name()).collect();
     schemas.insert("Error".into(), json!({
-        "type": "object", "required": ["code", "message"],
+        "type": "object", "required": ["code", "reason", "message"],
         "properties": {
-            "code": {"type": "integer"}, "message": {"type": "string"},
-            "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+            "code": {"type": "integer", "description": "the HTTP status"},
+            "reason": {"type": "string", "enum": reasons, "description": "why, for programs (the message is for people and may change)"},
+            "message": {"type": "string"},
+            "details": {"type": "array", "description": "every field problem of a refused object (reason Invalid)",
+                        "items": {"type": "object", "required": ["field", "message"], "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
         },
     }));
     registry_paths(&mut paths, &mut schemas);
-    for (path, summary) in [
-        ("/healthz", "Liveness"),
-        ("/readyz", "Readiness: the store answers"),
-        ("/version", "Server version"),
+    let status = json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}});
+    let version = json!({"type": "object", "required": ["version", "apiVersion", "store"], "properties": {
+        "version": {"type": "string"}, "apiVersion": {"type": "string"}, "store": {"type": "string"}}});
+    for (path, summary, schema) in [
+        ("/healthz", "Liveness", &status),
+        (
+            "/readyz",
+            "Readiness: the store answers (503 when it does not)",
+            &status,
+        ),
+        ("/version", "Server version", &version),
     ] {
         paths.insert(
             path.into(),
-            json!({"get": {"summary": summary, "security": [], "responses": {"200": {"description": "ok"}}}}),
+            json!({"get": {"summary": summary, "security": [], "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": schema}}},
+                "default": {"$ref": "#/components/responses/Error"},
+            }}}),
         );
     }
     json!({

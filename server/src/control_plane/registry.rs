@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post, put};
@@ -22,6 +22,7 @@ use meshlib::api::PREFIX;
 use meshlib::registry::{Heartbeat, Registration};
 
 use super::error::ApiError;
+use super::extract::{Body, Path};
 use super::instances::{Clock, Leader};
 use super::{AppState, body};
 
@@ -34,7 +35,7 @@ fn parse<T: serde::de::DeserializeOwned>(payload: &Bytes, what: &str) -> Result<
     serde_json::from_value(value).map_err(|err| ApiError::bad_request(format!("invalid {what}: {err}")))
 }
 
-async fn register(State(state): State<AppState>, payload: Bytes) -> Result<Response, ApiError> {
+async fn register(State(state): State<AppState>, Body(payload): Body) -> Result<Response, ApiError> {
     let registration: Registration = parse(&payload, "registration")?;
     let (instance, new) = state.objects.instances().register(registration).await?;
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
@@ -44,7 +45,7 @@ async fn register(State(state): State<AppState>, payload: Bytes) -> Result<Respo
 async fn heartbeat(
     State(state): State<AppState>,
     Path((service, id)): Path<(String, String)>,
-    payload: Bytes,
+    Body(payload): Body,
 ) -> Result<Response, ApiError> {
     let beat: Heartbeat = parse(&payload, "heartbeat")?;
     Ok(Json(state.objects.instances().heartbeat(&service, &id, beat).await?).into_response())

@@ -2,16 +2,16 @@
 //! and watch streams, for every kind through the same handlers.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use meshlib::api::{self, List};
 use meshlib::kind::ResourceKind;
 use meshlib::selector::Selector;
 use serde::Deserialize;
 
 use super::error::ApiError;
+use super::extract::{Body, Path, Query};
 use super::{AppState, body, watch};
 
 /// Query of a list request.
@@ -79,9 +79,10 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Path(kind): Path<String>,
-    payload: Bytes,
+    Body(payload): Body,
 ) -> Result<Response, ApiError> {
     let kind = ResourceKind::lookup(&kind);
+    super::Objects::check_writable(&kind, super::objects::COLLECTION_ALLOWS)?;
     let resource = body::envelope(&kind, body::parse(&payload)?, None)?;
     let created = state.objects.create(resource).await?;
     let location = api::object_path(&kind, &created.metadata.name);
@@ -101,9 +102,10 @@ pub async fn get(
 pub async fn replace(
     State(state): State<AppState>,
     Path((kind, name)): Path<(String, String)>,
-    payload: Bytes,
+    Body(payload): Body,
 ) -> Result<Response, ApiError> {
     let kind = ResourceKind::lookup(&kind);
+    super::Objects::check_writable(&kind, super::objects::OBJECT_ALLOWS)?;
     let resource = body::envelope(&kind, body::parse(&payload)?, Some(&name))?;
     let (updated, _) = state.objects.update(resource).await?;
     Ok(Json(updated).into_response())

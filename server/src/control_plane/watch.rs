@@ -17,7 +17,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
 use super::error::ApiError;
-use super::objects;
+use super::stored;
 use crate::store::{Entry, Event};
 use meshlib::part::{path_of as part_kind, view as part_resource};
 
@@ -29,13 +29,13 @@ pub fn translate(kind: &ResourceKind, event: &Event) -> Option<WatchEvent> {
             value: bytes.clone()?,
             revision: event.revision,
         };
-        objects::decode(&entry).ok()
+        stored::decode(&entry).ok()
     };
     let (before, after) = match part_kind(kind) {
         Some((part, path)) => {
             if !event
                 .key
-                .starts_with(&objects::prefix(&ResourceKind::Builtin(Kind::Service)))
+                .starts_with(&stored::prefix(&ResourceKind::Builtin(Kind::Service)))
             {
                 return None;
             }
@@ -43,7 +43,7 @@ pub fn translate(kind: &ResourceKind, event: &Event) -> Option<WatchEvent> {
             (view(decode(&event.previous)), view(decode(&event.value)))
         }
         None => {
-            if !event.key.starts_with(&objects::prefix(kind)) {
+            if !event.key.starts_with(&stored::prefix(kind)) {
                 return None;
             }
             (decode(&event.previous), decode(&event.value))

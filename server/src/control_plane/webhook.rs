@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::objects::{decode, prefix};
+use super::stored::{decode, prefix};
 
 /// Where the webhook listens and with which certificate.
 pub struct Webhook {

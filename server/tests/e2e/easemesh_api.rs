@@ -291,3 +291,54 @@ async fn custom_resources_and_their_watch() {
         200
     );
 }
+
+/// Every refusal, including axum's own (query, path, body, route, method), is the documented
+/// JSON error with a reason programs can branch on.
+#[tokio::test]
+async fn every_refusal_is_a_json_error_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshd = Meshd::start(dir.path());
+    let cases: &[(&str, &str, Option<&str>, u16, &str)] = &[
+        (
+            "DELETE",
+            "/apis/v2/resources/tenants/pet?resourceVersion=",
+            None,
+            400,
+            "BadRequest",
+        ),
+        ("GET", "/apis/v2/resources/tenants?watch=maybe", None, 400, "BadRequest"),
+        ("POST", "/apis/v2/resources/tenants", Some("{"), 400, "BadRequest"),
+        (
+            "POST",
+            "/apis/v2/resources/tenants",
+            Some(r#"{"metadata":{"name":""},"spec":{}}"#),
+            400,
+            "Invalid",
+        ),
+        ("GET", "/apis/v2/resources/tenants/pet", None, 404, "NotFound"),
+        ("GET", "/apis/v2/resources/Widget", None, 404, "UnknownKind"),
+        ("GET", "/apis/v2/nowhere", None, 404, "NoRoute"),
+        (
+            "POST",
+            "/apis/v2/resources/serviceinstances",
+            Some("{}"),
+            405,
+            "MethodNotAllowed",
+        ),
+        ("PATCH", "/apis/v2/resources/tenants", None, 405, "MethodNotAllowed"),
+    ];
+    for (method, path, body, status, reason) in cases {
+        let r = call(&meshd, method, path, *body).await;
+        assert!(
+            r.content_type.starts_with("application/json"),
+            "{method} {path}: {}",
+            r.content_type
+        );
+        assert_eq!(
+            (r.status, r.body["code"].as_u64(), r.body["reason"].as_str()),
+            (*status, Some(u64::from(*status)), Some(*reason)),
+            "{method} {path}: {}",
+            r.body
+        );
+    }
+}

@@ -16,7 +16,7 @@ pub fn text(app: &App, target: &Target, view: DetailView) -> String {
         return format!("{} no longer exists.", target.reference());
     };
     let text = match view {
-        DetailView::Describe => crate::cmd::describe::describe(resource, app.now),
+        DetailView::Describe => crate::ops::describe::describe(resource, app.now),
         DetailView::Yaml => crate::output::document(std::slice::from_ref(resource), true, Output::Yaml),
     };
     text.unwrap_or_else(|err| format!("cannot show {}: {err}", target.reference()))

@@ -201,7 +201,7 @@ async fn registration_needs_the_service_and_valid_fields() {
     ));
     let mut bad = registration("i 1");
     bad.port = 0;
-    let Err(ApiError::BadRequest { details, .. }) = f.instances.register(bad).await else {
+    let Err(ApiError::Invalid { details, .. }) = f.instances.register(bad).await else {
         panic!("expected a 400");
     };
     let fields: Vec<&str> = details.iter().map(|d| d.field.as_str()).collect();

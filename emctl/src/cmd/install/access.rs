@@ -11,9 +11,9 @@ use k8s_openapi::api::core::v1::{Node, Service};
 use kube::api::{Api, ListParams};
 use meshlib::install::{EXTERNAL_SERVICE, Expose, InstallOptions};
 
-use super::Exit;
 use crate::cli::InstallArgs;
 use crate::cluster::{Cluster, api_error};
+use crate::context::Exit;
 
 /// Applies the MeshController through `--control-plane-url`, or finds the exposed address, and
 /// writes the ~/.emctlrc context; prints the way to reach the control plane otherwise.
