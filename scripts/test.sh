@@ -27,6 +27,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo build (debug binaries for the CLI end-to-end tests)"
 cargo build --workspace --bins --locked
 
+stage "API robustness (schemathesis against /openapi.json, scripts/api-check.sh)"
+scripts/api-check.sh
+
 stage "images (release build, scripts/image.sh)"
 scripts/image.sh
 
