@@ -59,7 +59,7 @@ config="$PWD/scripts/api-check.toml"
   --max-examples "$max_examples" --seed "$seed" \
   --request-timeout 10 \
   --generation-database none \
-  --workers 2 \
+  --workers 1 \
   --no-color) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "== meshd's log (warnings and errors)" >&2
