@@ -14,10 +14,10 @@ use meshlib::kind::Kind;
 use meshlib::routing::Table;
 use tokio::sync::watch;
 
-use super::catalog::Catalog;
 use super::consul::{self, Consul};
 use super::eureka::{self, Eureka};
 use super::nacos::{self, Nacos};
+use crate::catalog::Catalog;
 
 /// A service the app may call, as every emulated registry presents it: one instance at the
 /// service's own loopback address on the egress port, up when the service has an UP instance.

@@ -15,18 +15,20 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Body as _;
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::http::request::Parts;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use meshlib::resilience::{MockResponse, Policies, RetryPolicy, ServicePolicy};
 use meshlib::routing::{self, CANARY_HEADER, Route, RouteError, Table};
 use tokio::sync::watch;
 
-use super::body::Body;
-use super::h1::fields::strip_hop_by_hop;
+use super::forward::{ForwardError, Forwarder};
+use super::h1::body::Body;
 use super::metrics::{Direction, Metrics};
-use super::proxy::{Forwarder, ProxyError, plain};
-use super::traffic::failed;
+use super::respond::{self, Refusal};
+
+/// The header naming the target service explicitly (dropped before the call goes on).
+pub const TARGET_HEADER: &str = "X-Mesh-Rpc-Service";
 
 /// The metrics label of services the mesh does not know.
 pub const UNKNOWN_SERVICE: &str = "unknown";
@@ -45,7 +47,7 @@ pub struct Caller {
 
 /// What one attempt came to.
 struct Attempt {
-    outcome: Result<Response<Body>, ProxyError>,
+    outcome: Result<Response<Body>, Refusal>,
     /// A transport error or a failure status of the called service's policy.
     failure: bool,
     elapsed: Duration,
@@ -87,7 +89,7 @@ impl Caller {
         }
         let route = match route(table, service, &parts, client) {
             Ok(route) => route,
-            Err(err) => return self.unroutable(service, &err),
+            Err(err) => return self.unroutable(service, err),
         };
         let request = Request::from_parts(parts, body);
         match self.attempt(&policies, policy, &route, request).await {
@@ -102,7 +104,7 @@ impl Caller {
         if let Some(delay) = canned.delay {
             tokio::time::sleep(delay).await;
         }
-        let response = mocked(canned);
+        let response = respond::mock(canned);
         self.metrics
             .destination(Direction::Egress, service)
             .record(response.status().as_u16(), start.elapsed());
@@ -124,19 +126,14 @@ impl Caller {
         let policy = policies.get(service).map(|p| &**p);
         let data = match body.collect().await {
             Ok(collected) => Some(collected.to_bytes()).filter(|b| !b.is_empty()),
-            Err(err) => {
-                return plain(
-                    StatusCode::BAD_REQUEST,
-                    format!("mesh: reading the request body failed: {err}\n"),
-                );
-            }
+            Err(err) => return Refusal::UnreadableBody(err).respond(),
         };
         let mut number = 1;
         loop {
             // Every attempt picks its instance afresh, so a retry usually lands elsewhere.
             let route = match route(table, service, &parts, client) {
                 Ok(route) => route,
-                Err(err) => return self.unroutable(service, &err),
+                Err(err) => return self.unroutable(service, err),
             };
             let request = copy(&parts, data.clone());
             match self.attempt(policies, policy, &route, request).await {
@@ -170,18 +167,25 @@ impl Caller {
                 self.metrics
                     .destination(Direction::Egress, &route.service)
                     .record(503, Duration::ZERO);
-                return Err(short_circuited(&route.service, open.retry_after));
+                let refusal = Refusal::CircuitOpen {
+                    service: route.service.to_string(),
+                    retry_after: open.retry_after,
+                };
+                return Err(refusal.respond());
             }
         };
         let outcome = match route.endpoint.addr {
             Some(addr) => {
                 let timeout = policy.and_then(|p| p.timeout);
-                self.forwarder.forward(colour(request, route), addr, timeout).await
+                self.forwarder
+                    .forward(colour(request, route), addr, timeout)
+                    .await
+                    .map_err(Refusal::from)
             }
-            None => Err(ProxyError::NoEndpoints(format!(
-                "instance {} has no usable address ({:?})",
-                route.endpoint.name, route.endpoint.ip
-            ))),
+            None => Err(Refusal::NoAddress {
+                instance: route.endpoint.name.clone(),
+                ip: route.endpoint.ip.clone(),
+            }),
         };
         let elapsed = start.elapsed();
         // A transport error, or a status the given policy counts as a failure.
@@ -204,7 +208,7 @@ impl Caller {
     fn answer(&self, route: &Route, attempt: Attempt) -> Response<Body> {
         let response = match attempt.outcome {
             Ok(response) => response,
-            Err(err) => failed(&self.metrics, Direction::Egress, &route.service, &err),
+            Err(refusal) => refusal.counted(&self.metrics, Direction::Egress, &route.service),
         };
         self.metrics
             .destination(Direction::Egress, &route.service)
@@ -213,19 +217,14 @@ impl Caller {
     }
 
     /// The 503 for a request that has nowhere to go.
-    fn unroutable(&self, service: &str, err: &RouteError) -> Response<Body> {
+    fn unroutable(&self, service: &str, err: RouteError) -> Response<Body> {
         // Any name can arrive in a header: names the mesh does not know share one label, so
         // metrics stay bounded.
         let service = match err {
             RouteError::UnknownService(_) => UNKNOWN_SERVICE,
             _ => service,
         };
-        let response = failed(
-            &self.metrics,
-            Direction::Egress,
-            service,
-            &ProxyError::NoEndpoints(err.to_string()),
-        );
+        let response = Refusal::NoRoute(err).counted(&self.metrics, Direction::Egress, service);
         self.metrics
             .destination(Direction::Egress, service)
             .record(response.status().as_u16(), Duration::ZERO);
@@ -243,46 +242,10 @@ fn mock<'p>(policy: &'p ServicePolicy, parts: &Parts) -> Option<&'p MockResponse
         })
 }
 
-/// A mock rule's canned response.
-fn mocked(canned: &MockResponse) -> Response<Body> {
-    let mut response = Response::new(Body::full(canned.body.clone()));
-    *response.status_mut() = StatusCode::from_u16(canned.status).unwrap_or(StatusCode::OK);
-    for (name, value) in &canned.headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::try_from(value.as_str()),
-        ) {
-            response.headers_mut().append(name, value);
-        }
-    }
-    // The connection is the sidecar's, not the rule's; so is the framing (a Content-Length that
-    // does not match the body is replaced when the response is written).
-    strip_hop_by_hop(response.headers_mut());
-    response
-        .headers_mut()
-        .insert("x-mesh-mock", HeaderValue::from_static("true"));
-    response
-}
-
-/// The 503 of an open circuit breaker.
-fn short_circuited(service: &str, retry_after: Duration) -> Response<Body> {
-    let mut response = plain(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("mesh: the circuit breaker of {service} is open; calls are refused for now\n"),
-    );
-    if !retry_after.is_zero() {
-        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-        response
-            .headers_mut()
-            .insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
-}
-
 /// Whether a failed attempt may go again: always when it never reached the upstream (no
 /// connection); after that only for idempotent methods, since the upstream may have acted on it.
 fn retryable(parts: &Parts, attempt: &Attempt) -> bool {
-    matches!(attempt.outcome, Err(ProxyError::Connect(..))) || parts.method.is_idempotent()
+    matches!(attempt.outcome, Err(Refusal::Forward(ForwardError::Connect(..)))) || parts.method.is_idempotent()
 }
 
 /// A copy of the request for one attempt of several.

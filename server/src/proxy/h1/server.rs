@@ -1,8 +1,10 @@
 //! Serving one client connection: requests read in turn (keep-alive, pipelining), each handed
 //! to the handler in this same task, and its response written back with the framing the client
-//! understands.
+//! understands. A client that breaks the protocol (a malformed head, a broken chunked body) gets
+//! the answer of the `refuse` function it is given, and the connection closes.
 
 use std::future::{Future, poll_fn};
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
@@ -12,18 +14,16 @@ use hyper::body::Body as _;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Version};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 
+use super::body::{Body, Handback, Inbound, Returned};
 use super::conn::Conn;
 use super::deadline::Deadline;
 use super::fields;
-use super::framing::{Decoder, Framing};
+use super::framing::{Decoder, Framing, FramingError};
 use super::head::{self, HeadError, RequestHead};
+use super::io::{ReadHalf, Socket, WriteHalf};
 use super::write::{WriteError, Writer};
-use crate::sidecar::body::{Body, Inbound, Returned};
-use crate::sidecar::serve::Peer;
 
 /// The most of an unread request body read and dropped so the connection can go on.
 const DRAIN_LIMIT: u64 = 1024 * 1024;
@@ -32,19 +32,60 @@ const DRAIN_TIME: Duration = Duration::from_secs(2);
 /// How long a closing connection reads what the client still sends.
 const LINGER: Duration = Duration::from_secs(1);
 
-/// Serves `stream` until the client closes it, breaks the protocol, stays silent for
-/// `idle_timeout` before a request head is complete, or `stop` turns true.
+/// Both ends of an accepted connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// The caller's end.
+    pub remote: SocketAddr,
+    /// The address the caller dialled (on the egress it names the service).
+    pub local: SocketAddr,
+}
+
+/// How a client broke HTTP/1.1.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Its request head cannot be accepted.
+    #[error(transparent)]
+    Head(#[from] HeadError),
+    /// Its request body's framing broke.
+    #[error(transparent)]
+    Body(#[from] FramingError),
+}
+
+impl ClientError {
+    /// The status the client gets.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Head(err) => err.status(),
+            Self::Body(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// How a connection is served.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// How long the client may stay silent before a request head is complete (after connecting
+    /// or after its last response), or stall its request body or reading a response.
+    pub idle_timeout: Duration,
+    /// The answer to a client that broke the protocol (the connection closes after it).
+    pub refuse: fn(&ClientError) -> Response<Body>,
+}
+
+/// Serves `socket` until the client closes it, breaks the protocol, stays silent for the idle
+/// timeout before a request head is complete, or `stop` turns true.
 pub async fn serve_connection<H, F>(
-    stream: TcpStream,
+    socket: Socket,
     peer: Peer,
     handler: H,
-    idle_timeout: Duration,
+    settings: Settings,
     mut stop: watch::Receiver<bool>,
 ) where
     H: Fn(Request<Body>, Peer) -> F,
     F: Future<Output = Response<Body>>,
 {
-    let (read, write) = stream.into_split();
+    let Settings { idle_timeout, refuse } = settings;
+    let (read, write) = socket.into_split();
     let mut write = Writer::new(write, Some(idle_timeout));
     let mut conn = Some(Conn::new(read));
     let mut linger = false;
@@ -58,7 +99,7 @@ pub async fn serve_connection<H, F>(
             Ok(None) => break,
             Err(err) => {
                 tracing::debug!(remote = %peer.remote, error = %err, "bad request head");
-                let response = crate::sidecar::proxy::plain(err.status(), format!("mesh: {err}\n"));
+                let response = refuse(&ClientError::Head(err));
                 let sent = write_response(&mut write, response, &Method::GET, Version::HTTP_11, false, &mut out);
                 let _ = sent.await;
                 linger = true;
@@ -72,7 +113,7 @@ pub async fn serve_connection<H, F>(
             expect_continue,
             hop_by_hop,
         } = head;
-        // What the client says about its connection stops here, before the sidecar adds headers
+        // What the client says about its connection stops here, before the proxy adds headers
         // of its own that a `Connection` field could otherwise name.
         if hop_by_hop {
             fields::strip_hop_by_hop(&mut parts.headers);
@@ -91,7 +132,7 @@ pub async fn serve_connection<H, F>(
                 (Body::empty(), None)
             }
             (framing, Some(reader)) => {
-                let returned: Returned = Arc::new(Mutex::new(None));
+                let returned: Returned = Arc::new(Mutex::new(Handback::default()));
                 let decoder = Decoder::new(framing);
                 let inbound = Inbound::new(reader, decoder, Arc::clone(&returned), ask_for_body, idle_timeout);
                 (Body::Inbound(Box::new(inbound)), Some(returned))
@@ -103,7 +144,7 @@ pub async fn serve_connection<H, F>(
         // dropped, which closes its upstream connection too: an aborted call leaves nothing
         // open behind it. Bytes that arrive meanwhile are the next request, read later.
         let mut handled = pin!(handler(Request::from_parts(parts, body), peer));
-        let response = match conn.as_mut() {
+        let mut response = match conn.as_mut() {
             Some(reader) => {
                 let answered = tokio::select! {
                     biased;
@@ -125,7 +166,15 @@ pub async fn serve_connection<H, F>(
         let mut unread = None;
         let mut cut_short = false;
         if let Some(returned) = returned {
-            match returned.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let Handback { given, broken } =
+                std::mem::take(&mut *returned.lock().unwrap_or_else(PoisonError::into_inner));
+            match given {
+                // The client broke its body's framing: whatever the handler made of the rest,
+                // the client hears why, and the connection ends.
+                Some(given) if broken.is_some() => {
+                    conn = Some(given.conn);
+                    cut_short = true;
+                }
                 Some(given) if given.decoder.is_done() => conn = Some(given.conn),
                 // A body left unread is skipped when short; a long one, or one the client may
                 // not send at all (it still waits for 100 Continue), costs the connection.
@@ -138,6 +187,10 @@ pub async fn serve_connection<H, F>(
                 }
                 // Still held somewhere: the connection cannot go on.
                 None => {}
+            }
+            if let Some(err) = broken {
+                tracing::debug!(remote = %peer.remote, error = %err, "bad request body");
+                response = refuse(&ClientError::Body(err));
             }
         }
         let keep_alive = keep_alive && !cut_short && (conn.is_some() || unread.is_some()) && !*stop.borrow();
@@ -164,10 +217,10 @@ pub async fn serve_connection<H, F>(
     }
 }
 
-/// Reads and drops what the client still sends for a moment after the sidecar closed its side:
+/// Reads and drops what the client still sends for a moment after the proxy closed its side:
 /// closing with unread bytes makes the kernel reset the connection, and the client could lose
 /// the response it was just sent.
-async fn linger_on(conn: &mut Conn<OwnedReadHalf>) {
+async fn linger_on(conn: &mut Conn<ReadHalf>) {
     let _ = tokio::time::timeout(LINGER, async {
         let mut dropped = 0;
         while dropped < DRAIN_LIMIT {
@@ -184,7 +237,7 @@ async fn linger_on(conn: &mut Conn<OwnedReadHalf>) {
 /// Waits for a complete request head. `Ok(None)`: the client closed, went silent, or the
 /// server is stopping while no request is under way.
 async fn read_head(
-    conn: &mut Conn<OwnedReadHalf>,
+    conn: &mut Conn<ReadHalf>,
     idle: &mut Deadline,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<Option<RequestHead>, HeadError> {
@@ -214,7 +267,7 @@ async fn read_head(
 
 /// Reads and drops the rest of a request body the handler did not read, so the connection can
 /// carry the next request; `None` when it is too long or too slow (the connection then closes).
-async fn drain(mut conn: Conn<OwnedReadHalf>, mut decoder: Decoder) -> Option<Conn<OwnedReadHalf>> {
+async fn drain(mut conn: Conn<ReadHalf>, mut decoder: Decoder) -> Option<Conn<ReadHalf>> {
     let mut dropped = 0u64;
     let drained = tokio::time::timeout(DRAIN_TIME, async {
         loop {
@@ -242,7 +295,7 @@ async fn drain(mut conn: Conn<OwnedReadHalf>, mut decoder: Decoder) -> Option<Co
 /// # Errors
 /// The socket failed, or the body broke off (the client then sees the connection end early).
 async fn write_response(
-    write: &mut Writer<OwnedWriteHalf>,
+    write: &mut Writer<WriteHalf>,
     response: Response<Body>,
     method: &Method,
     version: Version,

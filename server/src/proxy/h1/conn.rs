@@ -4,12 +4,13 @@
 use std::future::{Future as _, poll_fn};
 use std::io;
 use std::pin::{Pin, pin};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::net::TcpStream;
 use tokio::time::Sleep;
+
+use super::io::Socket;
 
 /// How much is read at a time.
 const READ_SIZE: usize = 8 * 1024;
@@ -74,22 +75,10 @@ pub fn fill_from<R: AsyncRead + Unpin>(
     pin!(io.read_buf(buf)).poll(cx)
 }
 
-impl Conn<TcpStream> {
+impl Conn<Socket> {
     /// Whether an idle connection can carry another exchange: nothing is left unread and the
-    /// peer has neither sent anything nor closed since. Costs no system call unless the socket
-    /// was reported readable.
+    /// peer has neither sent anything nor closed since.
     pub fn reusable(&mut self) -> bool {
-        if !self.buf.is_empty() {
-            return false;
-        }
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.io.poll_read_ready(&mut cx) {
-            Poll::Pending => true,
-            Poll::Ready(Err(_)) => false,
-            // Readable can be stale (the last read took exactly what there was): ask the socket.
-            Poll::Ready(Ok(())) => {
-                matches!(self.io.try_read(&mut [0; 1]), Err(err) if err.kind() == io::ErrorKind::WouldBlock)
-            }
-        }
+        self.buf.is_empty() && self.io.is_quiet()
     }
 }

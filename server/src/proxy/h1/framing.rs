@@ -5,8 +5,10 @@ use std::io::Write as _;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-/// The longest chunk-size line accepted, extensions included.
-const MAX_CHUNK_LINE: usize = 4 * 1024;
+#[cfg(test)]
+use super::chunk::MAX_CHUNK_LINE;
+use super::chunk::{size_line, trailer_line};
+
 /// The longest trailer section accepted after a chunked body (trailers are read and dropped).
 const MAX_TRAILERS: usize = 16 * 1024;
 
@@ -33,14 +35,16 @@ impl Framing {
 /// A body whose framing is broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FramingError {
-    /// A chunk-size line that is not hexadecimal, overflows or is too long.
-    #[error("invalid chunk size")]
+    /// A chunk-size line that breaks the grammar (not hexadecimal, more than 16 digits, a bad
+    /// extension, a bare LF) or is too long.
+    #[error("invalid chunk-size line")]
     ChunkSize,
     /// A chunk not followed by CRLF.
     #[error("chunk data not followed by CRLF")]
     ChunkEnd,
-    /// More trailer lines than allowed.
-    #[error("trailer section longer than {MAX_TRAILERS} bytes")]
+    /// A trailer line that is not a field line ending in CRLF, or a trailer section longer
+    /// than allowed.
+    #[error("invalid trailer section (or longer than {MAX_TRAILERS} bytes)")]
     Trailers,
     /// The connection ended before the body did.
     #[error("connection closed before the body ended")]
@@ -116,8 +120,8 @@ impl Decoder {
                 State::Close => {
                     return Ok((!buf.is_empty()).then(|| buf.split().freeze()));
                 }
-                State::ChunkSize => match httparse::parse_chunk_size(buf) {
-                    Ok(httparse::Status::Complete((used, size))) => {
+                State::ChunkSize => match size_line(buf) {
+                    Ok(Some((used, size))) => {
                         buf.advance(used);
                         self.state = if size == 0 {
                             State::Trailers(0)
@@ -125,10 +129,7 @@ impl Decoder {
                             State::ChunkData(size)
                         };
                     }
-                    // A size line (extensions included) has no business being long: without a
-                    // bound, a peer could grow the buffer without end.
-                    Ok(httparse::Status::Partial) if buf.len() > MAX_CHUNK_LINE => return Err(FramingError::ChunkSize),
-                    Ok(httparse::Status::Partial) => return Ok(None),
+                    Ok(None) => return Ok(None),
                     Err(_) => return Err(FramingError::ChunkSize),
                 },
                 State::ChunkEnd => {
@@ -141,22 +142,18 @@ impl Decoder {
                     buf.advance(2);
                     self.state = State::ChunkSize;
                 }
-                State::Trailers(seen) => {
-                    let Some(end) = buf.windows(2).position(|w| w == b"\r\n") else {
-                        if seen + buf.len() > MAX_TRAILERS {
-                            return Err(FramingError::Trailers);
-                        }
-                        return Ok(None);
-                    };
-                    buf.advance(end + 2);
-                    self.state = if end == 0 {
-                        State::Done
-                    } else if seen + end + 2 > MAX_TRAILERS {
-                        return Err(FramingError::Trailers);
-                    } else {
-                        State::Trailers(seen + end + 2)
-                    };
-                }
+                State::Trailers(seen) => match trailer_line(buf, MAX_TRAILERS - seen) {
+                    Ok(Some(2)) => {
+                        buf.advance(2);
+                        self.state = State::Done;
+                    }
+                    Ok(Some(used)) => {
+                        buf.advance(used);
+                        self.state = State::Trailers(seen + used);
+                    }
+                    Ok(None) => return Ok(None),
+                    Err(_) => return Err(FramingError::Trailers),
+                },
             }
         }
     }

@@ -11,9 +11,9 @@ use bytes::Bytes;
 use hyper::body::Body as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use super::body::{Body, BodyError};
 use super::deadline::Deadline;
 use super::framing::{Framing, LAST_CHUNK, chunk_head, encode_chunk};
-use crate::sidecar::body::{Body, BodyError};
 
 /// Output gathered before it is written.
 const WRITE_AT: usize = 64 * 1024;

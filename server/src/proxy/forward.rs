@@ -1,79 +1,38 @@
-//! Forwarding one HTTP request to an upstream over kept-alive connections, and the one place
-//! where a failure becomes a response: no endpoints → 503, connection failure → 502,
-//! timeout → 504, each with a short reason.
+//! Forwarding one HTTP request to an upstream over kept-alive connections, within a time limit;
+//! a failure comes back typed ([`ForwardError`]) for [`super::respond`] to answer.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
-use hyper::{Request, Response, StatusCode, Uri};
-use tokio::net::TcpStream;
+use hyper::{Request, Response, Uri};
 use tokio::time::Instant;
 
-use super::body::{Body, Upstream};
-use super::h1::client::exchange;
+use super::h1::body::{Body, Upstream};
+use super::h1::client::{ExchangeError, exchange};
 use super::h1::conn::Conn;
 use super::h1::deadline::Deadline;
 use super::h1::fields::strip_hop_by_hop;
 use super::h1::framing::Decoder;
 use super::h1::head::ResponseHead;
-use super::pool::{Limits, Pool};
+use super::h1::io::Socket;
+use super::pool::{Connect, ConnectError, Limits, Pool};
 
 /// Why a request could not be forwarded.
 #[derive(Debug, thiserror::Error)]
-pub enum ProxyError {
-    /// Nowhere to send it.
-    #[error("{0}")]
-    NoEndpoints(String),
+pub enum ForwardError {
     /// The upstream could not be reached.
-    #[error("cannot connect to {0}: {1}")]
-    Connect(SocketAddr, String),
+    #[error("cannot connect to {0}")]
+    Connect(SocketAddr, #[source] ConnectError),
     /// The upstream did not answer in time.
     #[error("{0} did not answer within {1:?}")]
     Timeout(SocketAddr, Duration),
     /// The exchange broke after connecting.
-    #[error("{0} failed: {1}")]
-    Upstream(SocketAddr, String),
-}
-
-impl ProxyError {
-    /// A metrics label for the failure.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Self::NoEndpoints(_) => "no_endpoints",
-            Self::Connect(..) => "connect",
-            Self::Timeout(..) => "timeout",
-            Self::Upstream(..) => "upstream",
-        }
-    }
-
-    /// The status a caller gets.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::NoEndpoints(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Connect(..) | Self::Upstream(..) => StatusCode::BAD_GATEWAY,
-            Self::Timeout(..) => StatusCode::GATEWAY_TIMEOUT,
-        }
-    }
-
-    /// The response a caller gets.
-    pub fn rescue(&self) -> Response<Body> {
-        plain(self.status(), format!("mesh: {self}\n"))
-    }
-}
-
-/// A short text answer from the sidecar itself, marked `x-mesh-error`.
-pub fn plain(status: StatusCode, text: String) -> Response<Body> {
-    let mut response = Response::new(Body::full(text));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    headers.insert("x-mesh-error", HeaderValue::from_static("true"));
-    response
+    #[error("{0} failed")]
+    Upstream(SocketAddr, #[source] ExchangeError),
 }
 
 /// Sends requests upstream over pooled HTTP/1.1 connections.
@@ -88,6 +47,14 @@ impl Forwarder {
     pub fn new(timeout: Duration) -> Self {
         Self {
             pool: Pool::new(Limits::default()),
+            timeout,
+        }
+    }
+
+    /// A forwarder whose connections come from `connector` (in-memory streams in tests).
+    pub fn with_connector(timeout: Duration, connector: Arc<dyn Connect>) -> Self {
+        Self {
+            pool: Pool::with_connector(Limits::default(), connector),
             timeout,
         }
     }
@@ -115,7 +82,7 @@ impl Forwarder {
         mut request: Request<Body>,
         addr: SocketAddr,
         timeout: Option<Duration>,
-    ) -> Result<Response<Body>, ProxyError> {
+    ) -> Result<Response<Body>, ForwardError> {
         // The request's own hop-by-hop fields went when it was read (`h1::server`).
         origin_form(&mut request);
         let start = Instant::now();
@@ -149,7 +116,7 @@ impl Forwarder {
         addr: SocketAddr,
         until: Instant,
         limit: Duration,
-    ) -> Result<(Conn<TcpStream>, ResponseHead), ProxyError> {
+    ) -> Result<(Conn<Socket>, ResponseHead), ForwardError> {
         loop {
             let (mut conn, reused) = match self.pool.take(addr) {
                 Some(conn) => (conn, true),
@@ -157,7 +124,7 @@ impl Forwarder {
                 None => (
                     Box::pin(self.pool.connect(addr))
                         .await
-                        .map_err(|err| ProxyError::Connect(addr, err.to_string()))?,
+                        .map_err(|err| ForwardError::Connect(addr, err))?,
                     false,
                 ),
             };
@@ -173,7 +140,7 @@ impl Forwarder {
             let exchanged = tokio::select! {
                 biased;
                 exchanged = exchange(&mut conn, parts, body) => exchanged,
-                () = timer.as_mut() => return Err(ProxyError::Timeout(addr, limit)),
+                () = timer.as_mut() => return Err(ForwardError::Timeout(addr, limit)),
             };
             conn.timer = Some(timer);
             match exchanged {
@@ -181,7 +148,7 @@ impl Forwarder {
                 Err(err) if reused && err.resendable && parts.method.is_idempotent() => {
                     tracing::debug!(%addr, error = %err, "kept-alive connection was closed; sending again");
                 }
-                Err(err) => return Err(ProxyError::Upstream(addr, err.to_string())),
+                Err(err) => return Err(ForwardError::Upstream(addr, err)),
             }
         }
     }
@@ -228,16 +195,5 @@ mod tests {
         origin_form(&mut request);
         assert_eq!(request.uri(), "/a");
         assert_eq!(request.headers()[header::HOST], "orders");
-    }
-
-    #[test]
-    fn failures_map_to_one_status_each() {
-        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        assert_eq!(ProxyError::NoEndpoints(String::new()).status(), 503);
-        assert_eq!(ProxyError::Connect(addr, String::new()).status(), 502);
-        assert_eq!(ProxyError::Upstream(addr, String::new()).status(), 502);
-        assert_eq!(ProxyError::Timeout(addr, Duration::ZERO).status(), 504);
-        let response = ProxyError::Timeout(addr, Duration::from_secs(1)).rescue();
-        assert_eq!(response.headers()["x-mesh-error"], "true");
     }
 }

@@ -1,16 +1,42 @@
 //! Kept-alive HTTP/1.1 connections to upstreams, by address. A connection is leased for one
 //! exchange and comes back when the response body has ended; the warmest idle one is reused
 //! first. An idle connection is never polled: whether the peer closed it is checked when it is
-//! taken and by a periodic sweep, which also expires connections idle for too long.
+//! taken and by a periodic sweep, which also expires connections idle for too long. New
+//! connections come from a [`Connect`]: TCP, or in-memory streams in tests and fuzzing.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
+use super::h1::body::{Lease, Recycle};
 use super::h1::conn::Conn;
+use super::h1::io::Socket;
+
+/// Opens connections to upstreams.
+pub trait Connect: Send + Sync + fmt::Debug + 'static {
+    /// A new connection to `addr`.
+    fn connect(&self, addr: SocketAddr) -> Pin<Box<dyn Future<Output = std::io::Result<Socket>> + Send + '_>>;
+}
+
+/// Connects over TCP, with `TCP_NODELAY` (a request goes out in one write; nothing waits for more).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tcp;
+
+impl Connect for Tcp {
+    fn connect(&self, addr: SocketAddr) -> Pin<Box<dyn Future<Output = std::io::Result<Socket>> + Send + '_>> {
+        Box::pin(async move {
+            let stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            Ok(Socket::from(stream))
+        })
+    }
+}
 
 /// Pool limits.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +61,7 @@ impl Default for Limits {
 
 #[derive(Debug)]
 struct Idle {
-    conn: Conn<TcpStream>,
+    conn: Conn<Socket>,
     since: Instant,
 }
 
@@ -43,6 +69,7 @@ struct Idle {
 struct Inner {
     idle: Mutex<HashMap<SocketAddr, Vec<Idle>>>,
     limits: Limits,
+    connector: Arc<dyn Connect>,
 }
 
 impl Inner {
@@ -51,7 +78,7 @@ impl Inner {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn put(&self, addr: SocketAddr, conn: Conn<TcpStream>) {
+    fn put(&self, addr: SocketAddr, conn: Conn<Socket>) {
         let mut idle = self.idle();
         let list = idle.entry(addr).or_default();
         if list.len() < self.limits.max_idle {
@@ -73,17 +100,9 @@ impl Inner {
     }
 }
 
-/// The right to give a connection back after its exchange.
-#[derive(Debug)]
-pub struct Lease {
-    addr: SocketAddr,
-    pool: Arc<Inner>,
-}
-
-impl Lease {
-    /// Gives the connection back for the next exchange.
-    pub fn release(&self, conn: Conn<TcpStream>) {
-        self.pool.put(self.addr, conn);
+impl Recycle for Inner {
+    fn recycle(&self, addr: SocketAddr, conn: Conn<Socket>) {
+        self.put(addr, conn);
     }
 }
 
@@ -105,11 +124,18 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// An empty pool; a background task drops expired connections (so call it in a runtime).
+    /// An empty pool connecting over TCP; a background task drops expired connections (so call
+    /// it in a runtime).
     pub fn new(limits: Limits) -> Self {
+        Self::with_connector(limits, Arc::new(Tcp))
+    }
+
+    /// An empty pool whose new connections come from `connector`.
+    pub fn with_connector(limits: Limits, connector: Arc<dyn Connect>) -> Self {
         let inner = Arc::new(Inner {
             idle: Mutex::new(HashMap::new()),
             limits,
+            connector,
         });
         let weak: Weak<Inner> = Arc::downgrade(&inner);
         tokio::spawn(async move {
@@ -127,7 +153,7 @@ impl Pool {
     }
 
     /// An idle connection to `addr` that can carry a request, if one is left.
-    pub fn take(&self, addr: SocketAddr) -> Option<Conn<TcpStream>> {
+    pub fn take(&self, addr: SocketAddr) -> Option<Conn<Socket>> {
         let mut idle = self.inner.idle();
         let list = idle.get_mut(&addr)?;
         while let Some(mut candidate) = list.pop() {
@@ -143,20 +169,16 @@ impl Pool {
     ///
     /// # Errors
     /// The upstream is unreachable or too slow to accept.
-    pub async fn connect(&self, addr: SocketAddr) -> Result<Conn<TcpStream>, ConnectError> {
-        let stream = tokio::time::timeout(self.inner.limits.connect_timeout, TcpStream::connect(addr))
+    pub async fn connect(&self, addr: SocketAddr) -> Result<Conn<Socket>, ConnectError> {
+        let socket = tokio::time::timeout(self.inner.limits.connect_timeout, self.inner.connector.connect(addr))
             .await
             .map_err(|_| ConnectError::Timeout)??;
-        stream.set_nodelay(true)?;
-        Ok(Conn::new(stream))
+        Ok(Conn::new(socket))
     }
 
     /// The lease under which a connection to `addr` comes back.
     pub fn lease(&self, addr: SocketAddr) -> Lease {
-        Lease {
-            addr,
-            pool: Arc::clone(&self.inner),
-        }
+        Lease::new(addr, Arc::clone(&self.inner) as Arc<dyn Recycle>)
     }
 
     /// Idle connections kept, over every upstream (for tests and `/config`).

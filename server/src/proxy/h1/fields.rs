@@ -28,8 +28,10 @@ pub const HOP_BY_HOP: [HeaderName; HOP_BY_HOP_COUNT] = [
 pub enum Coding {
     /// Chunked alone.
     Chunked,
-    /// Other codings (or chunked again) under a final chunked.
+    /// Other codings under a final chunked.
     Layered,
+    /// Chunked more than once (which no sender may do, RFC 9112 §6.1).
+    Repeated,
     /// A final coding other than chunked.
     Other,
 }
@@ -45,12 +47,14 @@ pub fn transfer_encoding(headers: &HeaderMap) -> Option<Coding> {
         .flat_map(|value| value.as_bytes().split(|b| *b == b','))
         .map(<[u8]>::trim_ascii)
         .filter(|coding| !coding.is_empty());
-    let (count, last_chunked) = codings.fold((0, false), |(count, _), coding| {
-        (count + 1, coding.eq_ignore_ascii_case(b"chunked"))
+    let (count, chunked, last_chunked) = codings.fold((0, 0, false), |(count, chunked, _), coding| {
+        let is_chunked = coding.eq_ignore_ascii_case(b"chunked");
+        (count + 1, chunked + usize::from(is_chunked), is_chunked)
     });
-    Some(match (count, last_chunked) {
-        (1, true) => Coding::Chunked,
-        (_, true) => Coding::Layered,
+    Some(match (count, chunked, last_chunked) {
+        (1, _, true) => Coding::Chunked,
+        (_, 1, true) => Coding::Layered,
+        (_, _, true) => Coding::Repeated,
         _ => Coding::Other,
     })
 }

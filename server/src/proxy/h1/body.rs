@@ -1,7 +1,9 @@
 //! The body of a proxied message: a request body still arriving from the client, a response body
-//! still arriving from an upstream, or a short body the sidecar wrote itself (errors, mocks, a
+//! still arriving from an upstream, or a short body the proxy wrote itself (errors, mocks, a
 //! buffered request replayed on a retry).
 
+use std::fmt;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -10,13 +12,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use tokio::io::AsyncRead;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
 
-use super::h1::conn::Conn;
-use super::h1::deadline::Deadline;
-use super::h1::framing::{Decoder, FramingError};
-use super::pool::Lease;
+use super::conn::Conn;
+use super::deadline::Deadline;
+use super::framing::{Decoder, FramingError};
+use super::io::{ReadHalf, Socket};
 
 /// Why a body could not be read to its end.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,7 @@ pub enum BodyError {
 /// A request or response body on either side of the proxy.
 #[derive(Debug)]
 pub enum Body {
-    /// Written by the sidecar; `None` once sent (or when empty).
+    /// Written by the proxy; `None` once sent (or when empty).
     Full(Option<Bytes>),
     /// A request body arriving from the client.
     Inbound(Box<Inbound>),
@@ -44,7 +44,7 @@ pub enum Body {
 }
 
 impl Body {
-    /// A body the sidecar wrote.
+    /// A body the proxy wrote.
     pub fn full(data: impl Into<Bytes>) -> Self {
         let data = data.into();
         Self::Full((!data.is_empty()).then_some(data))
@@ -55,10 +55,36 @@ impl Body {
         Self::Full(None)
     }
 
-    /// Whether the sidecar holds the body whole (so it can be sent again), rather than
+    /// Whether the proxy holds the body whole (so it can be sent again), rather than
     /// streaming it.
     pub fn is_whole(&self) -> bool {
         matches!(self, Self::Full(_))
+    }
+}
+
+/// Where an upstream connection goes after a response body that ended with the connection kept
+/// alive (the connection pool, a layer above).
+pub trait Recycle: Send + Sync + fmt::Debug {
+    /// Takes back `conn`, a connection to `addr` ready for another exchange.
+    fn recycle(&self, addr: SocketAddr, conn: Conn<Socket>);
+}
+
+/// The right to give a connection back after its exchange.
+#[derive(Debug)]
+pub struct Lease {
+    addr: SocketAddr,
+    pool: Arc<dyn Recycle>,
+}
+
+impl Lease {
+    /// A connection to `addr` goes back to `pool`.
+    pub fn new(addr: SocketAddr, pool: Arc<dyn Recycle>) -> Self {
+        Self { addr, pool }
+    }
+
+    /// Gives the connection back for the next exchange.
+    pub fn release(&self, conn: Conn<Socket>) {
+        self.pool.recycle(self.addr, conn);
     }
 }
 
@@ -66,7 +92,7 @@ impl Body {
 #[derive(Debug)]
 pub struct Given {
     /// The reader.
-    pub conn: Conn<OwnedReadHalf>,
+    pub conn: Conn<ReadHalf>,
     /// Where the body stopped.
     pub decoder: Decoder,
     /// The client waits for `100 Continue` that was never sent (the body was never read), so
@@ -74,8 +100,19 @@ pub struct Given {
     pub awaited: bool,
 }
 
+/// What a request body hands back to its connection's server.
+#[derive(Debug, Default)]
+pub struct Handback {
+    /// The reader, once the body is over or dropped (`None` while it is held, or when the body
+    /// broke and took the connection with it).
+    pub given: Option<Given>,
+    /// How the client broke the body's framing, if it did: it gets 400 whatever the handler
+    /// answered, and the connection ends.
+    pub broken: Option<FramingError>,
+}
+
 /// Where a client connection's reader goes back once its request body is over or dropped.
-pub type Returned = Arc<Mutex<Option<Given>>>;
+pub type Returned = Arc<Mutex<Handback>>;
 
 /// The interim response a client that sent `Expect: 100-continue` waits for.
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -83,7 +120,7 @@ const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// A request body read from the client's connection as it is forwarded.
 #[derive(Debug)]
 pub struct Inbound {
-    reading: Reading<OwnedReadHalf>,
+    reading: Reading<ReadHalf>,
     returned: Returned,
     /// Bytes of `100 Continue` sent so far, while the client waits for it.
     continued: Option<usize>,
@@ -93,7 +130,7 @@ impl Inbound {
     /// A body framed by `decoder` on `conn`, which goes back to `returned` afterwards. With
     /// `ask`, the client waits for `100 Continue`, sent when the body is first read. The body
     /// fails when the client stalls for `stall`.
-    pub fn new(conn: Conn<OwnedReadHalf>, decoder: Decoder, returned: Returned, ask: bool, stall: Duration) -> Self {
+    pub fn new(conn: Conn<ReadHalf>, decoder: Decoder, returned: Returned, ask: bool, stall: Duration) -> Self {
         Self {
             reading: Reading {
                 conn: Some(conn),
@@ -107,7 +144,7 @@ impl Inbound {
 
     fn give_back(&mut self) {
         if let Some(conn) = self.reading.conn.take() {
-            *self.returned.lock().unwrap_or_else(PoisonError::into_inner) = Some(Given {
+            self.returned.lock().unwrap_or_else(PoisonError::into_inner).given = Some(Given {
                 conn,
                 decoder: self.reading.decoder.clone(),
                 awaited: self.continued == Some(0),
@@ -121,13 +158,10 @@ impl Inbound {
         let (Some(conn), Some(sent)) = (self.reading.conn.as_ref(), self.continued.as_mut()) else {
             return Poll::Ready(Ok(()));
         };
-        let socket: &TcpStream = conn.io.as_ref();
         while *sent < CONTINUE.len() {
-            std::task::ready!(socket.poll_write_ready(cx))?;
-            match socket.try_write(&CONTINUE[*sent..]) {
-                Ok(n) => *sent += n,
-                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(err) => return Poll::Ready(Err(err)),
+            match std::task::ready!(conn.io.poll_write_interim(cx, &CONTINUE[*sent..]))? {
+                0 => return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into())),
+                n => *sent += n,
             }
         }
         self.continued = None;
@@ -139,6 +173,10 @@ impl Inbound {
             return Poll::Ready(Some(Err(err.into())));
         }
         let polled = self.reading.poll_data(cx);
+        if let Poll::Ready(Some(Err(BodyError::Framing(err)))) = &polled {
+            self.returned.lock().unwrap_or_else(PoisonError::into_inner).broken = Some(err.clone());
+            self.give_back();
+        }
         if self.reading.decoder.is_done() {
             self.give_back();
         }
@@ -156,14 +194,14 @@ impl Drop for Inbound {
 /// when the body has ended and the upstream keeps it open.
 #[derive(Debug)]
 pub struct Upstream {
-    reading: Reading<TcpStream>,
+    reading: Reading<Socket>,
     keep_alive: bool,
     lease: Lease,
 }
 
 impl Upstream {
     /// A body framed by `decoder` on `conn`.
-    pub fn new(conn: Conn<TcpStream>, decoder: Decoder, keep_alive: bool, lease: Lease, deadline: Deadline) -> Self {
+    pub fn new(conn: Conn<Socket>, decoder: Decoder, keep_alive: bool, lease: Lease, deadline: Deadline) -> Self {
         let mut body = Self {
             reading: Reading {
                 conn: Some(conn),
@@ -195,7 +233,8 @@ impl Upstream {
 }
 
 /// A body being read off a connection, within its deadline. The connection stays in place when
-/// the body ends (its owner decides where it goes) and is dropped when the body breaks.
+/// the body ends or its framing breaks (its owner decides where it goes) and is dropped when the
+/// connection fails.
 #[derive(Debug)]
 struct Reading<R> {
     conn: Option<Conn<R>>,
@@ -220,7 +259,9 @@ impl<R: AsyncRead + Unpin> Reading<R> {
                 }
                 Ok(None) if self.decoder.is_done() => return Poll::Ready(None),
                 Ok(None) => {}
-                Err(err) => return broken(self, err.into()),
+                // The connection stays, so that a client who broke the framing can be answered
+                // (and its connection closed gently); it is never read again.
+                Err(err) => return Poll::Ready(Some(Err(err.into()))),
             }
             match conn.poll_fill(cx) {
                 Poll::Ready(Ok(0)) => {

@@ -1,21 +1,25 @@
-//! The mesh configuration this sidecar works from, kept current by one watch per kind. A kind's
-//! view is replaced only once the control plane says its snapshot is complete (BOOKMARK), so a
-//! reconnect never publishes a partial view; while the control plane is unreachable the last
-//! view stays in force and the watches reconnect with backoff.
+//! The mesh configuration a data-plane process (a sidecar, the ingress controller) works from,
+//! kept current by one watch per kind, and what is derived from it (the routing table, the
+//! services' policies). A kind's view is replaced only once the control plane says its snapshot
+//! is complete (BOOKMARK), so a reconnect never publishes a partial view; while the control plane
+//! is unreachable the last view stays in force and the watches reconnect with backoff.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use meshlib::api::EventType;
 use meshlib::client::Client;
 use meshlib::kind::{Kind, ResourceKind};
+use meshlib::resilience::Policies;
 use meshlib::resource::Resource;
+use meshlib::routing::Table;
+use meshlib::spec::service::ServiceSpec;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::metrics::Metrics;
+use crate::proxy::metrics::Metrics;
 
 const SIDECAR_KINDS: [Kind; 6] = [
     Kind::MeshController,
@@ -192,4 +196,53 @@ async fn follow(
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Builds the routing table from a catalog.
+pub fn table(catalog: &Catalog) -> Table {
+    Table::new(
+        catalog.of(Kind::Service),
+        catalog.of(Kind::ServiceInstance),
+        catalog.of(Kind::ServiceCanary),
+        catalog.of(Kind::TrafficSplit),
+    )
+}
+
+/// Keeps a routing table in step with the catalog.
+pub fn tables(catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc<Table>> {
+    derived(catalog, |catalog, _| table(catalog))
+}
+
+/// Keeps every service's resilience and mock policy in step with the catalog; a service whose
+/// settings did not change keeps its breaker and limiter state.
+pub fn policies(catalog: watch::Receiver<Arc<Catalog>>) -> watch::Receiver<Arc<Policies>> {
+    derived(catalog, |catalog, previous| {
+        let specs: Vec<(&str, ServiceSpec)> = catalog
+            .of(Kind::Service)
+            .filter_map(|r| Some((r.metadata.name.as_str(), serde_json::from_value(r.spec.clone()).ok()?)))
+            .collect();
+        previous
+            .map(|p| &**p)
+            .unwrap_or(&Policies::new())
+            .update(specs.iter().map(|(name, spec)| (*name, spec)), Instant::now())
+    })
+}
+
+/// Keeps something built from the catalog (a routing table, ingress rules, policies) in step
+/// with it; `build` sees what it built last time.
+pub fn derived<T: Send + Sync + 'static>(
+    mut catalog: watch::Receiver<Arc<Catalog>>,
+    build: fn(&Catalog, Option<&Arc<T>>) -> T,
+) -> watch::Receiver<Arc<T>> {
+    let (tx, rx) = watch::channel(Arc::new(build(&catalog.borrow(), None)));
+    tokio::spawn(async move {
+        while catalog.changed().await.is_ok() {
+            let previous = Arc::clone(&tx.borrow());
+            let next = Arc::new(build(&catalog.borrow_and_update(), Some(&previous)));
+            if tx.send(next).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }

@@ -1,6 +1,6 @@
 //! Serving a proxy listener: HTTP/1.1 with keep-alive, every request handed to a handler, at most
 //! [`MAX_CONNECTIONS`] at once, and a graceful stop that lets the requests in flight finish (for
-//! at most [`DRAIN`]).
+//! at most [`DRAIN`]). A client that breaks the protocol is answered by [`respond`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,8 +11,10 @@ use hyper::{Request, Response};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
-use super::body::Body;
-use super::h1::server::serve_connection;
+use super::h1::body::Body;
+pub use super::h1::server::Peer;
+use super::h1::server::{Settings, serve_connection};
+use super::respond;
 
 /// The longest wait for requests in flight at shutdown.
 pub const DRAIN: Duration = Duration::from_secs(10);
@@ -27,16 +29,7 @@ pub async fn bind(address: SocketAddr, what: &str) -> anyhow::Result<TcpListener
         .map_err(|err| anyhow::anyhow!("cannot listen on {what} address {address}: {err}"))
 }
 
-/// Both ends of an accepted connection.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer {
-    /// The caller's end.
-    pub remote: SocketAddr,
-    /// The address the caller dialled (on the egress it names the service).
-    pub local: SocketAddr,
-}
-
-/// How long a sidecar listener waits for a request head, on a new connection or a kept-alive one
+/// How long a proxy listener waits for a request head, on a new connection or a kept-alive one
 /// (nginx's `keepalive_timeout`).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 
@@ -51,6 +44,10 @@ where
     H: Fn(Request<Body>, Peer) -> F + Clone + Send + 'static,
     F: Future<Output = Response<Body>> + Send + 'static,
 {
+    let settings = Settings {
+        idle_timeout,
+        refuse: respond::client_error,
+    };
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     // Every connection holds a sender; the channel closes when the last one has ended.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
@@ -77,7 +74,7 @@ where
         let stop = stop.clone();
         let open = open_tx.clone();
         tokio::spawn(async move {
-            serve_connection(stream, peer, handler, idle_timeout, stop).await;
+            serve_connection(stream.into(), peer, handler, settings, stop).await;
             drop((slot, open));
         });
     }

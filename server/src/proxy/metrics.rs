@@ -1,4 +1,7 @@
-//! Sidecar metrics, served in Prometheus text format on the admin port.
+//! The metrics of a data-plane process (a sidecar, or the ingress controller), served in
+//! Prometheus text format on its admin port: the traffic it proxied by direction and service,
+//! what it answered itself, and its link to the control plane (and, for a sidecar, its
+//! registration).
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
@@ -91,7 +94,7 @@ impl Destination {
     }
 }
 
-/// The sidecar's metrics.
+/// A data-plane process's metrics.
 pub struct Metrics {
     destinations: [RwLock<HashMap<String, Arc<Destination>>>; 2],
     registry: Registry,
@@ -232,6 +235,17 @@ impl Metrics {
                 reason: reason.to_owned(),
             })
             .inc();
+    }
+
+    /// `/metrics`: the content type and the Prometheus (OpenMetrics) text exposition.
+    pub fn exposition(&self) -> ([(hyper::header::HeaderName, &'static str); 1], String) {
+        (
+            [(
+                hyper::header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            self.encode(),
+        )
     }
 
     /// The Prometheus text exposition.
