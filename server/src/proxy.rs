@@ -9,7 +9,9 @@
 //! - [`forward`]: one request to one upstream address, within a time limit;
 //! - [`respond`]: every response the data plane makes itself, from a typed [`respond::Refusal`];
 //! - [`call`]: the outbound call to a mesh service (mocks, routing, circuit breakers, retries);
-//! - [`listener`]: accepting connections and serving them until a graceful stop.
+//! - [`listener`]: accepting connections and serving them until a graceful stop;
+//! - `testing` (feature `test-util`): the whole data path over in-memory streams, for tests and
+//!   fuzzing.
 
 pub mod call;
 pub mod forward;
@@ -18,3 +20,5 @@ pub mod listener;
 pub mod metrics;
 pub mod pool;
 pub mod respond;
+#[cfg(feature = "test-util")]
+pub mod testing;

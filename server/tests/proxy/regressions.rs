@@ -1,0 +1,1 @@
+//! Inputs the fuzzers found, each a test: see docs/fuzzing.md.
