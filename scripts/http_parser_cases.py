@@ -90,14 +90,12 @@ def case(f):
         f"        name: {rust_bytes(c_strings(f['name']))},\n"
         f"        raw: {rust_bytes(c_strings(f['raw']))},\n"
         f"        keep_alive: {truth('should_keep_alive')},\n"
-        f"        complete_on_eof: {truth('message_complete_on_eof')},\n"
         f"        version: ({f.get('http_major', '1')}, {f.get('http_minor', '1')}),\n"
         f'        method: "{method}",\n'
         f"        url: {rust_bytes(c_strings(f.get('request_url', '')))},\n"
         f"        status: {f.get('status_code', '0')},\n"
         f"        headers: {headers(f.get('headers'))},\n"
         f"        body: {rust_bytes(c_strings(f.get('body', '')))},\n"
-        f"        upgrade: {'true' if 'upgrade' in f else 'false'},\n"
         "    },\n"
     )
 

@@ -16,14 +16,12 @@ pub struct Case {
     pub name: &'static [u8],
     pub raw: &'static [u8],
     pub keep_alive: bool,
-    pub complete_on_eof: bool,
     pub version: (u8, u8),
     pub method: &'static str,
     pub url: &'static [u8],
     pub status: u16,
     pub headers: &'static [(&'static [u8], &'static [u8])],
     pub body: &'static [u8],
-    pub upgrade: bool,
 }
 
 /// What the proxy makes of a message.
@@ -267,7 +265,8 @@ fn check(cases: &[Case], verdicts: &[(usize, Verdict)], read: fn(&[u8]) -> Read,
             theirs.target.clear();
         }
         let ours = read(&raw);
-        let ok = match (verdict(verdicts, index), &ours) {
+        let verdict = verdict(verdicts, index);
+        let ok = match (verdict, &ours) {
             (Verdict::Same, Read::Message(message)) => *message == theirs,
             (Verdict::Differs(_), Read::Message(_)) => true,
             (Verdict::Refused(status, reason), Read::Refused(got, why)) => status == *got && why.contains(reason),
