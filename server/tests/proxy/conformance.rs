@@ -294,8 +294,13 @@ fn check(cases: &[Case], verdicts: &[(usize, Verdict)], read: fn(&[u8]) -> Read,
                 Read::Message(m) => shown(m),
                 other => format!("{other:?}"),
             };
+            let note = match verdict {
+                Verdict::Same => "read as http-parser reads it",
+                Verdict::Differs(how) => how,
+                Verdict::Refused(_, why) => why,
+            };
             wrong.push(format!(
-                "{kind} {index} {name:?}:\n  ours:   {ours}\n  theirs: {}",
+                "{kind} {index} {name:?} (expected: {note}):\n  ours:   {ours}\n  theirs: {}",
                 shown(&theirs)
             ));
         }
