@@ -166,8 +166,14 @@ fn origin_form(request: &mut Request<Body>) {
     {
         request.headers_mut().insert(header::HOST, host);
     }
-    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-    *request.uri_mut() = path.parse().unwrap_or_else(|_| Uri::from_static("/"));
+    // `http://host?q` has no path: its origin form is `/?q`.
+    let uri = request.uri();
+    let path = Some(uri.path()).filter(|p| !p.is_empty()).unwrap_or("/");
+    let target = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    *request.uri_mut() = target.parse().unwrap_or_else(|_| Uri::from_static("/"));
 }
 
 #[cfg(test)]
@@ -183,6 +189,16 @@ mod tests {
         origin_form(&mut request);
         assert_eq!(request.uri(), "/v1/items?x=1");
         assert_eq!(request.headers()[header::HOST], "orders:8080");
+    }
+
+    #[test]
+    fn an_absolute_form_without_a_path_keeps_its_query() {
+        let mut request = Request::builder()
+            .uri("http://orders:8080?b=1")
+            .body(Body::empty())
+            .unwrap();
+        origin_form(&mut request);
+        assert_eq!(request.uri(), "/?b=1");
     }
 
     #[test]

@@ -334,10 +334,21 @@ fn write_headers(out: &mut Vec<u8>, headers: &HeaderMap) {
 pub fn write_request_head(out: &mut Vec<u8>, parts: &request::Parts, extra: &[(&str, &[u8])]) {
     out.extend_from_slice(parts.method.as_str().as_bytes());
     out.push(b' ');
-    out.extend_from_slice(parts.uri.path_and_query().map_or("/", |p| p.as_str()).as_bytes());
+    write_origin_form(out, &parts.uri);
     out.extend_from_slice(b" HTTP/1.1\r\n");
     write_headers(out, &parts.headers);
     write_extra(out, extra);
+}
+
+/// Writes the origin form of `uri` (RFC 9112 §3.2.1): its path, `/` when it has none (an
+/// absolute-form `http://host?q` has none), and its query.
+fn write_origin_form(out: &mut Vec<u8>, uri: &Uri) {
+    let path = uri.path();
+    out.extend_from_slice(if path.is_empty() { b"/" } else { path.as_bytes() });
+    if let Some(query) = uri.query() {
+        out.push(b'?');
+        out.extend_from_slice(query.as_bytes());
+    }
 }
 
 /// Writes an HTTP/1.1 response head with `extra` fields after the message's own.
