@@ -9,7 +9,7 @@ use hyper::{Method, Uri};
 use meshlib::kind::Kind;
 use meshlib::resource::Resource;
 use server::catalog::{self, Catalog};
-use server::sidecar::registries::Discovery;
+use server::sidecar::discovery::Discovery;
 
 /// The methods the emulators tell apart, picked by the input's first byte.
 const METHODS: [Method; 4] = [Method::GET, Method::POST, Method::PUT, Method::DELETE];

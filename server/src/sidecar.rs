@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod args;
 pub mod consul;
+pub mod discovery;
 pub mod eureka;
 pub mod health;
 pub mod inbound;
@@ -106,7 +107,7 @@ pub async fn run(
         stop.clone(),
         serve::IDLE_TIMEOUT,
     ));
-    let discovery = registries::Discovery::new(
+    let discovery = discovery::Discovery::new(
         &identity.service,
         listeners.egress.port(),
         catalog.clone(),

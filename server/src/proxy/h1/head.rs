@@ -234,7 +234,7 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         }
     };
     let mut headers = headers;
-    let length = seen.length.get()?;
+    let length = seen.length.get().map_err(HeadError::Framing)?;
     seen.length.normalise(&mut headers);
     let framing = match (chunked, length) {
         (true, Some(_)) => return Err(HeadError::Framing("both Content-Length and Transfer-Encoding")),
@@ -297,7 +297,11 @@ pub fn parse_response(buf: &mut BytesMut, method: &Method) -> Result<Option<Resp
         match seen.transfer_encoding.then(|| transfer_encoding(&headers)).flatten() {
             Some(Coding::Chunked) => Framing::Chunked,
             Some(_) => Framing::Close,
-            None => seen.length.get()?.map_or(Framing::Close, Framing::length),
+            None => seen
+                .length
+                .get()
+                .map_err(HeadError::Framing)?
+                .map_or(Framing::Close, Framing::length),
         }
     };
     let mut headers = headers;
