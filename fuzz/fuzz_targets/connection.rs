@@ -10,7 +10,7 @@
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use server::proxy::h1::framing::Decoder;
-use server::proxy::h1::head::{HeadError, parse_request};
+use server::proxy::h1::head::parse_request;
 use server::proxy::testing::exchange;
 
 /// Checks that `wire` is a run of requests the proxy's own parser accepts, perhaps cut short.
@@ -20,8 +20,6 @@ fn well_framed(wire: &[u8]) {
         let head = match parse_request(&mut buf) {
             Ok(Some(head)) => head,
             Ok(None) => return,
-            // A client's HTTP/1.0 request without Host travels as HTTP/1.1 without one.
-            Err(HeadError::Framing(reason)) if reason.contains("Host") => return,
             Err(err) => panic!(
                 "the upstream got a bad head ({err}): {:?}",
                 String::from_utf8_lossy(wire)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
-use hyper::{Request, Response, Uri};
+use hyper::{Request, Response, Uri, Version};
 use tokio::time::Instant;
 
 use super::h1::body::{Body, Upstream};
@@ -155,8 +155,16 @@ impl Forwarder {
 }
 
 /// HTTP/1.1 to an origin server carries only the path and query (a client configured to use the
-/// sidecar as an HTTP proxy sends the absolute form); the authority moves to `Host`.
+/// sidecar as an HTTP proxy sends the absolute form); the authority moves to `Host`. An HTTP/1.0
+/// request may have no `Host` at all; it travels on as HTTP/1.1, which must have one: empty, for
+/// a target without an authority (RFC 9112 §3.2).
 fn origin_form(request: &mut Request<Body>) {
+    if request.version() == Version::HTTP_10
+        && request.uri().authority().is_none()
+        && !request.headers().contains_key(header::HOST)
+    {
+        request.headers_mut().insert(header::HOST, HeaderValue::from_static(""));
+    }
     if request.uri().scheme().is_none() && request.uri().authority().is_none() {
         return;
     }
@@ -199,6 +207,17 @@ mod tests {
             .unwrap();
         origin_form(&mut request);
         assert_eq!(request.uri(), "/?b=1");
+    }
+
+    #[test]
+    fn an_http_1_0_request_without_host_goes_on_with_an_empty_one() {
+        let mut request = Request::builder()
+            .version(Version::HTTP_10)
+            .uri("/old")
+            .body(Body::empty())
+            .unwrap();
+        origin_form(&mut request);
+        assert_eq!(request.headers()[header::HOST], "");
     }
 
     #[test]
