@@ -21,13 +21,13 @@ use meshlib::routing::ingress::IngressRoutes;
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::sidecar::body::Body;
-use crate::sidecar::call::Caller;
-use crate::sidecar::catalog::{self, Catalog};
-use crate::sidecar::metrics::Metrics;
-use crate::sidecar::proxy::{Forwarder, plain};
-use crate::sidecar::serve::{self, Peer};
-use crate::sidecar::{admin, traffic};
+use crate::catalog::{self, Catalog};
+use crate::proxy::call::{Caller, TARGET_HEADER};
+use crate::proxy::forward::Forwarder;
+use crate::proxy::h1::body::Body;
+use crate::proxy::listener::{self as serve, Peer};
+use crate::proxy::metrics::Metrics;
+use crate::proxy::respond::Refusal;
 
 /// `meshd ingress-controller` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -71,10 +71,11 @@ impl Controller {
             .or_else(|| request.uri().host())
             .unwrap_or_default();
         let Some(found) = routes.find(host, request.uri().path()) else {
-            return plain(
-                hyper::StatusCode::NOT_FOUND,
-                format!("mesh: no Ingress rule matches {host}{}\n", request.uri().path()),
-            );
+            let refusal = Refusal::NoIngressRule {
+                host: host.to_owned(),
+                path: request.uri().path().to_owned(),
+            };
+            return refusal.respond();
         };
         let backend = found.backend.to_owned();
         let rewritten = (found.path != request.uri().path()).then(|| found.path.into_owned());
@@ -92,18 +93,13 @@ impl Controller {
             };
             match target.parse::<Uri>() {
                 Ok(uri) => parts.uri = uri,
-                Err(err) => {
-                    return plain(
-                        hyper::StatusCode::BAD_GATEWAY,
-                        format!("mesh: the Ingress rewrite gave a bad path {target:?}: {err}\n"),
-                    );
-                }
+                Err(error) => return Refusal::BadRewrite { target, error }.respond(),
             }
         }
         // Outside callers do not choose canaries or targets: the mesh's own headers are dropped
         // and the Ingress rules and ServiceCanaries decide.
         parts.headers.remove(meshlib::routing::CANARY_HEADER);
-        parts.headers.remove(crate::sidecar::traffic::TARGET_HEADER);
+        parts.headers.remove(TARGET_HEADER);
         forwarded_headers(&mut parts.headers, peer);
         let table = self.caller.table();
         self.caller.call(&table, &backend, parts, body, peer.remote.ip()).await
@@ -162,7 +158,7 @@ fn admin_router(state: AdminState) -> Router {
             "/metrics",
             get(
                 |axum::extract::State(state): axum::extract::State<AdminState>| async move {
-                    admin::exposition(&state.metrics)
+                    state.metrics.exposition().into_response()
                 },
             ),
         )
@@ -195,12 +191,12 @@ pub async fn run(
     let (stop_tx, stop) = watch::channel(false);
     let caller = Caller::new(
         Forwarder::new(args.upstream_timeout),
-        traffic::tables(catalog.clone()),
-        traffic::policies(catalog.clone()),
+        catalog::tables(catalog.clone()),
+        catalog::policies(catalog.clone()),
         Arc::clone(&metrics),
     );
     let controller = Arc::new(Controller {
-        routes: traffic::derived(catalog.clone(), |catalog, _| ingress_routes(catalog)),
+        routes: catalog::derived(catalog.clone(), |catalog, _| ingress_routes(catalog)),
         caller,
     });
     let served = tokio::spawn(serve::serve(

@@ -8,25 +8,25 @@
 
 pub mod admin;
 pub mod args;
-pub mod body;
-pub mod call;
-pub mod catalog;
 pub mod consul;
+pub mod discovery;
 pub mod eureka;
-pub mod h1;
 pub mod health;
+pub mod inbound;
 pub mod membership;
-pub mod metrics;
 pub mod nacos;
-pub mod pool;
-pub mod proxy;
+pub mod outbound;
 pub mod registries;
-pub mod serve;
-pub mod traffic;
 
 use std::sync::Arc;
 
 use meshlib::client::{Client, Config};
+
+use crate::catalog;
+use crate::proxy::call::Caller;
+use crate::proxy::forward::Forwarder;
+use crate::proxy::listener as serve;
+use crate::proxy::metrics;
 
 pub use args::SidecarArgs;
 
@@ -84,14 +84,14 @@ pub async fn run(
         egress: egress.local_addr()?,
         registry: registry.local_addr()?,
     };
-    let forwarder = proxy::Forwarder::new(args.upstream_timeout);
-    let tables = traffic::tables(catalog.clone());
+    let forwarder = Forwarder::new(args.upstream_timeout);
+    let tables = catalog::tables(catalog.clone());
     let tables_view = tables.clone();
     let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.changed().await;
     };
-    let policies = traffic::policies(catalog.clone());
-    let ingress_state = Arc::new(traffic::Ingress::new(
+    let policies = catalog::policies(catalog.clone());
+    let ingress_state = Arc::new(inbound::Ingress::new(
         forwarder.clone(),
         args.app_port,
         &identity.service,
@@ -107,7 +107,7 @@ pub async fn run(
         stop.clone(),
         serve::IDLE_TIMEOUT,
     ));
-    let discovery = registries::Discovery::new(
+    let discovery = discovery::Discovery::new(
         &identity.service,
         listeners.egress.port(),
         catalog.clone(),
@@ -123,8 +123,8 @@ pub async fn run(
             .with_graceful_shutdown(until_stopped(stop.clone()))
             .into_future(),
     );
-    let caller = call::Caller::new(forwarder, tables, policies.clone(), Arc::clone(&metrics));
-    let egress_state = Arc::new(traffic::Egress::new(caller, Arc::clone(&metrics)));
+    let caller = Caller::new(forwarder, tables, policies.clone(), Arc::clone(&metrics));
+    let egress_state = Arc::new(outbound::Egress::new(caller, Arc::clone(&metrics)));
     let egress_server = tokio::spawn(serve::serve(
         egress,
         move |request, peer| {

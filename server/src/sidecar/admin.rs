@@ -5,16 +5,16 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::sync::watch;
 
 use super::args::Identity;
-use super::catalog::Catalog;
 use super::membership::Status;
-use super::metrics::Metrics;
+use crate::catalog::Catalog;
+use crate::proxy::metrics::Metrics;
 
 /// Where the sidecar listens.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -84,19 +84,7 @@ async fn config(axum::extract::State(state): axum::extract::State<State>) -> Res
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {
-    exposition(&state.metrics)
-}
-
-/// `/metrics`: the Prometheus (OpenMetrics) text exposition.
-pub fn exposition(metrics: &Metrics) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        metrics.encode(),
-    )
-        .into_response()
+    state.metrics.exposition().into_response()
 }
 
 /// The admin routes.

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
-use super::registries::Discovery;
+use super::discovery::Discovery;
 
 /// The emulator's state.
 #[derive(Clone)]
@@ -173,8 +173,8 @@ async fn block(consul: &Consul, query: &BTreeMap<String, String>) -> u64 {
 
 /// Answers one `/v1/...` call.
 pub async fn handle(consul: &Consul, method: &Method, uri: &Uri, _headers: &HeaderMap, body: &Bytes) -> Response {
-    let query: BTreeMap<String, String> = super::registries::pairs(uri.query().unwrap_or_default()).collect();
-    let segments = super::registries::segments(uri);
+    let query: BTreeMap<String, String> = super::discovery::pairs(uri.query().unwrap_or_default()).collect();
+    let segments = super::discovery::segments(uri);
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
     let bump = || consul.index.send_modify(|i| *i += 1);
     match (method, path.as_slice()) {

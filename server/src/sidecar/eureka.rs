@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use quick_xml::escape::escape;
 use serde_json::{Value, json};
 
-use super::registries::Discovery;
+use super::discovery::Discovery;
 
 /// One instance as Eureka shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,7 +285,7 @@ fn xml_fields(text: &str) -> Result<BTreeMap<String, Value>, String> {
 
 /// Answers one Eureka call.
 pub fn handle(eureka: &Eureka, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
-    let segments = super::registries::segments(uri);
+    let segments = super::discovery::segments(uri);
     let Some(start) = segments
         .iter()
         .position(|s| matches!(s.as_str(), "apps" | "instances" | "vips" | "svips"))

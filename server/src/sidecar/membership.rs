@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::args::Identity;
 use super::health::{Probe, Verdict};
-use super::metrics::Metrics;
+use crate::proxy::metrics::Metrics;
 
 /// How often to retry while the Service does not exist or the control plane is unreachable.
 const RETRY: Duration = Duration::from_secs(1);

@@ -16,7 +16,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::registries::Discovery;
+use super::discovery::Discovery;
 
 const DEFAULT_GROUP: &str = "DEFAULT_GROUP";
 /// How often clients re-query (`cacheMillis`), and beat (`clientBeatInterval`).
@@ -42,7 +42,7 @@ pub struct Nacos {
 
 /// Query string and form body, percent-decoded (`+` is a space in forms).
 fn params(uri: &Uri, body: &Bytes) -> BTreeMap<String, String> {
-    use super::registries::pairs;
+    use super::discovery::pairs;
     let body = std::str::from_utf8(body).unwrap_or_default();
     pairs(uri.query().unwrap_or_default())
         .chain(pairs(body))

@@ -1,8 +1,10 @@
 //! The sidecar's HTTP/1.1 on the wire, written and read byte by byte through the egress of one
-//! sidecar and the ingress of another: framing kept (chunked requests, pipelining, HTTP/1.0,
-//! 100-continue), hop-by-hop headers dropped, ambiguous framing refused, an unread request body
-//! not costing the connection, the time limit covering a stalled response body, and an
-//! upstream's odd Content-Length normalised before it travels on.
+//! sidecar and the ingress of another (the real binaries over TCP), one behaviour per test:
+//! framing kept (chunked requests, pipelining, HTTP/1.0, 100-continue), hop-by-hop headers
+//! dropped, ambiguous framing, bare LF and broken chunks refused, an unread request body not
+//! costing the connection, the time limit covering a stalled response body, and an upstream's
+//! odd Content-Length normalised before it travels on. The data plane's own in-memory tests
+//! (server/tests/proxy.rs) go through every shape; these check the binaries do the same.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -188,16 +190,18 @@ async fn front_to_back(back_app: App, extra: &[(&str, serde_json::Value)]) -> Pa
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling() {
+/// The pair behind most tests: an echo app behind both sidecars, and a `mocked` Service whose
+/// mock rule answers `/mocked` with a 418 and framing headers of its own.
+async fn echo_pair() -> Pair {
     let mocked = json!({"registerTenant": "shop", "mock": {"enabled": true, "rules": [
         {"match": {"pathPrefix": "/mocked"}, "code": 418, "headers": {"Content-Length": "999", "Transfer-Encoding": "chunked"}, "body": "short and sweet"}]}});
-    let pair = front_to_back(echo_app(), &[("mocked", mocked)]).await;
-    let (client, front) = (pair.meshd.client(), &pair.front);
-    let egress = front.egress().await;
-    let (mut stream, mut reader) = connect(&egress);
+    front_to_back(echo_app(), &[("mocked", mocked)]).await
+}
 
-    // A chunked body on a GET keeps its framing all the way to the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_body_on_a_get_keeps_its_framing_to_the_app() {
+    let pair = echo_pair().await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream
         .write_all(b"GET /chunked HTTP/1.1\r\nHost: back\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         .unwrap();
@@ -205,9 +209,12 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
     assert_eq!(wire.status, 200, "{wire:?}");
     assert!(wire.body.starts_with("GET /chunked\n"), "{}", wire.body);
     assert!(wire.body.ends_with("\n\nhello world"), "{}", wire.body);
+}
 
-    // Headers named in Connection, and Proxy-Connection, stop at the sidecar; the connection
-    // is still the same one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_named_in_connection_stop_at_the_sidecar_and_the_connection_goes_on() {
+    let pair = echo_pair().await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream
         .write_all(b"POST /named HTTP/1.1\r\nHost: back\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\nProxy-Connection: keep-alive\r\nX-Kept: 2\r\nContent-Length: 3\r\n\r\nabc")
         .unwrap();
@@ -217,15 +224,25 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
     assert!(!wire.body.contains("x-secret"), "{}", wire.body);
     assert!(!wire.body.contains("proxy-connection"), "{}", wire.body);
     assert!(wire.body.ends_with("\n\nabc"), "{}", wire.body);
+    stream.write_all(b"GET /again HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
+    assert!(read_response(&mut reader).body.starts_with("GET /again\n"));
+}
 
-    // Pipelined requests are answered in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_are_answered_in_order() {
+    let pair = echo_pair().await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream
         .write_all(b"GET /one HTTP/1.1\r\nHost: back\r\n\r\nGET /two HTTP/1.1\r\nHost: back\r\n\r\n")
         .unwrap();
     assert!(read_response(&mut reader).body.starts_with("GET /one\n"));
     assert!(read_response(&mut reader).body.starts_with("GET /two\n"));
+}
 
-    // 100-continue: the sidecar asks for the body, then forwards it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expect_100_continue_is_answered_then_the_body_forwarded() {
+    let pair = echo_pair().await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream
         .write_all(b"PUT /expect HTTP/1.1\r\nHost: back\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
         .unwrap();
@@ -233,9 +250,12 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
     stream.write_all(b"data").unwrap();
     let wire = read_response(&mut reader);
     assert!(wire.body.ends_with("\n\ndata"), "{}", wire.body);
+}
 
-    // A mock answers without reading the request body; the body is skipped, the mock's framing
-    // headers are not used, and the connection carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_skips_the_unread_body_and_uses_its_own_framing() {
+    let pair = echo_pair().await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream
         .write_all(b"POST /mocked HTTP/1.1\r\nHost: mocked\r\nContent-Length: 5\r\n\r\n12345")
         .unwrap();
@@ -244,42 +264,81 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
     assert_eq!(wire.header("transfer-encoding"), None);
     stream.write_all(b"GET /after HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
     assert!(read_response(&mut reader).body.starts_with("GET /after\n"));
+}
 
-    // A mock asked with `Expect: 100-continue` answers at once, without inviting the body; the
-    // client may or may not send it, so the connection ends after the answer.
-    let (mut expecting, mut expecting_reader) = connect(&egress);
+/// A mock asked with `Expect: 100-continue` answers at once, without inviting the body; the
+/// client may or may not send it, so the connection ends after the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_asked_to_continue_answers_at_once_and_closes() {
+    let pair = echo_pair().await;
+    let (mut expecting, mut reader) = connect(&pair.front.egress().await);
     expecting
         .write_all(b"POST /mocked HTTP/1.1\r\nHost: mocked\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
         .unwrap();
-    let wire = read_response(&mut expecting_reader);
+    let wire = read_response(&mut reader);
     assert_eq!(wire.status, 418, "{wire:?}");
     assert_eq!(wire.header("connection"), Some("close"));
-    assert!(closed(&mut expecting_reader));
+    assert!(closed(&mut reader));
+}
 
-    // HTTP/1.0 without keep-alive: one answer, then the connection ends.
-    let (mut old, mut old_reader) = connect(&egress);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_1_0_without_keep_alive_gets_one_answer_then_the_end() {
+    let pair = echo_pair().await;
+    let (mut old, mut reader) = connect(&pair.front.egress().await);
     old.write_all(b"GET /old HTTP/1.0\r\nHost: back\r\n\r\n").unwrap();
-    let wire = read_response(&mut old_reader);
+    let wire = read_response(&mut reader);
     assert!(wire.body.starts_with("GET /old\n"), "{wire:?}");
-    assert!(closed(&mut old_reader));
+    assert!(closed(&mut reader));
+}
 
-    // Content-Length with Transfer-Encoding (request smuggling's way in) is refused and closed.
-    let (mut bad, mut bad_reader) = connect(&egress);
+/// Content-Length with Transfer-Encoding (request smuggling's way in) is refused and closed;
+/// the other shapes are in the data plane's own tests (server/tests/proxy/smuggling.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smuggling_framing_is_refused_on_the_wire() {
+    let pair = echo_pair().await;
+    let (mut bad, mut reader) = connect(&pair.front.egress().await);
     bad.write_all(
         b"POST /smuggle HTTP/1.1\r\nHost: back\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     )
     .unwrap();
-    let wire = read_response(&mut bad_reader);
+    let wire = read_response(&mut reader);
     assert_eq!(wire.status, 400, "{wire:?}");
     assert!(
         wire.body.contains("both Content-Length and Transfer-Encoding"),
         "{}",
         wire.body
     );
+    assert!(closed(&mut reader));
+}
 
-    // A time limit covers the response body: one that stalls half-way is cut off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_lf_and_a_broken_chunk_get_400_and_the_end_of_the_connection() {
+    let pair = echo_pair().await;
+    let egress = pair.front.egress().await;
+    for wire in [
+        &b"GET /bare HTTP/1.1\nHost: back\r\n\r\n"[..],
+        b"POST /bad-chunk HTTP/1.1\r\nHost: back\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+    ] {
+        let (mut stream, mut reader) = connect(&egress);
+        stream.write_all(wire).unwrap();
+        let answer = read_response(&mut reader);
+        assert_eq!(answer.status, 400, "{wire:?}: {answer:?}");
+        assert_eq!(answer.header("connection"), Some("close"), "{answer:?}");
+        assert!(closed(&mut reader), "{wire:?}");
+    }
+}
+
+/// A time limit covers the response body: one that stalls half-way is cut off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_limit_cuts_off_a_stalled_response_body() {
     let limited = json!({"registerTenant": "shop", "resilience": {"timeLimiter": {"timeout": "500ms"}}});
-    client.apply(&object(Kind::Service, "back", limited)).await.unwrap();
+    let pair = front_to_back(echo_app(), &[]).await;
+    pair.meshd
+        .client()
+        .apply(&object(Kind::Service, "back", limited))
+        .await
+        .unwrap();
+    let front = &pair.front;
     eventually(
         Duration::from_secs(10),
         "the time limit in the front's catalog",
@@ -291,7 +350,7 @@ async fn the_wire_keeps_framing_drops_hop_by_hop_headers_and_refuses_smuggling()
         },
     )
     .await;
-    let (mut slow, mut slow_reader) = connect(&egress);
+    let (mut slow, mut slow_reader) = connect(&front.egress().await);
     let start = Instant::now();
     slow.write_all(b"GET /stall HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
     let mut line = String::new();
@@ -360,7 +419,7 @@ fn answer_raw(mut stream: TcpStream) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upstreams_content_length_travels_on_as_one_plain_value() {
+async fn an_upstreams_listed_or_repeated_content_length_travels_on_as_one_plain_value() {
     let pair = front_to_back(raw_app(), &[]).await;
     let (mut stream, mut reader) = connect(&pair.front.egress().await);
     for path in ["/listed", "/repeated"] {
@@ -377,21 +436,35 @@ async fn an_upstreams_content_length_travels_on_as_one_plain_value() {
         );
         assert_eq!(wire.body, "hello", "{path}");
     }
-    // Transfer-Encoding wins over Content-Length, which does not travel on.
+}
+
+/// Transfer-Encoding wins over Content-Length, which does not travel on; the client's
+/// connection carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstreams_transfer_encoding_wins_over_its_content_length() {
+    let pair = front_to_back(raw_app(), &[]).await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream.write_all(b"GET /both HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
     let wire = read_response(&mut reader);
     assert_eq!(wire.status, 200, "{wire:?}");
     assert_eq!(wire.header("content-length"), None, "{wire:?}");
     assert_eq!(wire.header("transfer-encoding"), Some("chunked"), "{wire:?}");
     assert_eq!(wire.body, "hello");
-    // A 204 never carries a Content-Length (RFC 9110 §8.6), even when the app sends one.
+    stream.write_all(b"GET /plain HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut reader).body, "hello");
+}
+
+/// A 204 never carries a Content-Length (RFC 9110 §8.6), even when the app sends one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_204_never_carries_a_content_length() {
+    let pair = front_to_back(raw_app(), &[]).await;
+    let (mut stream, mut reader) = connect(&pair.front.egress().await);
     stream
         .write_all(b"GET /nothing HTTP/1.1\r\nHost: back\r\n\r\n")
         .unwrap();
     let wire = read_response(&mut reader);
     assert_eq!(wire.status, 204, "{wire:?}");
     assert_eq!(wire.header("content-length"), None, "{wire:?}");
-    // And the client's connection carries on.
     stream.write_all(b"GET /plain HTTP/1.1\r\nHost: back\r\n\r\n").unwrap();
     assert_eq!(read_response(&mut reader).body, "hello");
 }
