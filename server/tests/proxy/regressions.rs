@@ -40,3 +40,25 @@ async fn r_connection_an_http_1_0_request_without_host_reaches_the_upstream_pars
     assert_eq!(head.parts.headers["host"], "");
     assert!(exchanged.to_client.starts_with(b"HTTP/1.1 200 OK\r\n"));
 }
+
+/// `connection`, crash-73f6e5e1: an HTTP/1.0 request with two Host headers was accepted (only
+/// HTTP/1.1 was held to exactly one) and travelled on as HTTP/1.1 with both, which the next hop
+/// must refuse. RFC 9112 §3.2 refuses more than one Host in any request: 400, nothing upstream.
+#[tokio::test(start_paused = true)]
+async fn r_connection_an_http_1_0_request_with_two_hosts_is_refused() {
+    let exchanged = exchange(
+        &[b"PUT /upload HTTP/1.0\r\nHost: a\r\nHost: b\r\nContent-Length: 0\r\n\r\n"],
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    )
+    .await;
+    assert!(
+        exchanged.to_client.starts_with(b"HTTP/1.1 400 "),
+        "{:?}",
+        String::from_utf8_lossy(&exchanged.to_client)
+    );
+    assert!(
+        exchanged.to_upstreams.iter().all(|wire| wire.is_empty()),
+        "{:?}",
+        exchanged.to_upstreams
+    );
+}

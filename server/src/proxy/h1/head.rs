@@ -216,8 +216,13 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
     if method == Method::CONNECT {
         return Err(HeadError::Unsupported("CONNECT is not proxied by the mesh"));
     }
-    if version == Version::HTTP_11 && seen.hosts != 1 {
-        return Err(HeadError::Framing("an HTTP/1.1 request needs exactly one Host header"));
+    // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host and for any request with more
+    // than one (an HTTP/1.0 one included: it travels on as HTTP/1.1).
+    if seen.hosts > 1 {
+        return Err(HeadError::Framing("a request may carry only one Host header"));
+    }
+    if version == Version::HTTP_11 && seen.hosts == 0 {
+        return Err(HeadError::Framing("an HTTP/1.1 request needs a Host header"));
     }
     let chunked = match seen.transfer_encoding.then(|| transfer_encoding(&headers)).flatten() {
         None => false,
@@ -437,6 +442,7 @@ mod tests {
         for wire in [
             "GET / HTTP/1.1\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n",
