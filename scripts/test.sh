@@ -33,6 +33,9 @@ scripts/api-check.sh
 stage "images (release build, scripts/image.sh)"
 scripts/image.sh
 
+stage "fuzzing (30 s per target, scripts/fuzz.sh; long runs in docs/fuzzing.md)"
+scripts/fuzz.sh all 30
+
 stage "cargo test (the journey on a real node included)"
 # Snapshots are compared, never rewritten, here (review changes with `cargo insta review`).
 export INSTA_UPDATE=no
