@@ -200,11 +200,12 @@ pub static KINDS: &[KindInfo] = &[
         Scope::Object,
         true,
         [
+            // Only what the mesh acts on: the `sidecar.*` block is accepted but not followed
+            // (meshlib::inert), so its ports are not shown as if they were.
             col("TENANT", Field("/registerTenant")),
-            col("INGRESS-PORT", Field("/sidecar/ingressPort")),
-            col("EGRESS-PORT", Field("/sidecar/egressPort")),
-            wide("DISCOVERY", Field("/sidecar/discoveryType")),
-            wide("LOAD-BALANCE", Field("/loadBalance/policy"))
+            col("LOAD-BALANCE", Field("/loadBalance/policy")),
+            col("RESILIENCE", Present("/resilience")),
+            wide("MOCK", Present("/mock"))
         ],
         "A mesh service: its tenant and traffic policies"
     ),
