@@ -28,7 +28,8 @@ rows = [
     ("deleted_pod_to_instance_removed_seconds", "pod deleted: to its instance removed (deregistered)", "s"),
     ("silent_instance_to_out_of_service_seconds", "hung sidecar: to OUT_OF_SERVICE (2 x 5 s heartbeat)", "s"),
     ("silent_instance_to_removed_seconds", "hung sidecar: to removed (--instance-lease 30s)", "s"),
-    ("control_plane_restart_seconds", "control plane killed: to answering again", "s"),
+    ("control_plane_crash_to_answering_seconds", "control plane process killed: to answering again", "s"),
+    ("control_plane_pod_replaced_to_answering_seconds", "control plane pod deleted: to its replacement answering", "s"),
     ("control_plane_rss_kib_idle", "control plane RSS, idle after install", "MiB"),
     ("sidecar_rss_kib", "sidecar RSS in a shop pod (largest)", "MiB"),
 ]

@@ -3,6 +3,8 @@
 
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/tmux.rs"]
+mod tmux;
 
 #[path = "cli/auth.rs"]
 mod auth;

@@ -21,6 +21,9 @@ mod report;
 mod shop;
 #[path = "journey/steps.rs"]
 mod steps;
+#[path = "cli/tmux.rs"]
+#[allow(dead_code)]
+mod tmux;
 
 #[test]
 fn the_mesh_on_a_real_node() {
@@ -30,7 +33,8 @@ fn the_mesh_on_a_real_node() {
     journey.shop_without_the_mesh();
     journey.migrate();
     journey.canary();
-    journey.failures();
+    journey.instance_failures();
+    journey.control_plane_outages();
     journey.dashboard_from_outside();
     journey.uninstall();
     journey.report.write();

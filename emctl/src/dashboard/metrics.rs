@@ -144,28 +144,17 @@ pub fn quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
 mod tests {
     use std::time::Duration;
 
-    use meshlib::metrics::{inbound, parse};
-
     use super::*;
 
-    /// What a sidecar serves, trimmed (the real encoder's output, see server/src/sidecar/metrics.rs).
-    fn exposition(ok: u32, failed: u32, fast: u32, slow: u32) -> String {
-        format!(
-            "# HELP mesh_sidecar_requests Proxied requests, by direction, service and status class.\n\
-             # TYPE mesh_sidecar_requests counter\n\
-             mesh_sidecar_requests_total{{direction=\"ingress\",service=\"order\",class=\"2xx\"}} {ok}\n\
-             mesh_sidecar_requests_total{{direction=\"ingress\",service=\"order\",class=\"5xx\"}} {failed}\n\
-             mesh_sidecar_requests_total{{direction=\"egress\",service=\"stock\",class=\"2xx\"}} 1000\n\
-             # TYPE mesh_sidecar_request_duration_seconds histogram\n\
-             mesh_sidecar_request_duration_seconds_bucket{{direction=\"ingress\",service=\"order\",le=\"0.001\"}} {fast}\n\
-             mesh_sidecar_request_duration_seconds_bucket{{direction=\"ingress\",service=\"order\",le=\"0.1\"}} {}\n\
-             mesh_sidecar_request_duration_seconds_bucket{{direction=\"ingress\",service=\"order\",le=\"+Inf\"}} {}\n\
-             mesh_sidecar_request_duration_seconds_count{{direction=\"ingress\",service=\"order\"}} {}\n\
-             # EOF\n",
-            fast + slow,
-            fast + slow,
-            fast + slow
-        )
+    /// One instance's inbound counters: `ok` + `failed` requests, `fast` of them under 1 ms and
+    /// `slow` under 100 ms.
+    fn counters(ok: u32, failed: u32, fast: u32, slow: u32) -> Inbound {
+        let all = f64::from(fast + slow);
+        Inbound {
+            requests: f64::from(ok + failed),
+            errors: f64::from(failed),
+            buckets: vec![(0.001, f64::from(fast)), (0.1, all), (f64::INFINITY, all)],
+        }
     }
 
     #[test]
@@ -185,17 +174,17 @@ mod tests {
     #[test]
     fn rates_come_from_two_scrapes_summed_over_instances() {
         let mut window = Window::default();
-        let scrape = |instance: &str, text: &str| Scrape {
+        let scrape = |instance: &str, inbound: Inbound| Scrape {
             instance: instance.into(),
             service: "order".into(),
-            inbound: Some(inbound(&parse(text), "order")),
+            inbound: Some(inbound),
         };
         let start = Instant::now();
         let first = window.observe(
             start,
             &[
-                scrape("order/1", &exposition(0, 0, 0, 0)),
-                scrape("order/2", &exposition(5, 0, 5, 0)),
+                scrape("order/1", counters(0, 0, 0, 0)),
+                scrape("order/2", counters(5, 0, 5, 0)),
             ],
         );
         assert_eq!(first["order"], Golden::default(), "one scrape tells no rate");
@@ -203,9 +192,9 @@ mod tests {
         let second = window.observe(
             later,
             &[
-                scrape("order/1", &exposition(18, 2, 10, 10)),
-                scrape("order/2", &exposition(3, 0, 3, 0)), // restarted: its counters went down
-                scrape("order/3", &exposition(100, 0, 100, 0)), // new: no rate yet
+                scrape("order/1", counters(18, 2, 10, 10)),
+                scrape("order/2", counters(3, 0, 3, 0)), // restarted: its counters went down
+                scrape("order/3", counters(100, 0, 100, 0)), // new: no rate yet
             ],
         );
         let golden = second["order"];
@@ -217,7 +206,7 @@ mod tests {
             later,
             &[Scrape {
                 inbound: None,
-                ..scrape("order/1", "")
+                ..scrape("order/1", Inbound::default())
             }],
         );
         assert!(unreadable.is_empty());

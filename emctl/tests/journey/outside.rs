@@ -1,9 +1,8 @@
 //! emctl as a workstation runs it: a user of its own whose packets to the pod and service ranges
 //! are refused (iptables owner match, on the original destination so that NodePorts on the node's
-//! address still work), running the dashboard in a detached tmux session.
+//! address still work).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 /// The user emctl runs as.
 pub const USER: &str = "emesh-outside";
@@ -82,72 +81,5 @@ impl Drop for Outside {
         if self.created_user {
             let _ = run("userdel", &[USER]);
         }
-    }
-}
-
-/// A tmux server of its own running one command in a 120 × 30 session, killed on drop.
-pub struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    pub fn start(command: &str) -> Self {
-        let tmux = Self {
-            socket: format!("emesh-journey-{}", std::process::id()),
-        };
-        let (ok, out) = tmux.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "dash",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            command,
-        ]);
-        assert!(ok, "tmux: {out}");
-        tmux
-    }
-
-    fn tmux(&self, args: &[&str]) -> (bool, String) {
-        let mut all = vec!["-L", self.socket.as_str()];
-        all.extend(args);
-        run("tmux", &all)
-    }
-
-    pub fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "dash"]).1
-    }
-
-    /// Waits until `ready` accepts the screen; returns it, or panics with the last screen.
-    #[track_caller]
-    pub fn wait_for(&self, what: &str, limit: Duration, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "{what}: not within {limit:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-
-    pub fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "dash"];
-        args.extend(keys);
-        let _ = self.tmux(&args);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
     }
 }

@@ -11,10 +11,10 @@ pub struct Report {
 
 impl Report {
     pub fn duration(&mut self, name: &str, took: Duration) {
-        eprintln!("journey: {name}: {:.1} s", took.as_secs_f64());
+        eprintln!("journey: {name}: {:.3} s", took.as_secs_f64());
         self.figures.insert(
             format!("{name}_seconds"),
-            serde_json::json!((took.as_secs_f64() * 10.0).round() / 10.0),
+            serde_json::json!((took.as_secs_f64() * 1000.0).round() / 1000.0),
         );
     }
 

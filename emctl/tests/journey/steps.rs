@@ -10,10 +10,11 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::node::{NODE_IP, Node, http_get, wait};
-use crate::outside::{Outside, Tmux};
+use crate::outside::Outside;
 use crate::report::{Report, pids, rss_kib};
 use crate::shop;
 use crate::support::{Run, emctl_bin, run};
+use crate::tmux::Tmux;
 
 const MESH_NAMESPACE: &str = "easemesh";
 const CONTROL_PLANE_POD: &str = "easemesh-control-plane-0";
@@ -89,18 +90,7 @@ impl<'a> Journey<'a> {
 
     /// Waits until every replica of the shop (and of order v2 when `v2`) is an UP instance.
     fn wait_all_up(&self, v2: bool) {
-        let pods = |name: &str| -> Vec<String> {
-            let list = self
-                .node
-                .json(&["pods", "-n", shop::NAMESPACE, "-l", &format!("app={name}")]);
-            list["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
-                .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_owned))
-                .collect()
-        };
+        let pods = |name: &str| self.pods(name);
         wait("every pod of the shop an UP instance", PATIENCE, || {
             let instances = self.instances()?;
             let mut expected: Vec<String> = shop::SERVICES.iter().flat_map(|(name, _, _)| pods(name)).collect();
@@ -319,8 +309,11 @@ impl<'a> Journey<'a> {
         None
     }
 
-    fn order_pods(&self) -> Vec<String> {
-        let pods = self.node.json(&["pods", "-n", shop::NAMESPACE, "-l", "app=order"]);
+    /// The shop's pods labelled `app=<app>` that are not being deleted.
+    fn pods(&self, app: &str) -> Vec<String> {
+        let pods = self
+            .node
+            .json(&["pods", "-n", shop::NAMESPACE, "-l", &format!("app={app}")]);
         pods["items"]
             .as_array()
             .into_iter()
@@ -328,6 +321,14 @@ impl<'a> Journey<'a> {
             .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
             .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_owned))
             .collect()
+    }
+
+    /// Waits until the instance `id` has the status `wanted` (`None`: until it is gone).
+    fn wait_status(&self, what: &str, seconds: u64, id: &str, wanted: Option<&str>) {
+        wait(what, Duration::from_secs(seconds), || match self.status_of(id)? {
+            status if status.as_deref() == wanted => Ok(()),
+            other => Err(format!("{other:?}")),
+        });
     }
 
     fn status_of(&self, id: &str) -> Result<Option<String>, String> {
@@ -339,24 +340,15 @@ impl<'a> Journey<'a> {
     }
 
     /// A pod deleted: its sidecar deregisters at once. A pod whose sidecar hangs and is killed:
-    /// OUT_OF_SERVICE after two missed heartbeats, removed after the lease. Replacements come
-    /// UP. The control plane killed: no object lost, and the sidecars and the ingress keep
-    /// routing meanwhile.
-    pub fn failures(&mut self) {
-        let pods = self.order_pods();
+    /// OUT_OF_SERVICE after two missed heartbeats, removed after the lease. Replacements come UP.
+    pub fn instance_failures(&mut self) {
+        let pods = self.pods("order");
         assert_eq!(pods.len(), 2, "{pods:?}");
         // Graceful: deregistered.
         let start = Instant::now();
         self.node
             .kubectl(&["delete", "pod", &pods[0], "-n", shop::NAMESPACE, "--wait=false"]);
-        wait(
-            "a deleted pod's instance is removed",
-            Duration::from_secs(30),
-            || match self.status_of(&pods[0])? {
-                None => Ok(()),
-                Some(status) => Err(status),
-            },
-        );
+        self.wait_status("a deleted pod's instance is removed", 30, &pods[0], None);
         self.report.duration("deleted_pod_to_instance_removed", start.elapsed());
         // Hung: its sidecar stops beating, then the pod goes without a word.
         let pid = Self::sidecar_pid(&pods[1]).expect("the sidecar process of the second order pod");
@@ -368,30 +360,79 @@ impl<'a> Journey<'a> {
         let start = Instant::now();
         self.node
             .kubectl(&["delete", "pod", &pods[1], "-n", shop::NAMESPACE, "--wait=false"]);
-        wait(
+        self.wait_status(
             "a silent instance goes OUT_OF_SERVICE",
-            Duration::from_secs(60),
-            || match self.status_of(&pods[1])? {
-                Some(status) if status == "OUT_OF_SERVICE" => Ok(()),
-                other => Err(format!("{other:?}")),
-            },
+            60,
+            &pods[1],
+            Some("OUT_OF_SERVICE"),
         );
         self.report
             .duration("silent_instance_to_out_of_service", start.elapsed());
-        wait(
-            "a silent instance is removed after the lease",
-            Duration::from_secs(120),
-            || match self.status_of(&pods[1])? {
-                None => Ok(()),
-                Some(status) => Err(status),
-            },
-        );
+        self.wait_status("a silent instance is removed after the lease", 120, &pods[1], None);
         self.report.duration("silent_instance_to_removed", start.elapsed());
         self.rollout("order");
         self.wait_all_up(true);
         assert_eq!(self.ask(5, &[]), BTreeMap::from([(shop::ALL_V1.to_owned(), 5)]));
+    }
 
-        // The control plane dies: objects survive, traffic goes on.
+    /// The control plane crashes (its process killed), then its pod is deleted and replaced on the
+    /// same volume: no object is lost, and the sidecars and the ingress route all along.
+    pub fn control_plane_outages(&mut self) {
+        let uid = |journey: &Self| -> String {
+            journey.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE])["metadata"]["uid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let restarts = |journey: &Self| -> u64 {
+            journey.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE])["status"]["containerStatuses"][0]
+                ["restartCount"]
+                .as_u64()
+                .unwrap_or_default()
+        };
+        let before = restarts(self);
+        self.outage(
+            "control_plane_crash",
+            |_| {
+                let pid = *pids(&["meshd", "control-plane"])
+                    .first()
+                    .expect("the control plane's process");
+                let killed = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .expect("kill");
+                assert!(killed.success());
+            },
+            |journey| {
+                if restarts(journey) > before {
+                    Ok(())
+                } else {
+                    Err("not restarted yet".into())
+                }
+            },
+        );
+        let old = uid(self);
+        self.outage(
+            "control_plane_pod_replaced",
+            |journey| {
+                journey
+                    .node
+                    .kubectl(&["delete", "pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE, "--wait=false"]);
+            },
+            |journey| {
+                if uid(journey) != old {
+                    Ok(())
+                } else {
+                    Err("the same pod".into())
+                }
+            },
+        );
+        self.wait_all_up(true);
+    }
+
+    /// Runs `disrupt` while requests go through the ingress, waits until `replaced` says the control
+    /// plane was replaced and it answers again; asserts no request failed and no object changed.
+    fn outage(&mut self, name: &str, disrupt: impl FnOnce(&Self), replaced: impl Fn(&Self) -> Result<(), String>) {
         let kinds = ["services", "servicecanaries", "ingresses", "tenants", "meshcontrollers"];
         let objects = |journey: &Self| -> Vec<String> {
             kinds
@@ -418,58 +459,33 @@ impl<'a> Journey<'a> {
                 }
             })
         };
-        let control_plane = *pids(&["meshd", "control-plane"])
-            .first()
-            .expect("the control plane's process");
-        let killed = Command::new("kill")
-            .args(["-KILL", &control_plane.to_string()])
-            .status()
-            .expect("kill");
-        assert!(killed.success());
         let start = Instant::now();
-        wait("the control plane is down", Duration::from_secs(10), || {
-            let out = self.emctl_in(&["get", "tenants"], None);
-            if out.code != 0 {
-                Ok(())
-            } else {
-                Err("still answering".to_owned())
-            }
-        });
-        let down_at = answers.load(Ordering::Relaxed);
-        wait("the control plane is back", PATIENCE, || {
+        let at_start = answers.load(Ordering::Relaxed);
+        disrupt(self);
+        wait(&format!("{name}: replaced and answering"), PATIENCE, || {
+            replaced(self)?;
             let out = self.emctl_in(&["get", "tenants"], None);
             if out.code == 0 { Ok(()) } else { Err(out.snapshot()) }
         });
-        let answered_meanwhile = answers.load(Ordering::Relaxed) - down_at;
-        self.report.duration("control_plane_restart", start.elapsed());
+        let answered_meanwhile = answers.load(Ordering::Relaxed) - at_start;
+        self.report.duration(&format!("{name}_to_answering"), start.elapsed());
         asking.store(false, Ordering::Relaxed);
         traffic.join().expect("the traffic thread");
         let failures = failures.lock().expect("failures").clone();
-        assert!(
-            failures.is_empty(),
-            "requests failed while the control plane was down: {failures:?}"
+        assert!(failures.is_empty(), "{name}: requests failed meanwhile: {failures:?}");
+        assert!(answered_meanwhile > 0, "{name}: no request was answered meanwhile");
+        self.report.figure(
+            &format!("{name}_requests_answered_meanwhile"),
+            answered_meanwhile.into(),
         );
-        assert!(
-            answered_meanwhile > 0,
-            "no request was answered while the control plane was down"
-        );
-        self.report
-            .figure("requests_answered_while_control_plane_down", answered_meanwhile.into());
-        assert_eq!(objects(self), before, "every object is kept");
-        self.wait_all_up(true);
-        let pod = self.node.json(&["pod", CONTROL_PLANE_POD, "-n", MESH_NAMESPACE]);
-        assert!(
-            pod["status"]["containerStatuses"][0]["restartCount"].as_u64() >= Some(1),
-            "the kill was a crash of the same pod: {}",
-            pod["status"]
-        );
+        assert_eq!(objects(self), before, "{name}: every object is kept");
     }
 
     /// `emctl dashboard` run by a user that cannot reach pods or services shows the shop's
     /// instances and golden metrics: the control plane gathers them.
     pub fn dashboard_from_outside(&mut self) {
         let outside = Outside::new();
-        let pod = &self.order_pods()[0];
+        let pod = &self.pods("order")[0];
         let ip = self.node.json(&["pod", pod, "-n", shop::NAMESPACE])["status"]["podIP"]
             .as_str()
             .expect("a pod IP")
@@ -506,14 +522,14 @@ impl<'a> Journey<'a> {
             crate::outside::USER,
             home = dir.path().display(),
         );
-        let tmux = Tmux::start(&command);
+        let tmux = Tmux::start(&command, 120, 30);
         let row = |screen: &str, name: &str| -> Option<String> {
             screen
                 .lines()
                 .find(|l| l.trim_start_matches('│').starts_with(&format!("{name} ")))
                 .map(str::to_owned)
         };
-        let screen = tmux.wait_for("golden metrics of the shop", Duration::from_secs(60), |screen| {
+        let screen = tmux.wait_until("golden metrics of the shop", Duration::from_secs(60), |screen| {
             ["front", "order", "stock"].iter().all(|name| {
                 row(screen, name).is_some_and(|r| r.contains('%') && (r.contains("ms") || r.contains("µs")))
             })
@@ -523,7 +539,7 @@ impl<'a> Journey<'a> {
             assert!(line.contains("100.0%"), "{name}: {line}\n{screen}");
         }
         tmux.keys(&[":si", "Enter"]);
-        let instances = tmux.wait_for("the shop's instances", Duration::from_secs(30), |s| {
+        let instances = tmux.wait_until("the shop's instances", Duration::from_secs(30), |s| {
             s.matches(" UP").count() >= 5
         });
         assert!(instances.contains("order"), "{instances}");
