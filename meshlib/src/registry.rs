@@ -2,6 +2,7 @@
 //! `emctl get serviceinstance`. Pure: no I/O.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::resource::Resource;
 use crate::selector::Selector;
 use crate::spec::instance::{Health, InstanceStatus};
+
+/// How often a sidecar beats until a heartbeat reply tells it the MeshController's
+/// `heartbeatInterval`; also the interval when no MeshController sets one.
+pub const FIRST_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// `POST /apis/v2/registry/instances`: a sidecar registers its instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

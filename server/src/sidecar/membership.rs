@@ -54,7 +54,7 @@ pub async fn run(
     metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut interval = Duration::from_secs(5);
+    let mut interval = meshlib::registry::FIRST_HEARTBEAT_INTERVAL;
     let mut registered = false;
     let mut backoff = Backoff::new(FIRST_RETRY, RETRY);
     while !*stop.borrow() {
