@@ -146,7 +146,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     let temporary = tempfile::tempdir()?;
     let data = args.data_dir.clone().unwrap_or_else(|| temporary.path().join("store"));
     let mut children = Vec::new();
-    let result = demo(&meshd, args, &data, &mut children).await;
+    let result = demo(&meshd, args, &data, temporary.path(), &mut children).await;
     stop(children).await;
     result
 }
@@ -154,7 +154,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
 async fn demo(
     meshd: &PathBuf,
     args: &DemoArgs,
-    data: &std::path::Path,
+    data: &Path,
+    scratch: &Path,
     children: &mut Vec<Child>,
 ) -> anyhow::Result<Exit> {
     let cp_args: Vec<String> = [
@@ -185,6 +186,8 @@ async fn demo(
     for (service, version, labels, calls) in INSTANCES {
         let app_port = free_port()?;
         let instance = format!("{service}-{version}");
+        // Each sidecar its own cache, away from the default one other sidecars of this machine use.
+        let cache = scratch.join("cache").join(&instance);
         let (program, mut sidecar_args) = sidecar_program(meshd);
         sidecar_args.extend(
             [
@@ -206,6 +209,8 @@ async fn demo(
                 "0",
                 "--admin-port",
                 "0",
+                "--cache-dir",
+                &cache.display().to_string(),
             ]
             .iter()
             .map(|s| (*s).to_owned()),
