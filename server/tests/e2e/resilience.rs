@@ -103,9 +103,14 @@ impl Caller {
         self.callee.calls.load(Ordering::SeqCst)
     }
 
-    /// `front`'s sidecar's Prometheus metrics.
-    async fn metrics(&self) -> String {
-        self.front.get("/metrics").await.1
+    /// Asserts that `front`'s sidecar counted failures of calls to the service for `reason`.
+    async fn assert_failures_counted(&self, reason: &str) {
+        let series = format!(
+            r#"mesh_sidecar_failures_total{{direction="egress",service="{}",reason="{reason}"}}"#,
+            self.service
+        );
+        let metrics = self.front.get("/metrics").await.1;
+        assert!(metrics.contains(&series), "{series} missing from\n{metrics}");
     }
 
     async fn breaker(&self) -> Value {
@@ -145,9 +150,7 @@ async fn a_failed_attempt_is_retried_and_the_call_succeeds() {
         assert_eq!((answer.status, answer.body.as_str()), (200, "back-1 /flaky canary="));
     }
     assert_eq!(caller.calls() - before, 6, "one retry per call");
-    let series = r#"mesh_sidecar_failures_total{direction="egress",service="back",reason="retried"}"#;
-    let metrics = caller.metrics().await;
-    assert!(metrics.contains(series), "{series} missing from\n{metrics}");
+    caller.assert_failures_counted("retried").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,9 +167,7 @@ async fn failures_open_the_breaker_and_an_open_breaker_calls_no_instance() {
     assert_eq!(caller.call("/orders", &[]).await.status, 503);
     assert_eq!(caller.calls(), reached, "an open breaker does not call");
     assert_eq!(caller.breaker().await, "OPEN");
-    let series = r#"mesh_sidecar_failures_total{direction="egress",service="back",reason="circuit_open"}"#;
-    let metrics = caller.metrics().await;
-    assert!(metrics.contains(series), "{series} missing from\n{metrics}");
+    caller.assert_failures_counted("circuit_open").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
