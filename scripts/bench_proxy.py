@@ -111,7 +111,8 @@ class Bench:
                 "--ingress-address", ip, "--ingress-port", str(p[f"sc_{side}_ingress"]),
                 "--egress-port", str(p[f"sc_{side}_egress"]),
                 "--admin-port", str(p[f"sc_{side}_admin"]),
-                "--registry-port", str(p[f"sc_{side}_registry"])], 0, env)
+                "--registry-port", str(p[f"sc_{side}_registry"]),
+                "--cache-dir", os.path.join(self.dir, f"cache_{side}")], 0, env)
         admin = f"http://127.0.0.1:{p['sc_a_admin']}"
         address = self.poll(lambda: json.load(urllib.request.urlopen(f"{admin}/config"))
                             ["addresses"]["bench-app"])

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use meshlib::backoff::Backoff;
 
 /// The text of one input and what to call it in messages.
 #[derive(Debug)]
@@ -113,9 +114,10 @@ async fn fetch(url: &str, timeout: Duration) -> anyhow::Result<Source> {
     let client = reqwest::Client::builder().timeout(timeout).build()?;
     let mut last = None;
     // Transient failures (connection errors, 5xx) get two more tries.
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(2));
     for attempt in 0..3 {
         if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+            tokio::time::sleep(backoff.next_wait()).await;
         }
         match client.get(url).send().await {
             Ok(response) if response.status().is_success() => {

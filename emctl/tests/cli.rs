@@ -14,6 +14,8 @@ mod cluster;
 mod completion;
 #[path = "cli/dashboard.rs"]
 mod dashboard;
+#[path = "cli/demo.rs"]
+mod demo;
 #[path = "cli/edit.rs"]
 mod edit;
 #[path = "cli/instances.rs"]

@@ -17,7 +17,9 @@
 //!   (probed by the kubelet) and `MESH_TOKEN` from the key `token` of the Secret
 //!   [`SIDECAR_TOKEN_SECRET`] in the workload's namespace, if there is one; ports
 //!   `sidecar-ingress`, `sidecar-egress`, `sidecar-api` (the registry) and `sidecar-admin`;
-//!   readiness on `/ready` and liveness on `/healthz` of the admin port; small requests;
+//!   readiness on `/ready` and liveness on `/healthz` of the admin port; small requests; the
+//!   emptyDir [`SIDECAR_CACHE_VOLUME`] mounted at [`SIDECAR_CACHE_DIR`], where the sidecar keeps
+//!   its last configuration across restarts of its container;
 //! - with an agent initializer image only: the init container [`INIT_CONTAINER`] copying the Java
 //!   agent into the emptyDir [`AGENT_VOLUME`], mounted at `/agent-volume` in the app container,
 //!   whose `JAVA_TOOL_OPTIONS` gets the agent's options appended;
@@ -74,6 +76,12 @@ pub const SIDECAR_CONTAINER: &str = "easemesh-sidecar";
 pub const INIT_CONTAINER: &str = "initializer";
 /// Name of the emptyDir volume holding the Java agent.
 pub const AGENT_VOLUME: &str = "agent-volume";
+/// Name of the emptyDir volume of the sidecar's cache (its last configuration), which outlives
+/// restarts of the sidecar container.
+pub const SIDECAR_CACHE_VOLUME: &str = "mesh-sidecar-cache";
+/// Where the sidecar keeps its cache (`meshd sidecar --cache-dir`'s default), and where the
+/// injector mounts [`SIDECAR_CACHE_VOLUME`].
+pub const SIDECAR_CACHE_DIR: &str = "/var/cache/meshd-sidecar";
 /// Secret (in the workload's namespace, optional) whose key `token` sidecars present to the
 /// control plane.
 pub const SIDECAR_TOKEN_SECRET: &str = "easemesh-sidecar-token";

@@ -10,10 +10,12 @@
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
 //! - [`inert`]: what the mesh accepts but does not act on yet (apply warns about it).
 //! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
+//! - [`backoff`]: the wait between retries (exponential, with jitter), for every retry loop.
 //! - [`routing`]: where a call goes; [`resilience`]: mock, rate limit, circuit breaker, retry and
 //!   timeout of a call; [`matcher`]: the compiled string matcher both use.
 
 pub mod api;
+pub mod backoff;
 pub mod client;
 pub mod decode;
 pub mod duration;

@@ -2,6 +2,7 @@
 //! `emctl get serviceinstance`. Pure: no I/O.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::resource::Resource;
 use crate::selector::Selector;
 use crate::spec::instance::{Health, InstanceStatus};
+
+/// How often a sidecar beats until a heartbeat reply tells it the MeshController's
+/// `heartbeatInterval`; also the interval when no MeshController sets one.
+pub const FIRST_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// `POST /apis/v2/registry/instances`: a sidecar registers its instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -136,9 +141,9 @@ mod tests {
         )
     }
 
-    #[test]
-    fn every_filter_combination() {
-        let instances = [
+    /// Instances covering every field the filters look at.
+    fn instances() -> [Resource; 6] {
+        [
             instance("order", "o-1", "shop", "UP", json!({}), ""),
             instance("order", "o-2", "shop", "DOWN", json!({"zone": "a"}), "zone=a"),
             instance(
@@ -159,57 +164,191 @@ mod tests {
             ),
             instance("pay", "p-2", "finance", "UP", json!({}), ""),
             instance("gateway", "g-1", "global", "UP", json!({"zone": "b"}), "zone=b"),
-        ];
-        let services = [None, Some("order"), Some("pay")];
-        let tenants = [None, Some("shop"), Some("global")];
-        let canaries = [None, Some(None), Some(Some("v2")), Some(Some("zone=a"))];
-        let statuses = [
-            None,
-            Some(InstanceStatus::Up),
-            Some(InstanceStatus::Down),
-            Some(InstanceStatus::OutOfService),
-        ];
-        let selectors = [None, Some("zone=a"), Some("!release")];
-        let mut report = String::new();
-        for service in services {
-            for tenant in tenants {
-                for canary in &canaries {
-                    for status in statuses {
-                        for selector in selectors {
-                            let filter = InstanceFilter {
-                                service: service.map(str::to_owned),
-                                tenant: tenant.map(str::to_owned),
-                                canary: canary.map(|c| c.map(str::to_owned)),
-                                status,
-                                selector: selector.map(|s| s.parse().unwrap()),
-                            };
-                            let matched: Vec<&str> = instances
-                                .iter()
-                                .filter(|i| filter.matches(i))
-                                .map(|i| i.metadata.name.as_str())
-                                .collect();
-                            report.push_str(&format!(
-                                "service={} tenant={} canary={} status={} -l {} => {}\n",
-                                service.unwrap_or("*"),
-                                tenant.unwrap_or("*"),
-                                match canary {
-                                    None => "*".to_owned(),
-                                    Some(None) => "any".to_owned(),
-                                    Some(Some(v)) => (*v).to_owned(),
-                                },
-                                status.map_or("*", InstanceStatus::as_str),
-                                selector.unwrap_or("*"),
-                                if matched.is_empty() {
-                                    "-".to_owned()
-                                } else {
-                                    matched.join(" ")
-                                },
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        insta::assert_snapshot!(report);
+        ]
+    }
+
+    /// A filter, and the instances it must let through (in the order of [`instances`]).
+    struct Case {
+        name: &'static str,
+        filter: InstanceFilter,
+        matches: &'static [&'static str],
+    }
+
+    fn text(value: &str) -> Option<String> {
+        Some(value.to_owned())
+    }
+
+    fn selector(text: &str) -> Option<Selector> {
+        Some(text.parse().expect("a valid selector"))
+    }
+
+    fn cases() -> Vec<Case> {
+        let none = InstanceFilter::default;
+        vec![
+            Case {
+                name: "no filter lets every instance through",
+                filter: none(),
+                matches: &[
+                    "order/o-1",
+                    "order/o-2",
+                    "order/o-canary",
+                    "pay/p-1",
+                    "pay/p-2",
+                    "gateway/g-1",
+                ],
+            },
+            Case {
+                name: "a service keeps its own instances",
+                filter: InstanceFilter {
+                    service: text("order"),
+                    ..none()
+                },
+                matches: &["order/o-1", "order/o-2", "order/o-canary"],
+            },
+            Case {
+                name: "a tenant keeps the instances of its services",
+                filter: InstanceFilter {
+                    tenant: text("finance"),
+                    ..none()
+                },
+                matches: &["pay/p-1", "pay/p-2"],
+            },
+            Case {
+                name: "the global tenant is a tenant like the others",
+                filter: InstanceFilter {
+                    tenant: text("global"),
+                    ..none()
+                },
+                matches: &["gateway/g-1"],
+            },
+            Case {
+                name: "a service outside the tenant asked for matches nothing",
+                filter: InstanceFilter {
+                    service: text("order"),
+                    tenant: text("global"),
+                    ..none()
+                },
+                matches: &[],
+            },
+            Case {
+                name: "status UP",
+                filter: InstanceFilter {
+                    status: Some(InstanceStatus::Up),
+                    ..none()
+                },
+                matches: &["order/o-1", "order/o-canary", "pay/p-2", "gateway/g-1"],
+            },
+            Case {
+                name: "status DOWN",
+                filter: InstanceFilter {
+                    status: Some(InstanceStatus::Down),
+                    ..none()
+                },
+                matches: &["order/o-2"],
+            },
+            Case {
+                name: "status OUT_OF_SERVICE",
+                filter: InstanceFilter {
+                    status: Some(InstanceStatus::OutOfService),
+                    ..none()
+                },
+                matches: &["pay/p-1"],
+            },
+            Case {
+                name: "--canary alone keeps every instance with a canary label",
+                filter: InstanceFilter {
+                    canary: Some(None),
+                    ..none()
+                },
+                matches: &["order/o-2", "order/o-canary", "pay/p-1", "gateway/g-1"],
+            },
+            Case {
+                name: "a canary value matches the value of a canary label",
+                filter: InstanceFilter {
+                    canary: Some(text("v2")),
+                    ..none()
+                },
+                matches: &["order/o-canary", "pay/p-1"],
+            },
+            Case {
+                name: "a canary key=value matches that pair",
+                filter: InstanceFilter {
+                    canary: Some(text("zone=a")),
+                    ..none()
+                },
+                matches: &["order/o-2"],
+            },
+            Case {
+                name: "a canary label's key alone is not a value",
+                filter: InstanceFilter {
+                    canary: Some(text("release")),
+                    ..none()
+                },
+                matches: &[],
+            },
+            Case {
+                name: "a canary filter applies to canary labels, not to the other labels",
+                filter: InstanceFilter {
+                    canary: Some(text("a")),
+                    ..none()
+                },
+                matches: &["order/o-2"],
+            },
+            Case {
+                name: "a label selector's equality",
+                filter: InstanceFilter {
+                    selector: selector("zone=a"),
+                    ..none()
+                },
+                matches: &["order/o-2", "order/o-canary"],
+            },
+            Case {
+                name: "a label selector's absence",
+                filter: InstanceFilter {
+                    selector: selector("!release"),
+                    ..none()
+                },
+                matches: &["order/o-1", "order/o-2", "pay/p-2", "gateway/g-1"],
+            },
+            Case {
+                name: "every given filter must hold",
+                filter: InstanceFilter {
+                    service: text("order"),
+                    tenant: text("shop"),
+                    canary: Some(None),
+                    status: Some(InstanceStatus::Up),
+                    selector: selector("zone=a"),
+                },
+                matches: &["order/o-canary"],
+            },
+            Case {
+                name: "one filter that fails is enough to leave an instance out",
+                filter: InstanceFilter {
+                    service: text("order"),
+                    canary: Some(text("v2")),
+                    status: Some(InstanceStatus::Down),
+                    ..none()
+                },
+                matches: &[],
+            },
+        ]
+    }
+
+    #[test]
+    fn filters_let_through_exactly_the_instances_they_describe() {
+        let instances = instances();
+        let failed: Vec<String> = cases()
+            .iter()
+            .filter_map(|case| {
+                let matched: Vec<&str> = instances
+                    .iter()
+                    .filter(|i| case.filter.matches(i))
+                    .map(|i| i.metadata.name.as_str())
+                    .collect();
+                (matched != case.matches)
+                    .then(|| format!("{}: expected {:?}, got {matched:?}", case.name, case.matches))
+            })
+            .collect();
+        assert!(failed.is_empty(), "cases failed:\n{}", failed.join("\n"));
     }
 }

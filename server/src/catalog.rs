@@ -2,7 +2,8 @@
 //! kept current by one watch per kind, and what is derived from it (the routing table, the
 //! services' policies). A kind's view is replaced only once the control plane says its snapshot
 //! is complete (BOOKMARK), so a reconnect never publishes a partial view; while the control plane
-//! is unreachable the last view stays in force and the watches reconnect with backoff.
+//! is unreachable the last view stays in force and the watches reconnect with backoff (jittered, so
+//! the sidecars of a mesh do not all come back at once after a control-plane restart).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use meshlib::api::EventType;
+use meshlib::backoff::Backoff;
 use meshlib::client::Client;
 use meshlib::kind::{Kind, ResourceKind};
 use meshlib::resilience::Policies;
@@ -138,7 +140,7 @@ async fn follow(
     mut stop: watch::Receiver<bool>,
 ) {
     let resource_kind = ResourceKind::Builtin(kind);
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     while !*stop.borrow() {
         let stream = tokio::select! {
             stream = client.watch(&resource_kind) => stream,
@@ -147,7 +149,7 @@ async fn follow(
         match stream {
             Err(err) => {
                 metrics.set_control_plane_up(false);
-                tracing::warn!(kind = kind.name(), error = %err, retry_in = ?backoff, "cannot watch; keeping the last configuration");
+                tracing::warn!(kind = kind.name(), error = %err, "cannot watch; keeping the last configuration");
             }
             Ok(events) => {
                 let mut events = Box::pin(events);
@@ -171,7 +173,7 @@ async fn follow(
                         }
                         EventType::Bookmark => {
                             synced = true;
-                            backoff = Duration::from_millis(200);
+                            backoff.reset();
                             metrics.set_control_plane_up(true);
                             publish(
                                 &catalog,
@@ -190,11 +192,12 @@ async fn follow(
                 }
             }
         }
+        let wait = backoff.next_wait();
+        tracing::debug!(kind = kind.name(), retry_in = ?wait, "watching again after a pause");
         tokio::select! {
-            () = tokio::time::sleep(backoff) => {}
+            () = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
 
@@ -245,4 +248,69 @@ pub fn derived<T: Send + Sync + 'static>(
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use meshlib::client::Config;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    const KINDS: &[Kind] = &[Kind::Service];
+
+    /// When each connection to a control plane that hangs up at once came.
+    async fn hanging_up(listener: TcpListener, attempts: Arc<std::sync::Mutex<Vec<Instant>>>) {
+        while let Ok((stream, _)) = listener.accept().await {
+            attempts.lock().expect("attempts").push(Instant::now());
+            drop(stream);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sidecars_that_lost_the_control_plane_together_do_not_come_back_together() {
+        let (stop_tx, stop) = watch::channel(false);
+        let mut followers = Vec::new();
+        for _ in 0..16 {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let client = Client::new(&Config {
+                server: format!("http://{}", listener.local_addr().unwrap()),
+                token: None,
+                timeout: Duration::from_secs(5),
+            })
+            .unwrap();
+            let attempts = Arc::new(std::sync::Mutex::new(Vec::new()));
+            tokio::spawn(hanging_up(listener, Arc::clone(&attempts)));
+            let (catalog, _) = watch::channel(Arc::new(Catalog::watching(KINDS)));
+            let metrics = Arc::new(Metrics::default());
+            tokio::spawn(run(client, catalog, metrics, stop.clone()));
+            followers.push(attempts);
+        }
+        let second_tries = async {
+            loop {
+                let gaps: Option<Vec<Duration>> = followers
+                    .iter()
+                    .map(|attempts| {
+                        let attempts = attempts.lock().expect("attempts");
+                        Some(*attempts.get(1)? - attempts[0])
+                    })
+                    .collect();
+                if let Some(gaps) = gaps {
+                    return gaps;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let gaps = tokio::time::timeout(Duration::from_secs(10), second_tries)
+            .await
+            .expect("every follower tried twice within 10 s");
+        let _ = stop_tx.send(true);
+        let (shortest, longest) = (gaps.iter().min().unwrap(), gaps.iter().max().unwrap());
+        assert!(
+            *longest - *shortest > Duration::from_millis(40),
+            "every follower waited about as long before its second try: {gaps:?}"
+        );
+    }
 }

@@ -4,10 +4,12 @@
 //! other services with load balancing, canaries and TrafficSplits) and serves an admin port.
 //! Registry emulation for unmodified Eureka/Consul/Nacos clients builds on the same catalog.
 //!
-//! With the control plane down it keeps its last configuration and keeps reconnecting.
+//! With the control plane down it keeps its last configuration and keeps reconnecting; it also
+//! keeps that configuration on disk ([`cache`]), so a sidecar restarted meanwhile starts from it.
 
 pub mod admin;
 pub mod args;
+pub mod cache;
 pub mod consul;
 pub mod discovery;
 pub mod eureka;
@@ -46,7 +48,11 @@ pub async fn run(
         timeout: std::time::Duration::from_secs(5),
     })?;
     let metrics = Arc::new(metrics::Metrics::default());
-    let (catalog_tx, catalog) = tokio::sync::watch::channel(Arc::new(catalog::Catalog::default()));
+    // The last configuration, until the control plane answers: a restart while it is down
+    // keeps serving.
+    let cache = cache::Cache::new(&args.cache_dir, &identity.service);
+    let (restored, cache_status) = cache::restore(&cache, catalog::WATCHED);
+    let (catalog_tx, catalog) = tokio::sync::watch::channel(Arc::new(restored.unwrap_or_default()));
     let (status_tx, status) = tokio::sync::watch::channel(membership::Status::default());
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
 
@@ -141,6 +147,8 @@ pub async fn run(
         Arc::clone(&metrics),
         stop.clone(),
     ));
+    let (cache_status_tx, cache_status) = tokio::sync::watch::channel(cache_status);
+    let cached = tokio::spawn(cache::keep(cache, catalog.clone(), cache_status_tx, stop.clone()));
     let member = tokio::spawn(membership::run(
         client.clone(),
         identity.clone(),
@@ -156,6 +164,7 @@ pub async fn run(
         policies,
         catalog,
         status,
+        cache: cache_status,
         metrics,
     };
     let served = tokio::spawn(
@@ -168,6 +177,7 @@ pub async fn run(
     let _ = stop_tx.send(true);
     let _ = member.await;
     let _ = watcher.await;
+    let _ = cached.await;
     served.await??;
     ingress_server.await?;
     egress_server.await?;

@@ -25,6 +25,8 @@ mod roles;
 mod shutdown;
 #[path = "e2e/sidecar.rs"]
 mod sidecar;
+#[path = "e2e/sidecar_cache.rs"]
+mod sidecar_cache;
 #[path = "e2e/webhook.rs"]
 mod webhook;
 #[path = "e2e/webhook_support.rs"]

@@ -1,8 +1,10 @@
 //! `emctl demo`: the whole mesh on this machine, no cluster needed. A control plane on an
 //! embedded store, three services (front → order → stock) that find each other through their
 //! Eureka clients, each with its own sidecar, a canary `order v2` for requests carrying
-//! `X-Canary: v2`, the mesh ingress in front of `front`, and light traffic through it. Ctrl-C
-//! stops every process cleanly.
+//! `X-Canary: v2`, the mesh ingress in front of `front`, and light traffic through it.
+//!
+//! Ctrl-C, SIGTERM and SIGHUP stop every process it started, cleanly; a SIGKILL, which emctl
+//! cannot see, still stops them: each is told emctl's pid and stops once emctl is gone.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -12,6 +14,7 @@ use anyhow::{Context, bail};
 use meshlib::client::{Client, Config};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::signal::unix::{SignalKind, signal};
 
 use super::Exit;
 use crate::cli::DemoArgs;
@@ -84,15 +87,27 @@ fn sidecar_program(meshd: &Path) -> (PathBuf, Vec<String>) {
     }
 }
 
-/// Starts `meshd ARGS` and returns it with the last word of its first stdout line (an address).
-async fn start(meshd: &PathBuf, args: &[String]) -> anyhow::Result<(Child, String)> {
-    let mut child = Command::new(meshd)
+/// meshd's variable naming the process it stops with (`server::process::PARENT_PID_ENV`).
+const PARENT_PID_ENV: &str = "MESHD_PARENT_PID";
+
+/// `program ARGS` as the demo runs every process: quiet, killed if its handle is dropped, and
+/// stopping by itself once emctl is gone, however emctl ended.
+fn command(program: &Path, args: &[String], stdout: Stdio) -> Command {
+    let mut command = Command::new(program);
+    command
         .args(args)
         .env("RUST_LOG", "warn")
+        .env(PARENT_PID_ENV, std::process::id().to_string())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::null())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    command
+}
+
+/// Starts `meshd ARGS` and returns it with the last word of its first stdout line (an address).
+async fn start(meshd: &Path, args: &[String]) -> anyhow::Result<(Child, String)> {
+    let mut child = command(meshd, args, Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {}", meshd.display()))?;
     let stdout = child.stdout.take().context("meshd stdout")?;
@@ -140,21 +155,45 @@ async fn stop(children: Vec<Child>) {
     }
 }
 
-/// Runs the demo until Ctrl-C (or `--duration`).
+/// Handles Ctrl-C, SIGTERM and SIGHUP (a closed terminal) from now on; the future resolves on
+/// the first of them, naming it.
+fn stop_signal() -> std::io::Result<impl Future<Output = &'static str>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "Ctrl-C",
+            _ = terminate.recv() => "SIGTERM",
+            _ = hangup.recv() => "SIGHUP",
+        }
+    })
+}
+
+/// Runs the demo until Ctrl-C, SIGTERM or SIGHUP (or `--duration`), then stops what it started.
 pub async fn run(args: &DemoArgs) -> anyhow::Result<Exit> {
     let meshd = meshd()?;
     let temporary = tempfile::tempdir()?;
     let data = args.data_dir.clone().unwrap_or_else(|| temporary.path().join("store"));
+    // Handled before the first child starts: a signal while the mesh comes up stops it too.
+    let stopped = stop_signal()?;
     let mut children = Vec::new();
-    let result = demo(&meshd, args, &data, &mut children).await;
+    let result = tokio::select! {
+        result = demo(&meshd, args, &data, temporary.path(), &mut children) => result,
+        name = stopped => {
+            eprintln!("\n{name}: stopping the demo");
+            Ok(Exit::Success)
+        }
+    };
     stop(children).await;
     result
 }
 
 async fn demo(
-    meshd: &PathBuf,
+    meshd: &Path,
     args: &DemoArgs,
-    data: &std::path::Path,
+    data: &Path,
+    scratch: &Path,
     children: &mut Vec<Child>,
 ) -> anyhow::Result<Exit> {
     let cp_args: Vec<String> = [
@@ -185,6 +224,8 @@ async fn demo(
     for (service, version, labels, calls) in INSTANCES {
         let app_port = free_port()?;
         let instance = format!("{service}-{version}");
+        // Each sidecar its own cache, away from the default one other sidecars of this machine use.
+        let cache = scratch.join("cache").join(&instance);
         let (program, mut sidecar_args) = sidecar_program(meshd);
         sidecar_args.extend(
             [
@@ -206,6 +247,8 @@ async fn demo(
                 "0",
                 "--admin-port",
                 "0",
+                "--cache-dir",
+                &cache.display().to_string(),
             ]
             .iter()
             .map(|s| (*s).to_owned()),
@@ -236,14 +279,7 @@ async fn demo(
         if let Some(calls) = calls {
             app_args.extend(["--calls".to_owned(), (*calls).to_owned()]);
         }
-        let app = Command::new(meshd)
-            .args(&app_args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
+        let app = command(meshd, &app_args, Stdio::null()).spawn()?;
         children.push(app);
         eprintln!("{instance:<14} app 127.0.0.1:{app_port}  sidecar admin {admin}");
     }
@@ -281,22 +317,19 @@ async fn demo(
     println!(
         "\nThe mesh demo is running; its ingress leads to front.\n\n  curl {front}\n    {normal}\n  curl -H 'X-Canary: v2' {front}\n    {canary}\n\nTry next:\n  export EMCTL_SERVER={url}\n  emctl get serviceinstance --canary\n  emctl get serviceinstance -o wide\n  emctl describe servicecanary order-v2\n  emctl offline serviceinstance order/order-v1\n\nLight traffic is flowing (one call a second). Press Ctrl-C to stop."
     );
-    let traffic = {
-        let front = front.clone();
-        tokio::spawn(async move {
-            for i in 0u64.. {
-                let _ = get(&front, i % 3 == 0).await;
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        })
-    };
-    match args.duration {
-        Some(limit) => tokio::time::sleep(limit).await,
-        None => {
-            let _ = tokio::signal::ctrl_c().await;
+    let traffic = async {
+        for i in 0u64.. {
+            let _ = get(&front, i % 3 == 0).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
+    };
+    // Until a signal (which ends this future) or the end of --duration.
+    match args.duration {
+        Some(limit) => {
+            let _ = tokio::time::timeout(limit, traffic).await;
+            eprintln!("\nstopping the demo");
+        }
+        None => traffic.await,
     }
-    traffic.abort();
-    eprintln!("\nstopping the demo");
     Ok(Exit::Success)
 }

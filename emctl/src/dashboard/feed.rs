@@ -1,7 +1,8 @@
 //! Live data from the control plane, in background tasks the screen never waits on: one watch per
 //! kind on view (every object first, then changes, batched), and a version poll that also notices
 //! when the server stops answering. Failures retry with exponential backoff (0.5 s doubling up to
-//! 10 s) and are reported as [`Action`]s, like the data.
+//! 10 s, jittered: [`meshlib::backoff`]) and are reported as [`Action`]s, like the data, with the
+//! time of the next try.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::{FutureExt, StreamExt};
 use meshlib::api::{EventType, WatchEvent};
+use meshlib::backoff::Backoff;
 use meshlib::client::{Client, Error};
 use meshlib::kind::ResourceKind;
 use tokio::sync::{Notify, mpsc};
@@ -25,30 +27,9 @@ const VERSION_EVERY: Duration = Duration::from_secs(5);
 /// Most events sent in one batch.
 const BATCH: usize = 1000;
 
-/// Exponential backoff between tries.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    next: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self { next: FIRST_RETRY }
-    }
-}
-
-impl Backoff {
-    /// The wait before the next try; the one after is twice as long, up to 10 s.
-    pub fn next_wait(&mut self) -> Duration {
-        let wait = self.next;
-        self.next = (self.next * 2).min(MAX_RETRY);
-        wait
-    }
-
-    /// After a success: start again from the shortest wait.
-    pub fn reset(&mut self) {
-        self.next = FIRST_RETRY;
-    }
+/// Waits between tries: from 0.5 s doubling up to 10 s, with jitter.
+fn backoff() -> Backoff {
+    Backoff::new(FIRST_RETRY, MAX_RETRY)
 }
 
 /// The running watches; dropping it stops every task.
@@ -100,18 +81,21 @@ enum Ended {
     Resync,
     /// The server ended the stream (it does when a watcher falls behind): watch again.
     Again,
-    /// It failed; already reported.
-    Failed,
+    /// It failed; already reported with this wait before the next try.
+    Failed(Duration),
 }
 
 async fn watch(client: Client, kind: ResourceKind, tx: mpsc::Sender<Action>, resync: Arc<Notify>) {
-    let mut backoff = Backoff::default();
+    let mut backoff = backoff();
     loop {
         let wait = match stream(&client, &kind, &tx, &resync, &mut backoff).await {
             Ended::Closed => return,
             Ended::Resync => continue,
-            Ended::Again => FIRST_RETRY,
-            Ended::Failed => backoff.next_wait(),
+            Ended::Again => {
+                backoff.reset();
+                backoff.next_wait()
+            }
+            Ended::Failed(wait) => wait,
         };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -120,8 +104,10 @@ async fn watch(client: Client, kind: ResourceKind, tx: mpsc::Sender<Action>, res
     }
 }
 
-/// Reports a failure: an unreachable server for everyone, a refusal for this kind only.
-async fn report(tx: &mpsc::Sender<Action>, kind: &ResourceKind, err: &Error, wait: Duration) -> Ended {
+/// Reports a failure: an unreachable server for everyone, a refusal for this kind only; the next
+/// try is after the backoff's next wait.
+async fn report(tx: &mpsc::Sender<Action>, kind: &ResourceKind, err: &Error, backoff: &mut Backoff) -> Ended {
+    let wait = backoff.next_wait();
     let action = if err.is_transport() {
         Action::Unreachable {
             message: reason(err),
@@ -133,7 +119,7 @@ async fn report(tx: &mpsc::Sender<Action>, kind: &ResourceKind, err: &Error, wai
     if tx.send(action).await.is_err() {
         Ended::Closed
     } else {
-        Ended::Failed
+        Ended::Failed(wait)
     }
 }
 
@@ -154,10 +140,7 @@ async fn stream(
 ) -> Ended {
     let events = match client.watch(kind).await {
         Ok(events) => events,
-        Err(err) => {
-            let wait = backoff.clone().next_wait();
-            return report(tx, kind, &err, wait).await;
-        }
+        Err(err) => return report(tx, kind, &err, backoff).await,
     };
     let mut events = std::pin::pin!(events);
     let mut snapshot = Vec::new();
@@ -169,10 +152,7 @@ async fn stream(
         };
         let event = match event {
             None => return Ended::Again,
-            Some(Err(err)) => {
-                let wait = backoff.clone().next_wait();
-                return report(tx, kind, &err, wait).await;
-            }
+            Some(Err(err)) => return report(tx, kind, &err, backoff).await,
             Some(Ok(event)) => event,
         };
         let action = match (synced, event.event) {
@@ -192,7 +172,7 @@ async fn stream(
                     return Ended::Closed;
                 }
                 match ended {
-                    Some(Err(err)) => return report(tx, kind, &err, backoff.clone().next_wait()).await,
+                    Some(Err(err)) => return report(tx, kind, &err, backoff).await,
                     Some(Ok(())) => return Ended::Again,
                     None => continue,
                 }
@@ -224,7 +204,7 @@ where
 }
 
 async fn poll_version(client: Client, tx: mpsc::Sender<Action>) {
-    let mut backoff = Backoff::default();
+    let mut backoff = backoff();
     loop {
         let (action, wait) = match client.version().await {
             Ok(version) => {
@@ -277,14 +257,5 @@ mod tests {
             );
             assert!(retry_at > SystemTime::now(), "the next try is ahead");
         }
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_ten_seconds_and_resets() {
-        let mut backoff = Backoff::default();
-        let waits: Vec<u128> = (0..7).map(|_| backoff.next_wait().as_millis()).collect();
-        assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
-        backoff.reset();
-        assert_eq!(backoff.next_wait(), FIRST_RETRY);
     }
 }

@@ -131,29 +131,3 @@ fn visibility_follows_tenants_global_and_traffic_targets() {
     let visible: serde_json::Value = serde_json::from_str(&visible).unwrap();
     assert_eq!(visible["visible"], serde_json::json!(["vets-service"]));
 }
-
-#[test]
-fn the_demo_runs_the_whole_mesh_and_stops_cleanly() {
-    let cp = ControlPlane::start();
-    let run = cp.emctl(&["demo", "--listen", "127.0.0.1:0", "--duration", "2s"]);
-    run.success();
-    assert!(
-        run.stdout.contains("front v1 -> order v1 -> stock v1"),
-        "{}",
-        run.snapshot()
-    );
-    assert!(
-        run.stdout.contains("front v1 -> order v2 -> stock v1"),
-        "the canary path: {}",
-        run.snapshot()
-    );
-    let server = run
-        .stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("export EMCTL_SERVER="))
-        .expect("the demo prints its control plane")
-        .to_owned();
-    // Every process stopped: the demo's control plane no longer answers.
-    let after = cp.emctl_with(&["get", "services"], &[("EMCTL_SERVER", &server)], None);
-    assert_eq!(after.code, 1, "{}", after.snapshot());
-}

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use super::plan::Plan;
 use super::{
-    AGENT_VOLUME, INIT_CONTAINER, INJECTED, InjectError, InjectionParams, SIDECAR_CONTAINER, SIDECAR_TOKEN_SECRET,
-    registry_env,
+    AGENT_VOLUME, INIT_CONTAINER, INJECTED, InjectError, InjectionParams, SIDECAR_CACHE_DIR, SIDECAR_CACHE_VOLUME,
+    SIDECAR_CONTAINER, SIDECAR_TOKEN_SECRET, registry_env,
 };
 
 /// Where the agent volume is mounted, in the app container and the init container.
@@ -40,13 +40,14 @@ pub(super) fn apply(template: &mut PodTemplateSpec, plan: &Plan, params: &Inject
     match &plan.agent_image {
         Some(image) => {
             upsert(spec.init_containers.get_or_insert_default(), initializer(image, params));
-            upsert(spec.volumes.get_or_insert_default(), agent_volume());
+            upsert(spec.volumes.get_or_insert_default(), empty_dir(AGENT_VOLUME));
         }
         None => {
             remove_named(&mut spec.init_containers, INIT_CONTAINER);
             remove_named(&mut spec.volumes, AGENT_VOLUME);
         }
     }
+    upsert(spec.volumes.get_or_insert_default(), empty_dir(SIDECAR_CACHE_VOLUME));
     for container in &mut spec.containers {
         if container.name == plan.app_container && plan.agent_image.is_some() {
             add_agent(container, &params.log4j_config)?;
@@ -75,6 +76,7 @@ pub(super) fn remove(template: &mut PodTemplateSpec) {
         spec.containers = containers.unwrap_or_default();
         remove_named(&mut spec.init_containers, INIT_CONTAINER);
         remove_named(&mut spec.volumes, AGENT_VOLUME);
+        remove_named(&mut spec.volumes, SIDECAR_CACHE_VOLUME);
         spec.containers.iter_mut().for_each(strip_agent);
     }
     if let Some(metadata) = &mut template.metadata
@@ -158,6 +160,12 @@ fn sidecar(plan: &Plan, params: &InjectionParams) -> Container {
             port("sidecar-api", ports.registry),
             port("sidecar-admin", ports.admin),
         ]),
+        // The cache (the last configuration) outlives restarts of this container.
+        volume_mounts: Some(vec![VolumeMount {
+            name: SIDECAR_CACHE_VOLUME.to_owned(),
+            mount_path: SIDECAR_CACHE_DIR.to_owned(),
+            ..VolumeMount::default()
+        }]),
         readiness_probe: Some(probe("/ready", 5, 3)),
         liveness_probe: Some(probe("/healthz", 10, 6)),
         resources: Some(ResourceRequirements {
@@ -186,9 +194,9 @@ fn initializer(image: &str, params: &InjectionParams) -> Container {
     }
 }
 
-fn agent_volume() -> Volume {
+fn empty_dir(name: &str) -> Volume {
     Volume {
-        name: AGENT_VOLUME.to_owned(),
+        name: name.to_owned(),
         empty_dir: Some(EmptyDirVolumeSource::default()),
         ..Volume::default()
     }

@@ -385,7 +385,9 @@ fn java_tool_options_are_appended_and_restored() {
 fn without_agent_image_there_is_no_init_container() {
     let t = run(&meshed(&[]), &template(TEMPLATE), &bare_params());
     let spec = t.spec.as_ref().unwrap();
-    assert!(spec.init_containers.is_none() && spec.volumes.is_none());
+    assert!(spec.init_containers.is_none());
+    let volumes: Vec<&str> = spec.volumes.iter().flatten().map(|v| v.name.as_str()).collect();
+    assert_eq!(volumes, [SIDECAR_CACHE_VOLUME], "the sidecar's cache only");
     assert_eq!(
         env(container(&t, "order").unwrap(), "JAVA_TOOL_OPTIONS").as_deref(),
         Some("-Xmx512m")

@@ -5,11 +5,17 @@
 //! Status rules: an operator's offline sticks until the operator puts the instance online;
 //! otherwise no beat for 2 × heartbeatInterval → OUT_OF_SERVICE, a failing local health check →
 //! DOWN, else UP. A record without a beat for the lease (20 min by default) is removed.
+//!
+//! The interval an instance is held to is the one its last heartbeat reply told it, not the
+//! MeshController's of the moment: a sidecar beats at the interval it was told until its next
+//! reply, so lowering `heartbeatInterval` must not expire instances that are beating as told.
+//! Until an instance is told (just registered, or loaded after a restart) it is held to the
+//! longer of the MeshController's interval and the one sidecars start with.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use meshlib::kind::{Kind, ResourceKind};
 use meshlib::registry::{Heartbeat, HeartbeatReply, Registration};
@@ -22,7 +28,7 @@ use super::error::ApiError;
 use crate::store::{Op, Precondition, Store};
 
 /// Default heartbeat interval when no MeshController says otherwise.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+pub const DEFAULT_INTERVAL: Duration = meshlib::registry::FIRST_HEARTBEAT_INTERVAL;
 
 /// Where time comes from; tests use a manual clock.
 pub trait Clock: Send + Sync + 'static {
@@ -78,13 +84,15 @@ struct Record {
     spec: ServiceInstanceSpec,
     created: String,
     last_beat_ms: AtomicU64,
+    /// The interval (ms) the last heartbeat reply told the instance; 0 until it is told.
+    told_ms: AtomicU64,
     /// The record as users see it, but for the last heartbeat (built once per change, since
     /// listings of thousands of instances are frequent and changes are rare).
     view: Resource,
 }
 
 impl Record {
-    fn new(spec: ServiceInstanceSpec, created: String, revision: u64, last_beat_ms: u64) -> Self {
+    fn new(spec: ServiceInstanceSpec, created: String, revision: u64, last_beat_ms: u64, told_ms: u64) -> Self {
         let name = format!("{}/{}", spec.service_name, spec.instance_id);
         let mut view = Resource::new(
             &ResourceKind::Builtin(Kind::ServiceInstance),
@@ -97,8 +105,23 @@ impl Record {
             spec,
             created,
             last_beat_ms: AtomicU64::new(last_beat_ms),
+            told_ms: AtomicU64::new(told_ms),
             view,
         }
+    }
+
+    /// The interval the instance is held to now that the MeshController says `current`.
+    fn held_to(&self, current: Duration) -> Duration {
+        match self.told_ms.load(Ordering::Relaxed) {
+            0 => current.max(meshlib::registry::FIRST_HEARTBEAT_INTERVAL),
+            told => Duration::from_millis(told),
+        }
+    }
+
+    /// Remembers the interval a reply tells the instance.
+    fn tell(&self, interval: Duration) {
+        let ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.told_ms.store(ms, Ordering::Relaxed);
     }
 
     fn resource(&self) -> Resource {
@@ -108,6 +131,14 @@ impl Record {
             spec.insert("lastHeartbeatTime".into(), serde_json::Value::String(beat));
         }
         resource
+    }
+
+    /// The last beat and the interval told then, carried over when the record is replaced.
+    fn beats(&self) -> (u64, u64) {
+        (
+            self.last_beat_ms.load(Ordering::Relaxed),
+            self.told_ms.load(Ordering::Relaxed),
+        )
     }
 
     fn stored(spec: &ServiceInstanceSpec, created: &str) -> Vec<u8> {
@@ -121,7 +152,7 @@ impl Record {
     }
 }
 
-/// The status an instance should have now.
+/// The status an instance should have now, held to heartbeats every `interval`.
 pub fn desired_status(
     spec: &ServiceInstanceSpec,
     last_beat: SystemTime,
@@ -184,7 +215,8 @@ pub struct Instances {
     table: RwLock<BTreeMap<String, Arc<Record>>>,
     /// Serialises durable changes of instances.
     writes: Mutex<()>,
-    interval: RwLock<(Option<Instant>, Duration)>,
+    /// The MeshController's interval, and when (by `clock`) it was read.
+    interval: RwLock<(Option<SystemTime>, Duration)>,
 }
 
 impl Instances {
@@ -202,7 +234,7 @@ impl Instances {
             let created = resource.metadata.creation_timestamp.unwrap_or_default();
             table.insert(
                 entry.key.clone(),
-                Arc::new(Record::new(spec, created, entry.revision, now)),
+                Arc::new(Record::new(spec, created, entry.revision, now, 0)),
             );
         }
         Ok(Self {
@@ -217,8 +249,9 @@ impl Instances {
 
     /// The MeshController's heartbeat interval (re-read at most once a second).
     pub async fn interval(&self) -> Duration {
+        let now = self.clock.now();
         if let (Some(read), interval) = *self.interval.read().expect("interval lock")
-            && read.elapsed() < Duration::from_secs(1)
+            && now.duration_since(read).is_ok_and(|age| age < Duration::from_secs(1))
         {
             return interval;
         }
@@ -235,7 +268,7 @@ impl Instances {
                 .unwrap_or(DEFAULT_INTERVAL),
             Err(_) => self.interval.read().expect("interval lock").1,
         };
-        *self.interval.write().expect("interval lock") = (Some(Instant::now()), interval);
+        *self.interval.write().expect("interval lock") = (Some(now), interval);
         interval
     }
 
@@ -339,8 +372,8 @@ impl Instances {
         };
         let mut table = self.table.write().expect("registry lock");
         // A beat may have landed while this was written; never move the last beat backwards.
-        let latest = table.get(&key).map_or(0, |r| r.last_beat_ms.load(Ordering::Relaxed));
-        let record = Arc::new(Record::new(spec, created, revision, last_beat_ms.max(latest)));
+        let (latest, told) = table.get(&key).map_or((0, 0), |r| r.beats());
+        let record = Arc::new(Record::new(spec, created, revision, last_beat_ms.max(latest), told));
         table.insert(key, Arc::clone(&record));
         Ok(record)
     }
@@ -391,6 +424,10 @@ impl Instances {
         let _guard = self.writes.lock().await;
         let now = self.clock.now();
         let existing = self.record(&registration.service_name, &registration.instance_id).ok();
+        if let Some(existing) = &existing {
+            // It may be a new sidecar process, beating at its starting interval until told.
+            existing.told_ms.store(0, Ordering::Relaxed);
+        }
         let created = existing.as_ref().map_or_else(|| rfc3339(now), |r| r.created.clone());
         let mut spec = existing.as_ref().map(|r| r.spec.clone()).unwrap_or_default();
         spec.service_name = registration.service_name;
@@ -417,6 +454,7 @@ impl Instances {
         let now = self.clock.now();
         let record = self.record(service, id)?;
         record.last_beat_ms.store(millis(now), Ordering::Relaxed);
+        record.tell(interval);
         let health = beat.health.unwrap_or(record.spec.health);
         let mut status = record.spec.status;
         let wanted = {
@@ -465,7 +503,7 @@ impl Instances {
         let last = record.last_beat_ms.load(Ordering::Relaxed);
         let mut spec = record.spec.clone();
         spec.offline = offline;
-        spec.status = desired_status(&spec, from_millis(last), self.clock.now(), interval);
+        spec.status = desired_status(&spec, from_millis(last), self.clock.now(), record.held_to(interval));
         if spec == record.spec {
             return Ok(record.resource());
         }
@@ -525,7 +563,7 @@ impl Instances {
                 expired.push(key);
                 continue;
             }
-            let status = desired_status(&record.spec, last, now, interval);
+            let status = desired_status(&record.spec, last, now, record.held_to(interval));
             if status != record.spec.status {
                 tracing::info!(instance = %key, from = record.spec.status.as_str(), to = status.as_str(), "instance status changed");
                 let mut spec = record.spec.clone();
@@ -553,8 +591,8 @@ impl Instances {
         let mut table = self.table.write().expect("registry lock");
         result.changed = changed.len();
         for (key, spec, created) in changed {
-            let last = table.get(&key).map_or(0, |r| r.last_beat_ms.load(Ordering::Relaxed));
-            table.insert(key, Arc::new(Record::new(spec, created, revision, last)));
+            let (last, told) = table.get(&key).map_or((0, 0), |r| r.beats());
+            table.insert(key, Arc::new(Record::new(spec, created, revision, last, told)));
         }
         for key in &expired {
             tracing::info!(instance = %key, "instance lease expired; record removed");

@@ -1,5 +1,5 @@
 //! The admin port: `/healthz` (the process runs), `/ready` (registered and configured),
-//! `/config` (the effective configuration and membership), `/metrics` (Prometheus).
+//! `/config` (the effective configuration, membership and cache), `/metrics` (Prometheus).
 
 use std::sync::Arc;
 
@@ -44,6 +44,8 @@ pub struct State {
     pub catalog: watch::Receiver<Arc<Catalog>>,
     /// Membership.
     pub status: watch::Receiver<Status>,
+    /// The on-disk cache.
+    pub cache: watch::Receiver<super::cache::Status>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
 }
@@ -71,6 +73,7 @@ async fn config(axum::extract::State(state): axum::extract::State<State>) -> Res
         .iter()
         .map(|(service, ip)| (service.clone(), format!("{ip}:{port}")))
         .collect();
+    let cache = state.cache.borrow().clone();
     let policies = Arc::clone(&state.policies.borrow());
     let breakers: std::collections::BTreeMap<&str, meshlib::resilience::BreakerState> = policies
         .iter()
@@ -78,7 +81,7 @@ async fn config(axum::extract::State(state): axum::extract::State<State>) -> Res
         .collect();
     Json(
         json!({"identity": state.identity, "listeners": state.listeners, "addresses": addresses,
-                "membership": status, "circuitBreakers": breakers, "catalog": &*catalog}),
+                "membership": status, "circuitBreakers": breakers, "cache": cache, "catalog": &*catalog}),
     )
     .into_response()
 }

@@ -67,6 +67,11 @@ pub struct SidecarArgs {
     /// Health check: a regular expression the body must match.
     #[arg(long, env = "MESH_HEALTH_BODY")]
     pub health_body: Option<String>,
+    /// Directory of the sidecar's cache: the last configuration, which a sidecar restarted
+    /// while the control plane is down starts from. Injected pods mount an emptyDir here; a
+    /// directory that cannot be written only costs that.
+    #[arg(long, env = "MESH_CACHE_DIR", default_value = meshlib::inject::SIDECAR_CACHE_DIR)]
+    pub cache_dir: std::path::PathBuf,
 }
 
 /// Who this instance is.

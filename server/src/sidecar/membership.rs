@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use meshlib::backoff::Backoff;
 use meshlib::client::Client;
 use meshlib::registry::{Heartbeat, Registration};
 use meshlib::spec::instance::InstanceStatus;
@@ -16,8 +17,11 @@ use super::args::Identity;
 use super::health::{Probe, Verdict};
 use crate::proxy::metrics::Metrics;
 
-/// How often to retry while the Service does not exist or the control plane is unreachable.
+/// The longest wait before trying again while the Service does not exist or the control plane
+/// does not answer; short, so an instance is registered (and beating) soon after either is back.
 const RETRY: Duration = Duration::from_secs(1);
+/// The first of those waits.
+const FIRST_RETRY: Duration = Duration::from_millis(250);
 
 /// Where the instance stands, for `/ready` and `/config`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -50,8 +54,9 @@ pub async fn run(
     metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut interval = Duration::from_secs(5);
+    let mut interval = meshlib::registry::FIRST_HEARTBEAT_INTERVAL;
     let mut registered = false;
+    let mut backoff = Backoff::new(FIRST_RETRY, RETRY);
     while !*stop.borrow() {
         let verdict = probe.check().await;
         if !registered {
@@ -86,7 +91,7 @@ pub async fn run(
             }
         }
         metrics.set_registered(registered);
-        let mut pause = if registered { interval } else { RETRY };
+        let mut pause = if registered { interval } else { backoff.next_wait() };
         if registered {
             match client
                 .heartbeat(
@@ -99,6 +104,7 @@ pub async fn run(
                 .await
             {
                 Ok(reply) => {
+                    backoff.reset();
                     metrics.heartbeat("ok");
                     metrics.set_control_plane_up(true);
                     if let Ok(d) = meshlib::duration::parse(&reply.heartbeat_interval)
@@ -131,7 +137,7 @@ pub async fn run(
                         s.health = Some(verdict);
                         s.waiting_for = Some(format!("the control plane ({err})"));
                     });
-                    pause = RETRY.min(interval);
+                    pause = backoff.next_wait().min(interval);
                 }
             }
         }

@@ -237,6 +237,7 @@ async fn custom_resources_and_their_watch() {
 
     // EaseMesh's watch: the whole list after every change, CRLF-terminated.
     let url = meshd.http("/apis/v2/mesh/watchcustomresources/ShadowService");
+    let (opened_tx, opened) = tokio::sync::oneshot::channel();
     let reader = std::thread::spawn(move || {
         let mut curl = std::process::Command::new("curl")
             .args(["-sN", "--max-time", "5", &url])
@@ -246,6 +247,7 @@ async fn custom_resources_and_their_watch() {
         let mut lines = BufReader::new(curl.stdout.take().unwrap());
         let mut first = String::new();
         lines.read_line(&mut first).unwrap();
+        let _ = opened_tx.send(());
         let mut second = String::new();
         lines.read_line(&mut second).unwrap();
         let mut rest = String::new();
@@ -253,7 +255,8 @@ async fn custom_resources_and_their_watch() {
         let _ = curl.wait();
         (first, second)
     });
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The watch is open (its first list arrived) before the change it must see.
+    opened.await.unwrap();
     let two = r#"{"kind":"ShadowService","name":"s2","serviceName":"visits"}"#;
     assert_eq!(
         call(&meshd, "POST", "/apis/v2/mesh/customresources", Some(two))

@@ -111,6 +111,9 @@ fn first_line(child: &mut Child) -> String {
 pub struct Sidecar {
     pub child: Child,
     pub admin: String,
+    /// Its own cache directory (unless the test gave one), so no sidecar ever starts from what
+    /// another test cached.
+    _cache: Option<tempfile::TempDir>,
 }
 
 impl Sidecar {
@@ -148,9 +151,18 @@ impl Sidecar {
             "0",
         ];
         args.extend_from_slice(extra);
+        let cache = (!extra.contains(&"--cache-dir")).then(|| tempfile::tempdir().unwrap());
+        let cache_dir = cache.as_ref().map(|dir| dir.path().display().to_string());
+        if let Some(dir) = &cache_dir {
+            args.extend(["--cache-dir", dir]);
+        }
         let (child, line) = spawn_meshd(&args);
         let admin = line.trim().rsplit(' ').next().unwrap().to_owned();
-        Self { child, admin }
+        Self {
+            child,
+            admin,
+            _cache: cache,
+        }
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {

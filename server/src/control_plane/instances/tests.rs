@@ -168,26 +168,85 @@ async fn records_go_after_the_lease_and_unknown_beats_get_404() {
     assert!(matches!(err, ApiError::NotFound(_)), "{err:?}");
 }
 
+async fn every(store: &Arc<dyn Store>, interval: &str) {
+    put(
+        store,
+        Kind::MeshController,
+        "mesh",
+        json!({"heartbeatInterval": interval}),
+    )
+    .await;
+}
+
+impl Fixture {
+    /// A heartbeat; returns the interval the instance is told.
+    async fn told(&self, id: &str) -> String {
+        self.instances
+            .heartbeat("order", id, Heartbeat::default())
+            .await
+            .unwrap()
+            .heartbeat_interval
+    }
+
+    async fn sweep_after(&self, silence: Duration) {
+        self.clock.advance(silence);
+        self.instances.sweep(self.clock.now()).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn the_mesh_controller_sets_the_interval() {
     let f = fixture().await;
-    put(
-        &f.store,
-        Kind::MeshController,
-        "mesh",
-        json!({"heartbeatInterval": "1s"}),
-    )
-    .await;
+    every(&f.store, "1s").await;
     f.instances.register(registration("i-1")).await.unwrap();
-    f.clock.advance(Duration::from_millis(2_001));
-    f.instances.sweep(f.clock.now()).await.unwrap();
+    assert_eq!(f.told("i-1").await, "1s");
+    f.sweep_after(Duration::from_millis(2_000)).await;
+    assert_eq!(f.status("i-1"), Up);
+    f.sweep_after(Duration::from_millis(1)).await;
+    assert_eq!(f.status("i-1"), OutOfService, "no beat for 2 × 1 s");
+}
+
+#[tokio::test]
+async fn lowering_the_interval_keeps_instances_up_until_they_are_told() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    assert_eq!(f.told("i-1").await, "5s");
+    every(&f.store, "1s").await;
+    // Well past 2 × 1 s, but the instance beats every 5 s until a reply says otherwise.
+    f.sweep_after(Duration::from_secs(4)).await;
+    assert_eq!(f.status("i-1"), Up);
+    assert_eq!(f.told("i-1").await, "1s");
+    f.sweep_after(Duration::from_millis(2_001)).await;
+    assert_eq!(f.status("i-1"), OutOfService, "held to 1 s once told");
+}
+
+#[tokio::test]
+async fn an_instance_told_a_stale_interval_is_held_to_what_it_was_told() {
+    let f = fixture().await;
+    f.instances.register(registration("i-1")).await.unwrap();
+    assert_eq!(f.told("i-1").await, "5s");
+    every(&f.store, "1s").await;
+    // The interval is read at most once a second: a beat this soon after the change is still
+    // told 5 s.
+    f.clock.advance(Duration::from_millis(500));
+    assert_eq!(f.told("i-1").await, "5s");
+    f.sweep_after(Duration::from_secs(4)).await;
+    assert_eq!(f.status("i-1"), Up);
+    f.sweep_after(Duration::from_millis(6_001)).await;
+    assert_eq!(f.status("i-1"), OutOfService, "no beat for 2 × 5 s");
+}
+
+#[tokio::test]
+async fn an_instance_not_told_yet_is_held_to_the_interval_sidecars_start_with() {
+    let f = fixture().await;
+    every(&f.store, "1s").await;
+    // Registered, but its first beat has not come: its sidecar beats every 5 s until a reply
+    // says otherwise.
+    f.instances.register(registration("i-1")).await.unwrap();
+    f.sweep_after(Duration::from_secs(3)).await;
+    assert_eq!(f.status("i-1"), Up);
+    f.sweep_after(Duration::from_millis(7_001)).await;
     assert_eq!(f.status("i-1"), OutOfService);
-    let reply = f
-        .instances
-        .heartbeat("order", "i-1", Heartbeat::default())
-        .await
-        .unwrap();
-    assert_eq!(reply.heartbeat_interval, "1s");
 }
 
 #[tokio::test]
