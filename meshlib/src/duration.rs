@@ -18,7 +18,13 @@ pub enum Error {
     /// Negative durations are meaningless for every mesh setting.
     #[error("negative duration {0:?}")]
     Negative(String),
+    /// Longer than Go's durations go (2^63 - 1 nanoseconds, about 292 years).
+    #[error("duration {0:?} is too long: at most 2562047h47m16.854775807s, as in Go")]
+    TooLong(String),
 }
+
+/// The longest duration Go (and so EaseMesh) can state, in seconds.
+const MAX_SECONDS: f64 = i64::MAX as f64 / 1e9;
 
 const UNITS: &[(&str, f64)] = &[
     ("ns", 1e-9),
@@ -68,6 +74,11 @@ pub fn parse(text: &str) -> Result<Duration, Error> {
         seconds += number * scale;
         rest = &rest[unit_len..];
     }
+    // A number of any length is accepted above: keep what follows from panicking
+    // (`Duration::from_secs_f64`) or overflowing for `wait=99999…9s` from a client.
+    if !(seconds <= MAX_SECONDS) {
+        return Err(Error::TooLong(text.to_owned()));
+    }
     Ok(Duration::from_secs_f64(seconds))
 }
 
@@ -100,5 +111,16 @@ mod tests {
         assert!(matches!(parse("5 seconds"), Err(Error::Invalid(_))));
         assert!(matches!(parse("-1s"), Err(Error::Negative(_))));
         assert!(matches!(parse("1d"), Err(Error::Invalid(_))));
+    }
+
+    /// Found by the consul fuzz target (crash-8e61d03c): `?wait=3111…1` (150 digits) panicked in
+    /// `Duration::from_secs_f64`.
+    #[test]
+    fn refuses_durations_longer_than_go_allows() {
+        let digits = "1".repeat(150);
+        assert!(matches!(parse(&format!("{digits}s")), Err(Error::TooLong(_))));
+        assert!(matches!(parse(&format!("{digits}{digits}h")), Err(Error::TooLong(_))));
+        assert!(matches!(parse("2562048h"), Err(Error::TooLong(_))));
+        assert_eq!(parse("2562047h"), Ok(Duration::from_secs(2_562_047 * 3600)));
     }
 }
