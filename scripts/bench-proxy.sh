@@ -26,7 +26,8 @@ if [ ! -x "$tools/bin/oha" ]; then
   cargo install --quiet --locked oha --version 1.16.0 --root "$tools"
 fi
 cargo build --release --quiet --bins
+bin="${CARGO_TARGET_DIR:-target}/release"
 nginx="$(command -v nginx || echo /usr/sbin/nginx)"
-python3 scripts/bench_proxy.py --bin target/release --oha "$tools/bin/oha" --nginx "$nginx" "$@"
+python3 scripts/bench_proxy.py --bin "$bin" --oha "$tools/bin/oha" --nginx "$nginx" "$@"
 # Instructions per request under callgrind: the figure the machine's noise does not move.
-python3 scripts/bench_instructions.py --bin target/release --oha "$tools/bin/oha" --nginx "$nginx"
+python3 scripts/bench_instructions.py --bin "$bin" --oha "$tools/bin/oha" --nginx "$nginx"
