@@ -9,6 +9,7 @@
 //! - [`install`]: the Kubernetes objects of `emctl install`.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
 //! - [`inert`]: what the mesh accepts but does not act on yet (apply warns about it).
+//! - [`redact`]: write-only fields (passwords, Secret data), hidden on every read.
 //! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
 //! - [`routing`]: where a call goes; [`resilience`]: mock, rate limit, circuit breaker, retry and
 //!   timeout of a call; [`matcher`]: the compiled string matcher both use.
@@ -25,6 +26,7 @@ pub mod matcher;
 pub mod metrics;
 pub mod migration;
 pub mod part;
+pub mod redact;
 pub mod registry;
 pub mod resilience;
 pub mod resource;

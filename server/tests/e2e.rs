@@ -29,3 +29,5 @@ mod sidecar;
 mod webhook;
 #[path = "e2e/webhook_support.rs"]
 mod webhook_support;
+#[path = "e2e/write_only.rs"]
+mod write_only;
