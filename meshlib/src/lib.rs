@@ -10,6 +10,7 @@
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
 //! - [`inert`]: what the mesh accepts but does not act on yet (apply warns about it).
 //! - [`redact`]: write-only fields (passwords, Secret data), hidden on every read.
+//! - [`shadow`]: the shadow copy of a meshed workload, and the canary that routes to it.
 //! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
 //! - [`routing`]: where a call goes; [`resilience`]: mock, rate limit, circuit breaker, retry and
 //!   timeout of a call; [`matcher`]: the compiled string matcher both use.
@@ -33,6 +34,7 @@ pub mod resource;
 pub mod routing;
 pub mod schema;
 pub mod selector;
+pub mod shadow;
 pub mod spec;
 pub mod table;
 pub mod validate;
