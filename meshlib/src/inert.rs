@@ -129,10 +129,6 @@ pub static INERT: &[Inert] = &[
         "every request to the service is split, whatever it matches",
     ),
     kind(
-        Kind::ShadowService,
-        "no shadow controller runs yet: no workload is copied and no canary is created",
-    ),
-    kind(
         Kind::ServiceFence,
         "each sidecar still gets the configuration of every service it may call",
     ),

@@ -257,10 +257,11 @@ pub fn copy(
             value.push_str(LABEL_SUFFIX);
         }
     }
-    selector
-        .match_labels
-        .get_or_insert_default()
-        .insert(SHADOW_LABEL.to_owned(), "true".to_owned());
+    // In the selector, so that a StatefulSet copy's claims carry them too (the controller
+    // deletes those claims by them).
+    let matched = selector.match_labels.get_or_insert_default();
+    matched.insert(SHADOW_LABEL.to_owned(), "true".to_owned());
+    matched.insert(SHADOW_OF_LABEL.to_owned(), shadow.clone());
     let pod = template.metadata.get_or_insert_default();
     let labels = pod.labels.get_or_insert_default();
     for (key, value) in labels.iter_mut() {

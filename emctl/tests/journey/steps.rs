@@ -14,6 +14,8 @@ use crate::support::{Run, emctl_bin, run};
 
 pub(crate) const MESH_NAMESPACE: &str = "easemesh";
 pub(crate) const CONTROL_PLANE_POD: &str = "easemesh-control-plane-0";
+/// The journey's install.
+pub(crate) const INSTALL: [&str; 6] = ["install", "--wait", "--expose", "nodeport", "--instance-lease", "30s"];
 /// How long a step may take before the journey fails.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(180);
 
@@ -121,7 +123,7 @@ impl<'a> Journey<'a> {
         let pre = self.emctl(&["check", "--pre"]);
         assert!(!pre.stdout.contains('×'), "{}", pre.snapshot());
         let start = Instant::now();
-        let install = ["install", "--wait", "--expose", "nodeport", "--instance-lease", "30s"];
+        let install = INSTALL;
         let first = self.emctl(&install);
         self.report.duration("install_to_ready", start.elapsed());
         assert!(first.stderr.contains("✔ mesh ready"), "{}", first.snapshot());

@@ -88,6 +88,15 @@ impl Objects {
         Ok((items, revision))
     }
 
+    /// Every object of `kind` as stored: write-only values included. For the control plane's own
+    /// controllers; never serve it.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn list_stored(&self, kind: &ResourceKind) -> Result<Vec<Resource>, ApiError> {
+        Ok(self.raw_list(kind).await?.0)
+    }
+
     /// The definition of a custom kind, matched exactly or else ignoring case; 404 if none.
     async fn custom_definition(&self, kind: &str) -> Result<Resource, ApiError> {
         let definitions = ResourceKind::Builtin(Kind::CustomResourceKind);
