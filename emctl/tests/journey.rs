@@ -40,6 +40,7 @@ fn the_mesh_on_a_real_node() {
     journey.migrate();
     journey.canary();
     journey.shadows();
+    journey.shadow_lifecycle();
     journey.instance_failures();
     journey.control_plane_outages();
     journey.dashboard_from_outside();

@@ -95,23 +95,7 @@ impl Journey<'_> {
                 "Service order selects {pod}, not a pod of order"
             );
         }
-        wait("X-Mesh-Shadow: t1 goes through the copies", PATIENCE, || {
-            crate::node::http_get(&self.ingress, &["X-Mesh-Shadow: t1"]).and_then(|a| {
-                if a.trim() == shop::THROUGH_SHADOWS {
-                    Ok(())
-                } else {
-                    Err(a)
-                }
-            })
-        });
-        let with = self.ask(10, &["X-Mesh-Shadow: t1"]);
-        assert_eq!(with, BTreeMap::from([(shop::THROUGH_SHADOWS.to_owned(), 10)]));
-        let without = self.ask(30, &[]);
-        assert_eq!(
-            without,
-            BTreeMap::from([(shop::ALL_V1.to_owned(), 30)]),
-            "never a shadow without the header"
-        );
+        self.only_with_header("X-Mesh-Shadow: t1", shop::THROUGH_SHADOWS);
         let other = self.ask(10, &["X-Mesh-Shadow: t2"]);
         assert_eq!(
             other,
@@ -157,5 +141,192 @@ impl Journey<'_> {
         });
         self.node
             .kubectl(&["delete", "configmap", "stock-settings", "-n", shop::NAMESPACE]);
+    }
+}
+
+/// A meshed StatefulSet with a claim template, reading a ConfigMap two shadows share, and a
+/// Deployment naming a mesh service without carrying the sidecar.
+fn ledger() -> String {
+    let image = shop::image();
+    format!(
+        r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: shared-settings, namespace: shop}}
+data: {{DEMO_APP_NOTE: ""}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: ledger
+  namespace: shop
+  annotations: {{mesh.megaease.com/enable: "true", mesh.megaease.com/service-name: ledger}}
+spec:
+  replicas: 1
+  serviceName: ledger
+  selector: {{matchLabels: {{app: ledger}}}}
+  template:
+    metadata: {{labels: {{app: ledger}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: app
+        image: {image}
+        imagePullPolicy: IfNotPresent
+        args: [demo-app, --name, ledger, --port, "8080"]
+        ports: [{{containerPort: 8080}}]
+        envFrom: [{{configMapRef: {{name: shared-settings}}}}]
+        volumeMounts: [{{name: data, mountPath: /data}}]
+  volumeClaimTemplates:
+  - metadata: {{name: data}}
+    spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 16Mi}}}}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: plain
+  namespace: shop
+  annotations: {{mesh.megaease.com/service-name: plain}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: plain}}}}
+  template:
+    metadata: {{labels: {{app: plain}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {{name: app, image: {image}, imagePullPolicy: IfNotPresent, args: [demo-app, --name, plain, --port, "8080"]}}
+"#
+    )
+}
+
+fn ledger_shadow(name: &str, header: &str) -> String {
+    format!(
+        "apiVersion: mesh.megaease.com/v1alpha1\nkind: ShadowService\nmetadata: {{name: {name}}}\nspec:\n  namespace: shop\n  serviceName: ledger\n  trafficHeaderValue: {header}\n  configMaps:\n  - metadata: {{name: shared-settings}}\n    data: {{DEMO_APP_NOTE: {header}}}\n"
+    )
+}
+
+const PLAIN_SHADOW: &str = "kind: ShadowService\nmetadata: {name: shadow-plain}\nspec: {namespace: shop, serviceName: plain, trafficHeaderValue: t3}\n";
+
+impl Journey<'_> {
+    fn wait_inventory(&self, what: &str, expected: &str) {
+        wait(what, PATIENCE, || {
+            let now = inventory(self);
+            if now == expected { Ok(()) } else { Err(now) }
+        });
+    }
+
+    fn exists(&self, kind: &str, name: &str) -> bool {
+        self.node
+            .kubectl_status(&["get", kind, name, "-n", shop::NAMESPACE], None)
+            .0
+    }
+
+    fn wait_exists(&self, kind: &str, name: &str, wanted: bool) {
+        let what = format!("{kind}/{name} {}", if wanted { "made" } else { "gone" });
+        wait(&what, PATIENCE, || {
+            if self.exists(kind, name) == wanted {
+                Ok(())
+            } else {
+                Err(what.clone())
+            }
+        });
+    }
+
+    /// A StatefulSet shadowed twice (copies with claims and ConfigMaps of their own, each cleaned
+    /// up alone), its shadow following the source's deletion and re-creation, and a workload
+    /// without the sidecar refused.
+    pub fn shadow_lifecycle(&mut self) {
+        let before = inventory(self);
+        self.node.kubectl_in(&["apply", "-f", "-"], &ledger());
+        self.wait_exists("pvc", "data-ledger-0", true);
+        let with_source = inventory(self);
+        let shadows = format!(
+            "{}---\n{}",
+            ledger_shadow("ledger-a", "a1"),
+            ledger_shadow("ledger-b", "b1")
+        );
+        self.emctl_in(&["apply", "-f", "-"], Some(&format!("{shadows}---\n{PLAIN_SHADOW}")))
+            .success();
+        for header in ["a1", "b1"] {
+            let copy = format!("ledger-{header}-shadow");
+            self.wait_exists("statefulset", &copy, true);
+            self.wait_exists("configmap", &format!("shared-settings-{copy}"), true);
+            // The copy's own claim, from the kept claim template.
+            self.wait_exists("pvc", &format!("data-{copy}-0"), true);
+            let settings = self
+                .node
+                .json(&["configmap", &format!("shared-settings-{copy}"), "-n", shop::NAMESPACE]);
+            assert_eq!(
+                settings["data"]["DEMO_APP_NOTE"], header,
+                "the override, merged over the copy"
+            );
+        }
+        let source = self.node.json(&["configmap", "shared-settings", "-n", shop::NAMESPACE]);
+        assert_eq!(
+            source["data"]["DEMO_APP_NOTE"], "",
+            "the source's ConfigMap is untouched"
+        );
+        // The workload without the sidecar is refused, with a message saying why.
+        wait("the refusal of a workload without the sidecar", PATIENCE, || {
+            let logs = self.node.kubectl(&[
+                "logs",
+                crate::steps::CONTROL_PLANE_POD,
+                "-n",
+                crate::steps::MESH_NAMESPACE,
+            ]);
+            if logs.contains(r#"Deployment \"plain\" cannot be shadowed: its pods carry no mesh sidecar"#)
+                || logs.contains(r#"Deployment "plain" cannot be shadowed: its pods carry no mesh sidecar"#)
+            {
+                Ok(())
+            } else {
+                Err("not refused yet".to_owned())
+            }
+        });
+        assert!(!self.exists("deployment", "plain-t3-shadow"));
+
+        // One shadow's cleanup leaves the other's objects and the source's alone.
+        self.emctl_in(&["delete", "shadowservice", "ledger-a"], None).success();
+        self.wait_exists("statefulset", "ledger-a1-shadow", false);
+        self.wait_exists("configmap", "shared-settings-ledger-a1-shadow", false);
+        self.wait_exists("pvc", "data-ledger-a1-shadow-0", false);
+        for (kind, name) in [
+            ("statefulset", "ledger-b1-shadow"),
+            ("configmap", "shared-settings-ledger-b1-shadow"),
+            ("pvc", "data-ledger-b1-shadow-0"),
+            ("configmap", "shared-settings"),
+        ] {
+            assert!(self.exists(kind, name), "{kind}/{name} kept");
+        }
+        let canaries = self.emctl(&["get", "servicecanaries", "-o", "name"]).stdout;
+        assert!(
+            !canaries.contains("a1-shadow") && canaries.contains("b1-shadow"),
+            "{canaries}"
+        );
+
+        // The source goes: its shadow goes; it comes back: so does its shadow.
+        self.node
+            .kubectl(&["delete", "statefulset", "ledger", "-n", shop::NAMESPACE]);
+        self.wait_exists("statefulset", "ledger-b1-shadow", false);
+        self.wait_exists("pvc", "data-ledger-b1-shadow-0", false);
+        self.node.kubectl_in(&["apply", "-f", "-"], &ledger());
+        self.wait_exists("statefulset", "ledger-b1-shadow", true);
+
+        self.emctl_in(
+            &["delete", "-f", "-"],
+            Some(&format!("{}---\n{PLAIN_SHADOW}", ledger_shadow("ledger-b", "b1"))),
+        )
+        .success();
+        self.wait_inventory("the cluster as with the source alone", &with_source);
+        self.node.kubectl(&[
+            "delete",
+            "statefulset/ledger",
+            "deployment/plain",
+            "configmap/shared-settings",
+            "pvc/data-ledger-0",
+            "-n",
+            shop::NAMESPACE,
+        ]);
+        self.wait_inventory("the cluster as before the ledger", &before);
     }
 }

@@ -134,18 +134,19 @@ trait Namespaced:
 {
 }
 
-impl<K> Namespaced for K where
-    K: k8s_openapi::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + Serialize
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static
-{
+macro_rules! namespaced {
+    ($($kind:ty),*) => {
+        $(impl Namespaced for $kind {})*
+    };
 }
+namespaced!(
+    Deployment,
+    StatefulSet,
+    ConfigMap,
+    Secret,
+    Service,
+    PersistentVolumeClaim
+);
 
 /// Why a pass failed.
 #[derive(Debug, thiserror::Error)]
