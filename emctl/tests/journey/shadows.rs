@@ -9,8 +9,9 @@ use crate::shop;
 use crate::steps::{INSTALL, Journey, PATIENCE};
 
 /// Every object a shadow could leave behind: the shop's workloads, ConfigMaps, Secrets and
-/// claims, and the mesh's canaries.
-fn inventory(journey: &Journey<'_>) -> String {
+/// claims, and the mesh's canaries; `Err` when the control plane did not answer (as the
+/// journey's other waits, the caller asks again).
+fn inventory(journey: &Journey<'_>) -> Result<String, String> {
     let kinds = "deployments,statefulsets,replicasets,configmaps,secrets,persistentvolumeclaims";
     let mut names: Vec<String> = journey
         .node
@@ -19,8 +20,11 @@ fn inventory(journey: &Journey<'_>) -> String {
         .map(str::to_owned)
         .collect();
     names.sort();
-    let canaries = journey.emctl(&["get", "servicecanaries", "-o", "name"]).stdout;
-    format!("{}\n--- canaries\n{canaries}", names.join("\n"))
+    let canaries = journey.emctl_in(&["get", "servicecanaries", "-o", "name"], None);
+    if canaries.code != 0 {
+        return Err(canaries.snapshot());
+    }
+    Ok(format!("{}\n--- canaries\n{}", names.join("\n"), canaries.stdout))
 }
 
 impl Journey<'_> {
@@ -40,7 +44,7 @@ impl Journey<'_> {
         );
         self.wait_all_up(true);
         self.node.kubectl_in(&["apply", "-f", "-"], shop::STOCK_SETTINGS);
-        let before = inventory(self);
+        let before = wait("the inventory", PATIENCE, || inventory(self));
         let applied = self.emctl_in(&["apply", "-f", "-"], Some(shop::SHADOWS));
         applied.success();
         for (name, _, _) in shop::SERVICES {
@@ -122,7 +126,7 @@ impl Journey<'_> {
 
         self.emctl_in(&["delete", "-f", "-"], Some(shop::SHADOWS)).success();
         wait("the cluster as before the shadows", PATIENCE, || {
-            let now = inventory(self);
+            let now = inventory(self)?;
             let pods = self.node.kubectl(&[
                 "get",
                 "pods",
@@ -211,7 +215,7 @@ const PLAIN_SHADOW: &str = "kind: ShadowService\nmetadata: {name: shadow-plain}\
 impl Journey<'_> {
     fn wait_inventory(&self, what: &str, expected: &str) {
         wait(what, PATIENCE, || {
-            let now = inventory(self);
+            let now = inventory(self)?;
             if now == expected { Ok(()) } else { Err(now) }
         });
     }
@@ -237,10 +241,10 @@ impl Journey<'_> {
     /// up alone), its shadow following the source's deletion and re-creation, and a workload
     /// without the sidecar refused.
     pub fn shadow_lifecycle(&mut self) {
-        let before = inventory(self);
+        let before = wait("the inventory", PATIENCE, || inventory(self));
         self.node.kubectl_in(&["apply", "-f", "-"], &ledger());
         self.wait_exists("pvc", "data-ledger-0", true);
-        let with_source = inventory(self);
+        let with_source = wait("the inventory", PATIENCE, || inventory(self));
         let shadows = format!(
             "{}---\n{}",
             ledger_shadow("ledger-a", "a1"),
