@@ -255,6 +255,7 @@ Register-ArgumentCompleter -Native -CommandName 'emctl' -ScriptBlock {
             [CompletionResult]::new('--ingress-port', '--ingress-port', [CompletionResultType]::ParameterName, 'Port outside traffic enters the mesh on (the MeshController''s ingressPort) [default: 19527]')
             [CompletionResult]::new('--ingress-replicas', '--ingress-replicas', [CompletionResultType]::ParameterName, 'Ingress-controller replicas [default: 1]')
             [CompletionResult]::new('--ingress-expose', '--ingress-expose', [CompletionResultType]::ParameterName, 'How the ingress controller is reached from outside the cluster [default: nodeport]')
+            [CompletionResult]::new('--shadow-namespace', '--shadow-namespace', [CompletionResultType]::ParameterName, 'Run the shadow controller for this namespace (repeat for more): the control plane gets a Role there to copy and delete Deployments, StatefulSets, ConfigMaps and Secrets, and nothing elsewhere [default: no shadows]')
             [CompletionResult]::new('--control-plane-url', '--control-plane-url', [CompletionResultType]::ParameterName, 'Control-plane URL reachable from here: the MeshController is applied through it, and it is written to ~/.emctlrc as with --expose')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output of --dry-run')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output of --dry-run')

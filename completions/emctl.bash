@@ -979,7 +979,7 @@ _emctl() {
             return 0
             ;;
         emctl__subcmd__install)
-            opts="-f -o -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --filename --image --sidecar-image --init-image --image-registry-url --image-pull-policy --replicas --storage --storage-class --storage-size --registry-type --heartbeat-interval --instance-lease --webhook-url --webhook-failure-policy --webhook-tls-dir --expose --ingress-port --ingress-replicas --ingress-expose --no-ingress-controller --control-plane-url --dry-run --output --wait --wait-timeout --keep-on-failure --server --token --timeout --help --version"
+            opts="-f -o -s -t -h -V --kubeconfig --kube-context --context --mesh-namespace --filename --image --sidecar-image --init-image --image-registry-url --image-pull-policy --replicas --storage --storage-class --storage-size --registry-type --heartbeat-interval --instance-lease --webhook-url --webhook-failure-policy --webhook-tls-dir --expose --ingress-port --ingress-replicas --ingress-expose --no-ingress-controller --shadow-namespace --control-plane-url --dry-run --output --wait --wait-timeout --keep-on-failure --server --token --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1083,6 +1083,10 @@ _emctl() {
                     ;;
                 --ingress-expose)
                     COMPREPLY=($(compgen -W "none nodeport loadbalancer" -- "${cur}"))
+                    return 0
+                    ;;
+                --shadow-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --control-plane-url)

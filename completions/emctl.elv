@@ -241,6 +241,7 @@ set edit:completion:arg-completer[emctl] = {|@words|
             cand --ingress-port 'Port outside traffic enters the mesh on (the MeshController''s ingressPort) [default: 19527]'
             cand --ingress-replicas 'Ingress-controller replicas [default: 1]'
             cand --ingress-expose 'How the ingress controller is reached from outside the cluster [default: nodeport]'
+            cand --shadow-namespace 'Run the shadow controller for this namespace (repeat for more): the control plane gets a Role there to copy and delete Deployments, StatefulSets, ConfigMaps and Secrets, and nothing elsewhere [default: no shadows]'
             cand --control-plane-url 'Control-plane URL reachable from here: the MeshController is applied through it, and it is written to ~/.emctlrc as with --expose'
             cand -o 'Output of --dry-run'
             cand --output 'Output of --dry-run'

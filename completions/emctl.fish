@@ -178,6 +178,7 @@ complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-replicas
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l ingress-expose -d 'How the ingress controller is reached from outside the cluster [default: nodeport]' -r -f -a "none\t'Only inside the cluster'
 nodeport\t'A NodePort Service: a node\'s address and the port Kubernetes picks'
 loadbalancer\t'A LoadBalancer Service: the address the load balancer assigns'"
+complete -c emctl -n "__fish_emctl_using_subcommand install" -l shadow-namespace -d 'Run the shadow controller for this namespace (repeat for more): the control plane gets a Role there to copy and delete Deployments, StatefulSets, ConfigMaps and Secrets, and nothing elsewhere [default: no shadows]' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -l control-plane-url -d 'Control-plane URL reachable from here: the MeshController is applied through it, and it is written to ~/.emctlrc as with --expose' -r
 complete -c emctl -n "__fish_emctl_using_subcommand install" -s o -l output -d 'Output of --dry-run' -r -f -a "yaml\t'YAML documents'
 json\t'A JSON `List`'"

@@ -21,6 +21,8 @@ mod node;
 mod outside;
 #[path = "journey/report.rs"]
 mod report;
+#[path = "journey/shadows.rs"]
+mod shadows;
 #[path = "journey/shop.rs"]
 mod shop;
 #[path = "journey/steps.rs"]
@@ -37,6 +39,8 @@ fn the_mesh_on_a_real_node() {
     journey.shop_without_the_mesh();
     journey.migrate();
     journey.canary();
+    journey.shadows();
+    journey.shadow_lifecycle();
     journey.instance_failures();
     journey.control_plane_outages();
     journey.dashboard_from_outside();

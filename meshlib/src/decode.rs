@@ -426,9 +426,8 @@ mod tests {
 
     #[test]
     fn custom_kinds_keep_their_spec() {
-        let r =
-            one("kind: ShadowService\nmetadata: {name: s1}\nspec: {serviceName: order, namespace: default}\n").unwrap();
-        assert_eq!(r.kind, ResourceKind::Custom("ShadowService".into()));
-        assert_eq!(r.spec["serviceName"], "order");
+        let r = one("kind: LoadTest\nmetadata: {name: s1}\nspec: {target: order, requestsPerSecond: 5}\n").unwrap();
+        assert_eq!(r.kind, ResourceKind::Custom("LoadTest".into()));
+        assert_eq!(r.spec["target"], "order");
     }
 }

@@ -118,6 +118,12 @@ pub fn inject(
     Ok(Decision { meshed, template: out })
 }
 
+/// Removes everything injection added to `template` (what [`inject`] does for a workload taken
+/// out of the mesh); a template without any of it is left untouched.
+pub fn strip(template: &mut PodTemplateSpec) {
+    template::remove(template);
+}
+
 /// Whether `template` carries an injected sidecar.
 #[must_use]
 pub fn is_injected(template: &PodTemplateSpec) -> bool {

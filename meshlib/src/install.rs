@@ -6,6 +6,7 @@ pub mod exclusion;
 pub mod external;
 mod ingress;
 mod objects;
+pub mod shadows;
 
 use std::collections::BTreeMap;
 
@@ -191,6 +192,9 @@ pub struct InstallOptions {
     pub ingress_port: u16,
     /// How the ingress controller is reached from outside the cluster.
     pub ingress_expose: Expose,
+    /// Namespaces whose meshed workloads may be shadowed: the control plane runs the shadow
+    /// controller for them, with a Role in each (none: no shadow controller, no access).
+    pub shadow_namespaces: Vec<String>,
 }
 
 impl Default for InstallOptions {
@@ -218,6 +222,7 @@ impl Default for InstallOptions {
             ingress_replicas: 1,
             ingress_port: DEFAULT_INGRESS_PORT,
             ingress_expose: Expose::NodePort,
+            shadow_namespaces: Vec::new(),
         }
     }
 }
@@ -273,6 +278,15 @@ impl InstallOptions {
                 "webhookFailurePolicy: {:?}, expected Fail or Ignore",
                 self.webhook_failure_policy
             ));
+        }
+        for ns in &self.shadow_namespaces {
+            if !is_dns_label(ns) {
+                problems.push(format!("shadowNamespaces: {ns:?} is not a Kubernetes namespace name"));
+            } else if *ns == self.namespace || exclusion::SYSTEM_NAMESPACES.contains(&ns.as_str()) {
+                problems.push(format!(
+                    "shadowNamespaces: {ns:?} holds no app workloads (the mesh's own or Kubernetes' namespace)"
+                ));
+            }
         }
         if let WebhookTarget::Url(url) = &self.webhook
             && !url.starts_with("https://")

@@ -29,6 +29,7 @@ pub enum Kind {
     ServiceCanary,
     ServiceFence,
     CustomResourceKind,
+    ShadowService,
 }
 
 /// Where a kind's objects live.
@@ -58,7 +59,7 @@ pub struct Column {
 pub enum Cell {
     /// The value itself: scalars as text, lists comma-joined, maps as `k=v`.
     Field(&'static str),
-    /// The number of items of a list.
+    /// The number of items of a list or entries of a map.
     Count(&'static str),
     /// `on` when the value is present, `-` otherwise.
     Present(&'static str),
@@ -100,6 +101,9 @@ pub struct KindInfo {
     pub normalize: Normalize,
     /// The spec's JSON Schema.
     pub schema: fn() -> Value,
+    /// Write-only fields: JSON pointers into `spec` (`*` is any key or index) whose values are
+    /// stored but read back as [`crate::redact::REDACTED`].
+    pub write_only: &'static [&'static str],
     /// One line for `emctl api-resources` and the OpenAPI document: what the kind is for. What
     /// of it is not acted on yet is in [`crate::inert`], not here.
     pub description: &'static str,
@@ -123,7 +127,8 @@ const fn wide(header: &'static str, cell: Cell) -> Column {
 
 macro_rules! kind {
     ($kind:ident, $spec:ty, $name:literal, $plural:literal, [$($alias:literal),*], $segment:literal,
-     $scope:expr, $writable:literal, [$($column:expr),* $(,)?], $description:literal) => {
+     $scope:expr, $writable:literal, [$($column:expr),* $(,)?], $description:literal
+     $(, write_only: [$($write_only:literal),*])?) => {
         KindInfo {
             kind: Kind::$kind,
             name: $name,
@@ -135,6 +140,7 @@ macro_rules! kind {
             columns: &[$($column),*],
             normalize: spec::normalize::<$spec>,
             schema: spec::json_schema::<$spec>,
+            write_only: &[$($($write_only),*)?],
             description: $description,
         }
     };
@@ -152,6 +158,7 @@ use spec::mock::MockSpec;
 use spec::observability::{MetricsSpec, OutputServerSpec, TracingsSpec};
 use spec::resilience::ResilienceSpec;
 use spec::service::ServiceSpec;
+use spec::shadow::ShadowServiceSpec;
 use spec::smi::{HttpRouteGroupSpec, TrafficSplitSpec, TrafficTargetSpec};
 use spec::tenant::TenantSpec;
 
@@ -417,6 +424,33 @@ pub static KINDS: &[KindInfo] = &[
         [],
         "A user-defined kind and the JSON Schema of its resources"
     ),
+    kind!(
+        ShadowService,
+        ShadowServiceSpec,
+        "ShadowService",
+        "shadowservices",
+        ["shadow", "shadows"],
+        "shadowservices",
+        Scope::Object,
+        true,
+        [
+            col("NAMESPACE", Field("/namespace")),
+            col("SERVICE", Field("/serviceName")),
+            col("HEADER-VALUE", Field("/trafficHeaderValue")),
+            wide("ENVS", Count("/envs")),
+            wide("CONFIGMAPS", Count("/configMaps")),
+            wide("SECRETS", Count("/secrets"))
+        ],
+        "A copy of a meshed workload reached only with `X-Mesh-Shadow: <trafficHeaderValue>`",
+        write_only: [
+            "/mysql/password",
+            "/redis/password",
+            "/rabbitMq/password",
+            "/elasticSearch/password",
+            "/secrets/*/data/*",
+            "/secrets/*/stringData/*"
+        ]
+    ),
 ];
 
 impl Kind {
@@ -575,6 +609,7 @@ mod tests {
         Kind::ServiceCanary,
         Kind::ServiceFence,
         Kind::CustomResourceKind,
+        Kind::ShadowService,
     ];
 
     #[test]
@@ -611,8 +646,8 @@ mod tests {
             assert_eq!(Kind::from_name(&info.name.to_ascii_lowercase()), Some(info.kind));
         }
         assert_eq!(
-            ResourceKind::lookup("ShadowService"),
-            ResourceKind::Custom("ShadowService".into())
+            ResourceKind::lookup("LoadTest"),
+            ResourceKind::Custom("LoadTest".into())
         );
     }
 

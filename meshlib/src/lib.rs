@@ -9,6 +9,8 @@
 //! - [`install`]: the Kubernetes objects of `emctl install`.
 //! - [`table`]: list rows; [`api`]: REST paths and wire types; [`client`]: the HTTP client.
 //! - [`inert`]: what the mesh accepts but does not act on yet (apply warns about it).
+//! - [`redact`]: write-only fields (passwords, Secret data), hidden on every read.
+//! - [`shadow`]: the shadow copy of a meshed workload, and the canary that routes to it.
 //! - [`inject`]: the sidecar injection transform of Kubernetes pod templates.
 //! - [`backoff`]: the wait between retries (exponential, with jitter), for every retry loop.
 //! - [`routing`]: where a call goes; [`resilience`]: mock, rate limit, circuit breaker, retry and
@@ -27,12 +29,14 @@ pub mod matcher;
 pub mod metrics;
 pub mod migration;
 pub mod part;
+pub mod redact;
 pub mod registry;
 pub mod resilience;
 pub mod resource;
 pub mod routing;
 pub mod schema;
 pub mod selector;
+pub mod shadow;
 pub mod spec;
 pub mod table;
 pub mod validate;

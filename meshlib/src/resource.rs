@@ -73,14 +73,14 @@ impl Resource {
         self.spec == other.spec && self.metadata.labels == other.metadata.labels
     }
 
-    /// The EaseMesh v2alpha1 body: `{name, ...spec}`; custom resources and MeshController also
-    /// carry `kind`. The resource version rides along as `resourceVersion`.
+    /// The EaseMesh v2alpha1 body: `{name, ...spec}`; custom resources, MeshController and
+    /// ShadowService (a custom kind in EaseMesh) also carry `kind`. The resource version rides along as `resourceVersion`.
     #[must_use]
     pub fn to_flat(&self) -> Value {
         let mut map = Map::new();
         if matches!(
             self.kind,
-            ResourceKind::Custom(_) | ResourceKind::Builtin(Kind::MeshController)
+            ResourceKind::Custom(_) | ResourceKind::Builtin(Kind::MeshController | Kind::ShadowService)
         ) {
             map.insert("kind".into(), Value::String(self.kind.name().to_owned()));
         }

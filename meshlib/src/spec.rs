@@ -15,6 +15,7 @@ pub mod mock;
 pub mod observability;
 pub mod resilience;
 pub mod service;
+pub mod shadow;
 pub mod smi;
 pub mod tenant;
 

@@ -103,11 +103,12 @@ pub fn cell(cell: &Cell, spec: &Value, now: SystemTime) -> String {
         Cell::Since(pointer) => age(spec.pointer(pointer).and_then(Value::as_str), now),
         Cell::Age => NONE.to_owned(),
         Cell::Field(pointer) => spec.pointer(pointer).map_or_else(|| NONE.to_owned(), text),
-        Cell::Count(pointer) => spec
-            .pointer(pointer)
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len)
-            .to_string(),
+        Cell::Count(pointer) => match spec.pointer(pointer) {
+            Some(Value::Array(items)) => items.len(),
+            Some(Value::Object(entries)) => entries.len(),
+            _ => 0,
+        }
+        .to_string(),
         Cell::Present(pointer) => match spec.pointer(pointer) {
             None | Some(Value::Null) => "-".to_owned(),
             Some(_) => "on".to_owned(),

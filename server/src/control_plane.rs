@@ -13,6 +13,7 @@ mod openapi;
 mod overlay;
 mod registry;
 mod resources;
+pub mod shadows;
 mod stored;
 mod watch;
 pub mod webhook;
@@ -134,6 +135,8 @@ pub struct Settings {
     pub webhook: Option<webhook::Webhook>,
     /// Objects created at start when they do not exist yet (`--bootstrap`).
     pub bootstrap: Vec<meshlib::resource::Resource>,
+    /// The shadow controller, when it runs.
+    pub shadows: Option<shadows::Config>,
 }
 
 /// The control-plane URL for sidecars when none is given: this machine, default port.
@@ -150,6 +153,7 @@ impl Settings {
             advertise_url: DEFAULT_ADVERTISE_URL.to_owned(),
             webhook: None,
             bootstrap: Vec::new(),
+            shadows: None,
         }
     }
 }
@@ -207,6 +211,9 @@ pub async fn serve(
         Arc::clone(&settings.leader),
         std::time::Duration::from_millis(500),
     ));
+    let shadows = settings
+        .shadows
+        .map(|config| tokio::spawn(shadows::run(Arc::clone(&state.objects), config, state.shutdown.clone())));
     let webhook = match settings.webhook {
         Some(webhook) => {
             let tls = crate::tls::TlsListener::new(webhook.listener, webhook.tls)?;
@@ -225,6 +232,9 @@ pub async fn serve(
         })
         .await;
     let _ = checker.await;
+    if let Some(shadows) = shadows {
+        let _ = shadows.await;
+    }
     if let Some(webhook) = webhook {
         webhook.await.map_err(std::io::Error::other)??;
     }

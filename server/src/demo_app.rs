@@ -7,8 +7,8 @@
 //! - without one (a plain Deployment, before `emctl migrate`): it listens on every address and
 //!   calls the service by its Kubernetes Service name, `http://NAME/`, through cluster DNS.
 //!
-//! `GET /` answers `NAME VERSION` followed by its downstream's answer; the canary headers are
-//! passed on, as an in-app agent would.
+//! `GET /` answers `NAME VERSION` (and `(NOTE)` with `--note`/`DEMO_APP_NOTE`) followed by its
+//! downstream's answer; the canary and shadow headers are passed on, as an in-app agent would.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,6 +40,10 @@ pub struct DemoAppArgs {
     /// Service this one calls on every request.
     #[arg(long)]
     pub calls: Option<String>,
+    /// Shown in answers after the version, in parentheses, when not empty (what a shadow's
+    /// overridden environment or ConfigMap says).
+    #[arg(long, env = "DEMO_APP_NOTE")]
+    pub note: Option<String>,
 }
 
 #[derive(Clone)]
@@ -50,10 +54,13 @@ struct App {
     addresses: Arc<RwLock<BTreeMap<String, String>>>,
 }
 
-const FORWARDED: &[&str] = &["x-canary", "x-mesh-service-canary"];
+const FORWARDED: &[&str] = &["x-canary", "x-mesh-shadow", "x-mesh-service-canary"];
 
 async fn root(State(app): State<App>, headers: HeaderMap) -> String {
     let mut answer = format!("{} {}", app.args.name, app.args.version);
+    if let Some(note) = app.args.note.as_deref().filter(|n| !n.is_empty()) {
+        answer = format!("{answer} ({note})");
+    }
     if let Some(downstream) = &app.args.calls {
         let address = if app.args.registry.is_some() {
             app.addresses

@@ -74,6 +74,11 @@ struct ControlPlaneArgs {
     /// later with `emctl apply` stick.
     #[arg(long, env = "MESHD_BOOTSTRAP", value_name = "FILE")]
     bootstrap: Option<PathBuf>,
+    /// Run the shadow controller for ShadowServices in these Kubernetes namespaces
+    /// (comma-separated; needs in-cluster credentials or a kubeconfig allowed to manage their
+    /// Deployments, StatefulSets, ConfigMaps, Secrets and claims) [default: not run].
+    #[arg(long, env = "MESHD_SHADOW_NAMESPACES", value_delimiter = ',')]
+    shadow_namespaces: Vec<String>,
 }
 
 /// The documents of `--bootstrap`, every one valid, or why not (file, document, field).
@@ -156,6 +161,11 @@ async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     }
     settings.webhook = webhook;
     settings.bootstrap = bootstrap;
+    if !args.shadow_namespaces.is_empty() {
+        settings.shadows = Some(control_plane::shadows::Config {
+            namespaces: args.shadow_namespaces.clone(),
+        });
+    }
     control_plane::serve(listener, Arc::new(store), settings, server::process::shutdown_signal()).await?;
     tracing::info!("control plane stopped");
     Ok(())

@@ -31,3 +31,5 @@ mod sidecar_cache;
 mod webhook;
 #[path = "e2e/webhook_support.rs"]
 mod webhook_support;
+#[path = "e2e/write_only.rs"]
+mod write_only;

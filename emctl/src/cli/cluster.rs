@@ -105,6 +105,11 @@ pub struct InstallArgs {
     /// Leave the ingress controller out (and remove one an earlier install made).
     #[arg(long)]
     pub no_ingress_controller: bool,
+    /// Run the shadow controller for this namespace (repeat for more): the control plane gets a
+    /// Role there to copy and delete Deployments, StatefulSets, ConfigMaps and Secrets, and
+    /// nothing elsewhere [default: no shadows].
+    #[arg(long = "shadow-namespace", value_name = "NAMESPACE")]
+    pub shadow_namespaces: Vec<String>,
     /// Control-plane URL reachable from here: the MeshController is applied through it, and it is
     /// written to ~/.emctlrc as with --expose.
     #[arg(long)]

@@ -120,6 +120,9 @@ fn options(args: &InstallArgs) -> anyhow::Result<InstallOptions> {
     if args.no_ingress_controller {
         options.ingress_controller = false;
     }
+    if !args.shadow_namespaces.is_empty() {
+        options.shadow_namespaces.clone_from(&args.shadow_namespaces);
+    }
     match (args.storage, &mut options.storage) {
         (Some(StorageKind::EmptyDir), storage) => *storage = Storage::EmptyDir,
         (Some(StorageKind::Pvc), storage @ Storage::EmptyDir) => {

@@ -42,6 +42,7 @@ pub async fn run(args: &UninstallArgs) -> anyhow::Result<Exit> {
         }
     }
     removed += delete_sidecar_tokens(&cluster, &mut failed).await;
+    removed += delete_shadows(&cluster, &mut failed).await;
     if args.purge {
         let claims: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
             Api::namespaced(cluster.client.clone(), ns);
@@ -144,6 +145,7 @@ async fn meshed_without_copy(cluster: &Cluster) -> anyhow::Result<Vec<k8s_openap
         .into_iter()
         .filter(|d| {
             !workloads::has_copy(d)
+                && !meshlib::shadow::Workload::Deployment(d.clone()).is_shadow()
                 && d.metadata
                     .annotations
                     .as_ref()
@@ -202,6 +204,62 @@ async fn delete_sidecar_tokens(cluster: &Cluster, failed: &mut bool) -> usize {
         let deleted = cluster.delete(&object).await;
         let name = meshlib::install::display_name(&object);
         removed += usize::from(report(&name, "deleted", deleted, failed));
+    }
+    removed
+}
+
+/// What the shadow controller made (copies, their ConfigMaps, Secrets and claims) and the Roles
+/// it had, in every namespace: with the control plane gone, nothing else would remove them.
+async fn delete_shadows(cluster: &Cluster, failed: &mut bool) -> usize {
+    use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+    use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret};
+    use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+    let copies = format!("{}=true", meshlib::shadow::SHADOW_LABEL);
+    let access = format!(
+        "{},app.kubernetes.io/component={}",
+        meshlib::install::ownership_selector(),
+        meshlib::install::shadows::COMPONENT
+    );
+    let mut removed = 0;
+    removed += delete_labelled::<Deployment>(cluster, &copies, failed).await;
+    removed += delete_labelled::<StatefulSet>(cluster, &copies, failed).await;
+    removed += delete_labelled::<ConfigMap>(cluster, &copies, failed).await;
+    removed += delete_labelled::<Secret>(cluster, &copies, failed).await;
+    removed += delete_labelled::<PersistentVolumeClaim>(cluster, &copies, failed).await;
+    removed += delete_labelled::<RoleBinding>(cluster, &access, failed).await;
+    removed += delete_labelled::<Role>(cluster, &access, failed).await;
+    removed
+}
+
+async fn delete_labelled<K>(cluster: &Cluster, selector: &str, failed: &mut bool) -> usize
+where
+    K: k8s_openapi::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let all: Api<K> = Api::all(cluster.client.clone());
+    let list = match all.list(&ListParams::default().labels(selector)).await {
+        Ok(list) => list,
+        Err(err) => {
+            eprintln!("error: cannot list {} labelled {selector}: {err}", K::URL_PATH_SEGMENT);
+            *failed = true;
+            return 0;
+        }
+    };
+    let mut removed = 0;
+    for item in list.items {
+        let (Some(ns), Some(name)) = (item.meta().namespace.clone(), item.meta().name.clone()) else {
+            continue;
+        };
+        let api: Api<K> = Api::namespaced(cluster.client.clone(), &ns);
+        let deleted = match api.delete(&name, &DeleteParams::background()).await {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+            Err(err) => Err(anyhow::Error::new(err)),
+        };
+        removed += usize::from(report(&format!("{}/{ns}/{name}", K::KIND), "deleted", deleted, failed));
     }
     removed
 }

@@ -35,8 +35,8 @@ fn kinds_and_names_come_from_the_server() {
     cp.emctl(&["apply", "-f", &testdata("examples")]).success();
     let (kinds, _) = complete(&cp, &cp.url, "emctl get servicec");
     assert_eq!(kinds, ["servicecanaries", "servicecanary"]);
-    let (custom, _) = complete(&cp, &cp.url, "emctl get Sha");
-    assert_eq!(custom, ["ShadowService"], "custom kinds from the server");
+    let (custom, _) = complete(&cp, &cp.url, "emctl get LoadT");
+    assert_eq!(custom, ["LoadTest"], "custom kinds from the server");
     let (names, _) = complete(&cp, &cp.url, "emctl describe svc v");
     assert_eq!(names, ["vets-service", "visits-service"]);
     let (names, _) = complete(&cp, &cp.url, "emctl get tenants ");

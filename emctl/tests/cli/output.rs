@@ -8,7 +8,7 @@ fn tables_of_every_kind() {
     cp.emctl(&["apply", "-f", &testdata("examples")]).success();
     let mut out = String::new();
     let mut kinds: Vec<&str> = meshlib::kind::KINDS.iter().map(|k| k.name).collect();
-    kinds.push("ShadowService");
+    kinds.push("LoadTest");
     for kind in kinds {
         let run = cp.emctl(&["get", kind]);
         out.push_str(&format!("### emctl get {kind}\n{}\n", run.snapshot()));
@@ -32,6 +32,8 @@ fn formats_of_one_kind() {
             &["get", "svc", "vets-service", "ghost", "api-gateway"],
         ),
         ("describe", &["describe", "svc", "vets-service"]),
+        ("describe_write_only", &["describe", "shadowservice", "shadow-vets"]),
+        ("get_yaml_write_only", &["get", "shadow", "shadow-vets", "-o", "yaml"]),
     ] {
         insta::assert_snapshot!(name, cp.emctl(args).snapshot());
     }

@@ -22,7 +22,7 @@ fn examples_apply_read_back_and_reapply_unchanged() {
 
     // What `get -o yaml` prints re-applies with no change, for every kind.
     let mut kinds: Vec<&str> = KINDS.iter().filter(|k| k.writable).map(|k| k.plural).collect();
-    kinds.push("ShadowService");
+    kinds.push("LoadTest");
     for kind in kinds {
         let yaml = cp.emctl(&["get", kind, "-o", "yaml"]);
         yaml.success();
@@ -116,11 +116,11 @@ fn server_side_rules_refuse_with_clear_messages() {
             Some("kind: Tenant\nmetadata: {name: pet}\nspec: {}\n"),
         ),
         ("delete a tenant in use", &["delete", "tenant", "pet"], None),
-        ("delete a custom kind in use", &["delete", "crk", "ShadowService"], None),
+        ("delete a custom kind in use", &["delete", "crk", "LoadTest"], None),
         (
             "custom resource breaking its schema",
             &["apply", "-f", "-"],
-            Some("kind: ShadowService\nmetadata: {name: s2}\nspec: {namespace: 3, extra: x}\n"),
+            Some("kind: LoadTest\nmetadata: {name: s2}\nspec: {target: 3, extra: x}\n"),
         ),
         (
             "custom resource of no kind",

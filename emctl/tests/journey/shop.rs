@@ -28,6 +28,8 @@ fn demo_app(name: &str, version: &str, calls: Option<&str>) -> Value {
         "args": args,
         "ports": [{"name": "http", "containerPort": 8080}],
         "env": [{"name": "RUST_LOG", "value": "info"}],
+        // Optional: the shop runs without it; a shadow's copy of it can set DEMO_APP_NOTE.
+        "envFrom": [{"configMapRef": {"name": format!("{name}-settings"), "optional": true}}],
     })
 }
 
@@ -126,3 +128,45 @@ spec:
 pub const ALL_V1: &str = "front v1 -> order v1 -> stock v1";
 /// What it answers through order v2.
 pub const THROUGH_V2: &str = "front v1 -> order v2 -> stock v1";
+
+/// The ConfigMap stock reads its note from, empty: the shop answers as without it.
+pub const STOCK_SETTINGS: &str = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: stock-settings, namespace: shop}
+data: {DEMO_APP_NOTE: ""}
+"#;
+
+/// A shadow of every service of the shop, sharing the header value `t1`: order's environment
+/// and stock's ConfigMap overridden, order given a staging database.
+pub const SHADOWS: &str = r"
+apiVersion: mesh.megaease.com/v1alpha1
+kind: ShadowService
+metadata: {name: shadow-front}
+spec: {namespace: shop, serviceName: front, trafficHeaderValue: t1}
+---
+apiVersion: mesh.megaease.com/v1alpha1
+kind: ShadowService
+metadata: {name: shadow-order}
+spec:
+  namespace: shop
+  serviceName: order
+  trafficHeaderValue: t1
+  envs: {DEMO_APP_NOTE: env-override}
+  removeEnvs: [RUST_LOG]
+  mysql: {uris: 'jdbc:mysql://mysql-staging:3306/order', userName: order, password: staging-secret}
+---
+apiVersion: mesh.megaease.com/v1alpha1
+kind: ShadowService
+metadata: {name: shadow-stock}
+spec:
+  namespace: shop
+  serviceName: stock
+  trafficHeaderValue: t1
+  configMaps:
+  - metadata: {name: stock-settings}
+    data: {DEMO_APP_NOTE: configmap-override}
+";
+
+/// What the shop answers through its shadows.
+pub const THROUGH_SHADOWS: &str = "front v1 -> order v1 (env-override) -> stock v1 (configmap-override)";

@@ -14,6 +14,8 @@ use crate::support::{Run, emctl_bin, run};
 
 pub(crate) const MESH_NAMESPACE: &str = "easemesh";
 pub(crate) const CONTROL_PLANE_POD: &str = "easemesh-control-plane-0";
+/// The journey's install.
+pub(crate) const INSTALL: [&str; 6] = ["install", "--wait", "--expose", "nodeport", "--instance-lease", "30s"];
 /// How long a step may take before the journey fails.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(180);
 
@@ -121,7 +123,7 @@ impl<'a> Journey<'a> {
         let pre = self.emctl(&["check", "--pre"]);
         assert!(!pre.stdout.contains('×'), "{}", pre.snapshot());
         let start = Instant::now();
-        let install = ["install", "--wait", "--expose", "nodeport", "--instance-lease", "30s"];
+        let install = INSTALL;
         let first = self.emctl(&install);
         self.report.duration("install_to_ready", start.elapsed());
         assert!(first.stderr.contains("✔ mesh ready"), "{}", first.snapshot());
@@ -243,6 +245,20 @@ impl<'a> Journey<'a> {
         seen
     }
 
+    /// Waits until a request with `header` is answered `through`; then every one of 10 with it
+    /// is, and every one of 30 without it goes through v1 only.
+    pub(crate) fn only_with_header(&self, header: &str, through: &str) {
+        wait(&format!("a request with {header} answered {through}"), PATIENCE, || {
+            http_get(&self.ingress, &[header]).and_then(|a| if a.trim() == through { Ok(()) } else { Err(a) })
+        });
+        assert_eq!(self.ask(10, &[header]), BTreeMap::from([(through.to_owned(), 10)]));
+        assert_eq!(
+            self.ask(30, &[]),
+            BTreeMap::from([(shop::ALL_V1.to_owned(), 30)]),
+            "never {through} without {header}"
+        );
+    }
+
     /// order v2 behind a ServiceCanary: only requests with the header reach it, end to end.
     pub fn canary(&mut self) {
         self.emctl_in(&["apply", "-f", "-"], Some(shop::CANARY)).success();
@@ -258,18 +274,7 @@ impl<'a> Journey<'a> {
             "the canary's name: {}",
             canaries.snapshot()
         );
-        wait("a request with X-Canary: v2 reaches order v2", PATIENCE, || {
-            http_get(&self.ingress, &["X-Canary: v2"])
-                .and_then(|a| if a.trim() == shop::THROUGH_V2 { Ok(()) } else { Err(a) })
-        });
-        let with = self.ask(10, &["X-Canary: v2"]);
-        assert_eq!(with, BTreeMap::from([(shop::THROUGH_V2.to_owned(), 10)]));
-        let without = self.ask(30, &[]);
-        assert_eq!(
-            without,
-            BTreeMap::from([(shop::ALL_V1.to_owned(), 30)]),
-            "never v2 without the header"
-        );
+        self.only_with_header("X-Canary: v2", shop::THROUGH_V2);
         // A change of the canary reaches the ingress and the sidecars.
         let changed = shop::CANARY.replace("exact: v2", "exact: beta");
         let start = Instant::now();

@@ -87,6 +87,9 @@ pub fn render(options: &InstallOptions, tls: &WebhookTls, tokens: &Tokens) -> Ve
     if let Some(service) = external_service(options) {
         push(Stage::ControlPlane, to_value(&service));
     }
+    for object in super::shadows::objects(options) {
+        push(Stage::Rbac, object);
+    }
     push(
         Stage::ControlPlane,
         to_value(&stateful_set(
@@ -358,6 +361,10 @@ fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
         format!("--instance-lease={}", options.instance_lease),
         "--bootstrap=/etc/meshd/bootstrap/mesh-controller.yaml".into(),
     ];
+    let mut args = args.to_vec();
+    if !options.shadow_namespaces.is_empty() {
+        args.push(format!("--shadow-namespaces={}", options.shadow_namespaces.join(",")));
+    }
     let port = container_port;
     StatefulSet {
         metadata: meta(CONTROL_PLANE, Some(ns), "control-plane"),
@@ -372,11 +379,13 @@ fn stateful_set(options: &InstallOptions, secrets_digest: &str) -> StatefulSet {
                 metadata: Some(pod_meta(pod_labels, secrets_digest)),
                 spec: Some(PodSpec {
                     service_account_name: Some(CONTROL_PLANE.into()),
+                    // Only the shadow controller talks to the Kubernetes API.
+                    automount_service_account_token: (!options.shadow_namespaces.is_empty()).then_some(true),
                     containers: vec![Container {
                         name: "meshd".into(),
                         image: Some(options.qualified(&options.image)),
                         image_pull_policy: Some(options.image_pull_policy.clone()),
-                        args: Some(args.to_vec()),
+                        args: Some(args),
                         ports: Some(vec![port("api", API_PORT), port("webhook", WEBHOOK_PORT)]),
                         readiness_probe: Some(probe("/readyz")),
                         liveness_probe: Some(probe("/healthz")),

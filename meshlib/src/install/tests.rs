@@ -289,3 +289,56 @@ fn the_ingress_controller_is_a_stage_of_its_own_and_can_be_left_out() {
         clash.problems()
     );
 }
+
+#[test]
+fn shadows_get_a_role_in_each_of_their_namespaces_and_nothing_cluster_wide() {
+    let options = InstallOptions {
+        shadow_namespaces: vec!["shop".into(), "mall".into()],
+        ..InstallOptions::default()
+    };
+    let manifests = render(&options, &tls(), &tokens());
+    let shadows: Vec<&Manifest> = manifests
+        .iter()
+        .filter(|m| m.object["metadata"]["labels"]["app.kubernetes.io/component"] == shadows::COMPONENT)
+        .collect();
+    let names: Vec<String> = shadows.iter().map(|m| m.display_name()).collect();
+    assert_eq!(
+        names,
+        [
+            "Role/shop/easemesh-shadows",
+            "RoleBinding/shop/easemesh-shadows",
+            "Role/mall/easemesh-shadows",
+            "RoleBinding/mall/easemesh-shadows"
+        ]
+    );
+    assert!(shadows.iter().all(|m| m.stage == Stage::Rbac));
+    insta::assert_snapshot!(
+        "shadow_role",
+        crate::yaml::to_string(&shadows[0].object)
+            .unwrap()
+            .replace(crate::VERSION, "VERSION")
+    );
+    let control_plane = manifests
+        .iter()
+        .find(|m| m.object["kind"] == "StatefulSet")
+        .expect("the control plane");
+    let pod = &control_plane.object["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["automountServiceAccountToken"], true,
+        "the controller needs its token"
+    );
+    assert!(
+        pod["containers"][0]["args"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("--shadow-namespaces=shop,mall"))
+    );
+    // Without shadows the control plane has no token and no Role anywhere.
+    let plain = render(&InstallOptions::default(), &tls(), &tokens());
+    assert!(!plain.iter().any(|m| m.object["kind"] == "Role"));
+    let bad = InstallOptions {
+        shadow_namespaces: vec!["easemesh".into(), "Shop".into()],
+        ..InstallOptions::default()
+    };
+    assert_eq!(bad.problems().len(), 2, "{:?}", bad.problems());
+}

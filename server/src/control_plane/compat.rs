@@ -67,6 +67,15 @@ fn custom_kind(payload: &Bytes) -> Result<ResourceKind, ApiError> {
     }
 }
 
+/// The kind a custom-resource URL names: ShadowService (a custom kind in EaseMesh, built in
+/// here) or a custom kind.
+fn custom_route_kind(name: String) -> ResourceKind {
+    match Kind::from_name(&name) {
+        Some(Kind::ShadowService) => ResourceKind::Builtin(Kind::ShadowService),
+        _ => ResourceKind::Custom(name),
+    }
+}
+
 async fn list(state: &AppState, kind: &ResourceKind) -> Reply {
     Ok(flat_list(&state.objects.list(kind, None).await?.0))
 }
@@ -182,7 +191,11 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
                     .objects
                     .list(&ResourceKind::Builtin(Kind::CustomResourceKind), None)
                     .await?;
-                let mut items = Vec::new();
+                let mut items = s
+                    .objects
+                    .list(&ResourceKind::Builtin(Kind::ShadowService), None)
+                    .await?
+                    .0;
                 for definition in kinds {
                     items.extend(
                         s.objects
@@ -214,26 +227,26 @@ fn custom_resource_routes(router: Router<AppState>) -> Router<AppState> {
         .route(
             &format!("{all}/{{kind}}"),
             get(|State(s): State<AppState>, Path(kind): Path<String>| async move {
-                list(&s, &ResourceKind::Custom(kind)).await
+                list(&s, &custom_route_kind(kind)).await
             }),
         )
         .route(
             &format!("{all}/{{kind}}/{{name}}"),
             get(
                 |State(s): State<AppState>, Path((kind, name)): Path<(String, String)>| async move {
-                    fetch(&s, &ResourceKind::Custom(kind), &name).await
+                    fetch(&s, &custom_route_kind(kind), &name).await
                 },
             )
             .delete(
                 |State(s): State<AppState>, Path((kind, name)): Path<(String, String)>| async move {
-                    remove(&s, &ResourceKind::Custom(kind), &name).await
+                    remove(&s, &custom_route_kind(kind), &name).await
                 },
             ),
         )
         .route(
             &format!("{PREFIX}/mesh/watchcustomresources/{{kind}}"),
             get(|State(s): State<AppState>, Path(kind): Path<String>| async move {
-                watch::snapshots(&s, ResourceKind::Custom(kind)).await
+                watch::snapshots(&s, custom_route_kind(kind)).await
             }),
         )
 }

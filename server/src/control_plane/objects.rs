@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use meshlib::kind::{Kind, ResourceKind};
 use meshlib::part::{self, path_of as part_kind, view as part_resource};
+use meshlib::redact;
 use meshlib::resource::Resource;
 use meshlib::selector::Selector;
 use meshlib::validate::FieldError;
@@ -87,6 +88,15 @@ impl Objects {
         Ok((items, revision))
     }
 
+    /// Every object of `kind` as stored: write-only values included. For the control plane's own
+    /// controllers; never serve it.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn list_stored(&self, kind: &ResourceKind) -> Result<Vec<Resource>, ApiError> {
+        Ok(self.raw_list(kind).await?.0)
+    }
+
     /// The definition of a custom kind, matched exactly or else ignoring case; 404 if none.
     async fn custom_definition(&self, kind: &str) -> Result<Resource, ApiError> {
         let definitions = ResourceKind::Builtin(Kind::CustomResourceKind);
@@ -117,8 +127,10 @@ impl Objects {
         }
     }
 
-    /// Derived fields shown on read: a tenant's services; an instance's tenant and canary labels.
+    /// Objects as clients see them: write-only fields redacted, derived fields added (a
+    /// tenant's services; an instance's tenant and canary labels).
     pub async fn decorate(&self, mut items: Vec<Resource>) -> Result<Vec<Resource>, ApiError> {
+        items.iter_mut().for_each(redact::redact);
         if items.iter().any(|r| r.kind == Kind::ServiceInstance) {
             let context = self.instance_context().await?;
             for item in &mut items {
@@ -273,6 +285,7 @@ impl Objects {
         let kind = self.canonical(&resource.kind).await?;
         resource.kind = kind.clone();
         Self::check_writable(&kind, COLLECTION_ALLOWS)?;
+        redact::restore(&mut resource, None).map_err(|problems| ApiError::invalid(&resource.reference(), problems))?;
         let _guard = self.writes.lock().await;
         if let Some((_, path)) = part_kind(&kind) {
             let service = self.service(&resource.metadata.name).await?;
@@ -329,6 +342,8 @@ impl Objects {
         let name = resource.metadata.name.clone();
         let live = self.raw(&kind, &name).await?.ok_or_else(|| not_found(&kind, &name))?;
         check_version(expected, &live)?;
+        redact::restore(&mut resource, Some(&live))
+            .map_err(|problems| ApiError::invalid(&resource.reference(), problems))?;
         let mut resource = Self::stored_form(resource);
         if Self::stored_form(live.clone()).same_content(&resource) {
             return Ok((self.decorate(vec![live]).await?.remove(0), false));
@@ -410,6 +425,8 @@ impl Objects {
             &reference,
         )
         .await?;
+        let mut live = live;
+        redact::redact(&mut live);
         Ok(live)
     }
 

@@ -160,6 +160,8 @@ pub async fn events(state: &AppState, kind: ResourceKind, selector: Option<Selec
             let Some(mut change) = change else {
                 return Vec::new();
             };
+            // Before anything that may fail: a write-only value never leaves unredacted.
+            meshlib::redact::redact(&mut change.object);
             // Derived fields (an instance's tenant, a tenant's services) as on reads.
             if let Ok(mut shown) = objects.decorate(vec![change.object.clone()]).await {
                 change.object = shown.remove(0);

@@ -204,7 +204,7 @@ async fn objects_and_parts_through_easemesh_routes() {
 async fn custom_resources_and_their_watch() {
     let dir = tempfile::tempdir().unwrap();
     let meshd = Meshd::start(dir.path());
-    let kind = r#"{"name":"ShadowService","jsonSchema":{"type":"object","required":["name","serviceName"],"properties":{"serviceName":{"type":"string"}}}}"#;
+    let kind = r#"{"name":"LoadTest","jsonSchema":{"type":"object","required":["name","serviceName"],"properties":{"serviceName":{"type":"string"}}}}"#;
     assert_eq!(
         call(&meshd, "POST", "/apis/v2/mesh/customresourcekinds", Some(kind))
             .await
@@ -215,7 +215,7 @@ async fn custom_resources_and_their_watch() {
         &meshd,
         "POST",
         "/apis/v2/mesh/customresources",
-        Some(r#"{"kind":"ShadowService","name":"s1"}"#),
+        Some(r#"{"kind":"LoadTest","name":"s1"}"#),
     )
     .await;
     assert_eq!(r.status, 400, "schema requires serviceName: {:?}", r.body);
@@ -227,7 +227,7 @@ async fn custom_resources_and_their_watch() {
     )
     .await;
     assert_eq!(r.status, 404);
-    let one = r#"{"kind":"ShadowService","name":"s1","serviceName":"vets"}"#;
+    let one = r#"{"kind":"LoadTest","name":"s1","serviceName":"vets"}"#;
     assert_eq!(
         call(&meshd, "POST", "/apis/v2/mesh/customresources", Some(one))
             .await
@@ -236,7 +236,7 @@ async fn custom_resources_and_their_watch() {
     );
 
     // EaseMesh's watch: the whole list after every change, CRLF-terminated.
-    let url = meshd.http("/apis/v2/mesh/watchcustomresources/ShadowService");
+    let url = meshd.http("/apis/v2/mesh/watchcustomresources/LoadTest");
     let (opened_tx, opened) = tokio::sync::oneshot::channel();
     let reader = std::thread::spawn(move || {
         let mut curl = std::process::Command::new("curl")
@@ -257,7 +257,7 @@ async fn custom_resources_and_their_watch() {
     });
     // The watch is open (its first list arrived) before the change it must see.
     opened.await.unwrap();
-    let two = r#"{"kind":"ShadowService","name":"s2","serviceName":"visits"}"#;
+    let two = r#"{"kind":"LoadTest","name":"s2","serviceName":"visits"}"#;
     assert_eq!(
         call(&meshd, "POST", "/apis/v2/mesh/customresources", Some(two))
             .await
@@ -277,18 +277,13 @@ async fn custom_resources_and_their_watch() {
     let r = call(&meshd, "GET", "/apis/v2/mesh/customresources", None).await;
     assert_eq!(r.body.as_array().map(Vec::len), Some(2));
     assert_eq!(
-        call(
-            &meshd,
-            "DELETE",
-            "/apis/v2/mesh/customresourcekinds/ShadowService",
-            None
-        )
-        .await
-        .status,
+        call(&meshd, "DELETE", "/apis/v2/mesh/customresourcekinds/LoadTest", None)
+            .await
+            .status,
         409
     );
     assert_eq!(
-        call(&meshd, "DELETE", "/apis/v2/mesh/customresources/ShadowService/s1", None)
+        call(&meshd, "DELETE", "/apis/v2/mesh/customresources/LoadTest/s1", None)
             .await
             .status,
         200

@@ -46,13 +46,13 @@ fn command_switches_views_by_any_spelling_and_watches_new_kinds() {
 #[test]
 fn custom_kinds_are_views_once_defined() {
     let mut app = mesh(false);
-    run(&mut app, command("ShadowService"));
+    run(&mut app, command("LoadTest"));
     assert_eq!(app.screen(), &Screen::List(builtin(Kind::Service)));
-    let crk = crate::dashboard::fixture::object(Kind::CustomResourceKind, "ShadowService", serde_json::json!({}), 1);
+    let crk = crate::dashboard::fixture::object(Kind::CustomResourceKind, "LoadTest", serde_json::json!({}), 1);
     app.update(Action::Synced(builtin(Kind::CustomResourceKind), vec![crk]));
     assert_eq!(
-        run(&mut app, command("ShadowService")),
-        [Effect::Watch(ResourceKind::Custom("ShadowService".into()))]
+        run(&mut app, command("LoadTest")),
+        [Effect::Watch(ResourceKind::Custom("LoadTest".into()))]
     );
 }
 
