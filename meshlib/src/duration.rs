@@ -76,7 +76,7 @@ pub fn parse(text: &str) -> Result<Duration, Error> {
     }
     // A number of any length is accepted above: keep what follows from panicking
     // (`Duration::from_secs_f64`) or overflowing for `wait=99999…9s` from a client.
-    if !(seconds <= MAX_SECONDS) {
+    if seconds.is_nan() || seconds > MAX_SECONDS {
         return Err(Error::TooLong(text.to_owned()));
     }
     Ok(Duration::from_secs_f64(seconds))
