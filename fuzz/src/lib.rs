@@ -58,7 +58,7 @@ pub fn discovery() -> Discovery {
     ];
     for object in objects {
         mesh.objects
-            .entry(object.kind.clone())
+            .entry(object.kind.to_string())
             .or_default()
             .insert(object.metadata.name.clone(), object);
     }
