@@ -3,7 +3,8 @@
 Debian's `http-parser` source package) as Rust data, for the data plane's conformance tests.
 
   apt-get source http-parser    # needs a deb-src entry (scripts/kube-local.sh shows one)
-  python3 scripts/http_parser_cases.py http-parser-2.9.4 > server/tests/proxy/http_parser_cases.rs
+  python3 scripts/http_parser_cases.py http-parser-2.9.4 requests > server/tests/proxy/http_parser_requests.rs
+  python3 scripts/http_parser_cases.py http-parser-2.9.4 responses > server/tests/proxy/http_parser_responses.rs
 """
 
 import re
@@ -101,22 +102,21 @@ def case(f):
 
 
 def main():
-    root = sys.argv[1]
+    root, array = sys.argv[1], sys.argv[2]
     source = open(f"{root}/test.c", encoding="utf-8").read()
     license_text = open(f"{root}/LICENSE-MIT", encoding="utf-8").read().strip()
-    print("//! The request and response cases of http-parser 2.9.4's `test.c`, as data: written by")
+    print(f"//! The {array[:-1]} cases of http-parser 2.9.4's `test.c`, as data: written by")
     print("//! `scripts/http_parser_cases.py` from Debian's `http-parser` source package; do not edit.")
     print("//!")
     for line in license_text.splitlines():
         print(f"//! {line}".rstrip())
     print()
     print("use super::conformance::Case;")
-    for array, name in (("requests", "REQUESTS"), ("responses", "RESPONSES")):
-        print()
-        print(f"/// The `{array}` of test.c.")
-        print(f"pub const {name}: &[Case] = &[")
-        print("".join(case(f) for f in entries(source, array)), end="")
-        print("];")
+    print()
+    print(f"/// The `{array}` of test.c.")
+    print(f"pub const {array.upper()}: &[Case] = &[")
+    print("".join(case(f) for f in entries(source, array)), end="")
+    print("];")
 
 
 if __name__ == "__main__":

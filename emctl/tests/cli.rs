@@ -20,6 +20,8 @@ mod demo;
 mod edit;
 #[path = "cli/instances.rs"]
 mod instances;
+#[path = "cli/migrate.rs"]
+mod migrate;
 #[path = "cli/output.rs"]
 mod output;
 #[path = "cli/resources.rs"]

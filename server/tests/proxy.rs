@@ -4,8 +4,10 @@
 
 #[path = "proxy/conformance.rs"]
 mod conformance;
-#[path = "proxy/http_parser_cases.rs"]
-mod http_parser_cases;
+#[path = "proxy/http_parser_requests.rs"]
+mod http_parser_requests;
+#[path = "proxy/http_parser_responses.rs"]
+mod http_parser_responses;
 #[path = "proxy/regressions.rs"]
 mod regressions;
 #[path = "proxy/smuggling.rs"]

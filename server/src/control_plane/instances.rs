@@ -27,41 +27,11 @@ use tokio::sync::Mutex;
 use super::error::ApiError;
 use crate::store::{Op, Precondition, Store};
 
+mod clock;
+pub use clock::{Clock, Leader, SoleReplica, SystemClock};
+
 /// Default heartbeat interval when no MeshController says otherwise.
 pub const DEFAULT_INTERVAL: Duration = meshlib::registry::FIRST_HEARTBEAT_INTERVAL;
-
-/// Where time comes from; tests use a manual clock.
-pub trait Clock: Send + Sync + 'static {
-    /// Now.
-    fn now(&self) -> SystemTime;
-}
-
-/// The real clock.
-#[derive(Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
-
-/// Whether this replica runs the heartbeat checker. With several replicas exactly one must,
-/// so expiry neither double-fires nor goes missing.
-pub trait Leader: Send + Sync + 'static {
-    /// True while this replica leads.
-    fn is_leader(&self) -> bool;
-}
-
-/// A single control plane always leads.
-#[derive(Debug, Default)]
-pub struct SoleReplica;
-
-impl Leader for SoleReplica {
-    fn is_leader(&self) -> bool {
-        true
-    }
-}
 
 fn millis(time: SystemTime) -> u64 {
     u64::try_from(time.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis()).unwrap_or(u64::MAX)

@@ -1,4 +1,4 @@
-//! Framing as http-parser 2.9.4's test suite has it (`http_parser_cases.rs`): every request and
+//! Framing as http-parser 2.9.4's test suite has it (`http_parser_requests.rs`, `http_parser_responses.rs`): every request and
 //! response case is either read as http-parser reads it (method, target, version, fields, body,
 //! keep-alive), or refused on purpose, for the reason its row in [`REQUEST_VERDICTS`] or
 //! [`RESPONSE_VERDICTS`] gives.
@@ -8,7 +8,8 @@ use hyper::Method;
 use server::proxy::h1::framing::{Decoder, Framing};
 use server::proxy::h1::head::{parse_request, parse_response};
 
-use super::http_parser_cases::{REQUESTS, RESPONSES};
+use super::http_parser_requests::REQUESTS;
+use super::http_parser_responses::RESPONSES;
 
 /// One message of test.c and what http-parser makes of it.
 #[derive(Debug)]

@@ -10,7 +10,8 @@ use server::proxy::h1::head::{parse_request, parse_response};
 use server::proxy::testing::exchange;
 
 use super::conformance::{Read, read_request, read_response};
-use super::http_parser_cases::{REQUESTS, RESPONSES};
+use super::http_parser_requests::REQUESTS;
+use super::http_parser_responses::RESPONSES;
 
 /// A message read as its pieces arrive: the head parsed again after each piece until complete
 /// (as the server does), then the body decoded piece by piece. Refusals and incompleteness are

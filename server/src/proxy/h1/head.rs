@@ -177,13 +177,16 @@ fn version(minor: Option<u8>) -> Version {
 
 /// Whether a head httparse accepted ends a line in a bare LF. httparse takes those; this proxy
 /// does not (RFC 9112 §2.2), since a peer reading the same bytes differently is how requests are
-/// smuggled. httparse refuses a CR that no LF follows, so a head has a bare LF exactly when it
-/// has more LFs than CRs (a count the compiler vectorises: cheaper than a search per line).
-fn has_bare_lf(head: &[u8]) -> bool {
-    let (cr, lf) = head.iter().fold((0usize, 0usize), |(cr, lf), &b| {
-        (cr + usize::from(b == b'\r'), lf + usize::from(b == b'\n'))
-    });
-    lf > cr
+/// smuggled. httparse refuses a CR that no LF follows and obs-fold, so every LF of a head it
+/// accepted ends a line, and every line ends right before a field's name, in the head's closing
+/// blank line, or among the empty lines it skips before the request line (`start` is where that
+/// begins): looking at those few places is enough. (Counting CRs and LFs over the whole head cost
+/// about 900 instructions a request.)
+fn has_bare_lf(head: &[u8], start: usize, spans: &[Span]) -> bool {
+    let crlf_before = |at: usize| at >= 2 && &head[at - 2..at] == b"\r\n";
+    !head.ends_with(b"\r\n\r\n")
+        || head[..start].chunks(2).any(|pair| pair != b"\r\n")
+        || spans.iter().any(|span| !crlf_before(span.name.0 as usize))
 }
 
 /// Takes a complete request head out of `buf`; `Ok(None)` when more input is needed.
@@ -199,7 +202,9 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
     let Some(len) = complete(parsed.parse_with_uninit_headers(buf, &mut fields), buf)? else {
         return Ok(None);
     };
-    if has_bare_lf(&buf[..len]) {
+    let count = spans(buf, parsed.headers, &mut spans_at);
+    let start = parsed.method.map_or(0, |method| offset(buf, method.as_bytes()).0 as usize);
+    if has_bare_lf(&buf[..len], start, &spans_at[..count]) {
         return Err(HeadError::Malformed("a line of the head ends in a bare LF".to_owned()));
     }
     let method = parsed.method.unwrap_or("GET");
@@ -207,7 +212,6 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         Method::from_bytes(method.as_bytes()).map_err(|_| HeadError::Malformed("invalid method".to_owned()))?;
     let target = offset(buf, parsed.path.unwrap_or("/").as_bytes());
     let version = version(parsed.version);
-    let count = spans(buf, parsed.headers, &mut spans_at);
     let head = buf.split_to(len).freeze();
     let uri = Uri::from_maybe_shared(head.slice(range(target)))
         .map_err(|err| HeadError::Malformed(format!("invalid request target: {err}")))?;
@@ -393,6 +397,17 @@ mod tests {
         parse_response(&mut BytesMut::from(wire.as_bytes()), method)
             .unwrap()
             .unwrap()
+    }
+
+    #[test]
+    fn every_line_end_made_a_bare_lf_is_refused() {
+        let wire = "\r\nGET /a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-B: 2\r\n\r\n";
+        assert!(request(wire).unwrap().is_some());
+        for (at, _) in wire.match_indices("\r\n") {
+            let mut bad = wire.to_owned();
+            bad.remove(at);
+            assert_eq!(request(&bad).unwrap_err().status(), 400, "{bad:?}");
+        }
     }
 
     #[test]
