@@ -203,7 +203,9 @@ pub fn parse_request(buf: &mut BytesMut) -> Result<Option<RequestHead>, HeadErro
         return Ok(None);
     };
     let count = spans(buf, parsed.headers, &mut spans_at);
-    let start = parsed.method.map_or(0, |method| offset(buf, method.as_bytes()).0 as usize);
+    let start = parsed
+        .method
+        .map_or(0, |method| offset(buf, method.as_bytes()).0 as usize);
     if has_bare_lf(&buf[..len], start, &spans_at[..count]) {
         return Err(HeadError::Malformed("a line of the head ends in a bare LF".to_owned()));
     }
