@@ -39,8 +39,10 @@ const MANAGER: &str = "meshd-shadows";
 pub const CANARY_MANAGED_BY: (&str, &str) = ("managed-by", "meshd-shadows");
 /// How long a pass waits for more changes before it starts.
 const SETTLE: Duration = Duration::from_millis(300);
-/// How long after a failed pass the next one starts.
+/// How long after a failed pass the next one starts, at first; it grows (with jitter) while
+/// passes keep failing, up to a minute.
 const RETRY: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// Where the controller may act.
 #[derive(Debug, Clone)]
@@ -68,19 +70,24 @@ pub async fn run(objects: Arc<Objects>, config: Config, mut shutdown: tokio::syn
         triggers.push(watch::<Service>(&client, ns, &dirty));
     }
     dirty.notify_one();
+    let mut backoff = meshlib::backoff::Backoff::new(RETRY, RETRY_MAX);
     loop {
         tokio::select! {
             () = dirty.notified() => {}
             _ = shutdown.changed() => break,
         }
         tokio::time::sleep(SETTLE).await;
-        if let Err(err) = reconcile(&client, &objects, &config).await {
-            tracing::warn!(error = %err, "shadow controller: pass failed; retrying");
-            let dirty = Arc::clone(&dirty);
-            tokio::spawn(async move {
-                tokio::time::sleep(RETRY).await;
-                dirty.notify_one();
-            });
+        match reconcile(&client, &objects, &config).await {
+            Ok(()) => backoff.reset(),
+            Err(err) => {
+                let wait = backoff.next_wait();
+                tracing::warn!(error = %err, ?wait, "shadow controller: pass failed; retrying");
+                let dirty = Arc::clone(&dirty);
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    dirty.notify_one();
+                });
+            }
         }
     }
     triggers.iter().for_each(tokio::task::JoinHandle::abort);

@@ -163,7 +163,6 @@ impl Caller {
         let permit = match breaker.map(|b| b.try_acquire(start)).transpose() {
             Ok(permit) => permit,
             Err(open) => {
-                self.metrics.failure(Direction::Egress, &route.service, "circuit_open");
                 self.metrics
                     .destination(Direction::Egress, &route.service)
                     .record(503, Duration::ZERO);
@@ -171,7 +170,7 @@ impl Caller {
                     service: route.service.to_string(),
                     retry_after: open.retry_after,
                 };
-                return Err(refusal.respond());
+                return Err(refusal.counted(&self.metrics, Direction::Egress, &route.service));
             }
         };
         let outcome = match route.endpoint.addr {

@@ -1,8 +1,9 @@
 //! Every response the data plane makes itself, from one place. A [`Refusal`] says, typed, why
-//! the proxy answers instead of an upstream; here it becomes its status, its metrics label and a
-//! short text body marked `x-mesh-error` (400/431/501 for a client that broke HTTP/1.1, 403, 404,
-//! 429, 502, 503 with `Retry-After` for an open breaker, 504). A mock rule's canned answer is
-//! built here too, marked `x-mesh-mock`.
+//! the proxy answers instead of an upstream; here it becomes its status (400/431/501 for a client
+//! that broke HTTP/1.1, 403, 404, 429, 502, 503 with `Retry-After` for an open breaker, 504) and a
+//! short text body marked `x-mesh-error`; where it concerns a service of the mesh,
+//! [`Refusal::counted`] also counts it under its reason. A mock rule's canned answer is built here
+//! too, marked `x-mesh-mock`.
 
 use std::time::Duration;
 
