@@ -444,7 +444,7 @@ pub static KINDS: &[KindInfo] = &[
             wide("CONFIGMAPS", Count("/configMaps")),
             wide("SECRETS", Count("/secrets"))
         ],
-        "A copy of a meshed workload reached only with `X-Mesh-Shadow: <trafficHeaderValue>`",
+        "A copy of a meshed workload reached only with `X-Mesh-Shadow: <trafficHeaderValue>`, made in the namespaces `emctl install --shadow-namespace` names (elsewhere only stored)",
         write_only: [
             "/mysql/password",
             "/redis/password",
